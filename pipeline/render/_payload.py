@@ -704,7 +704,14 @@ def transit_payload(transit: pd.DataFrame, options) -> tuple[dict, list[float]]:
     finite = hours[np.isfinite(hours)]
     if finite.size and finite.min() < edges[0]:
         edges = np.r_[finite.min(), edges[1:]]
-    codes = np.clip(np.searchsorted(edges, hours, side="right") - 1, 0, edges.size - 2)
+    # classes of the values as the cards and the legend write them (as the risk layer
+    # classes the risk as shown): unrounded, a cell whose card read "2,110" lay in the class
+    # below or above a legend edge of "2,110" by digits no one saw
+    edges = np.unique(np.asarray(card_values(edges), dtype="float64"))
+    if edges.size < 2:
+        edges = np.array([edges[0], edges[0] + 1.0])
+    shown = np.asarray(card_values(hours), dtype="float64")
+    codes = np.clip(np.searchsorted(edges, shown, side="right") - 1, 0, edges.size - 2)
     codes = np.where(np.isfinite(hours), codes, -1)
     n_classes = edges.size - 1
     payload = {
