@@ -599,6 +599,41 @@ def _beyond_1e7_degrees(s: ScaledNumbers) -> bool:
     return bool(s.lat_max > 9e8 or s.lon_max > 1.8e9)
 
 
+#: Name tokens that state a coordinate column's scale: Google's Location History
+#: (``latitudeE7``), trackers' and web APIs' ``lat_e6``/micro-degrees.
+_NAMED_SCALES = {"e7": 7, "e6": 6, "e5": 5, "microdeg": 6, "microdegree": 6, "microdegrees": 6}
+
+
+def _named_scale(lat_col: str, lon_col: str) -> int | None:
+    """Return k where both columns' names say degrees x 10^k (``latitudeE7``), else None."""
+    if lat_col == lon_col:
+        return None
+    found = [
+        {_NAMED_SCALES[t] for t in name_tokens(c) if t in _NAMED_SCALES} for c in (lat_col, lon_col)
+    ]
+    both = found[0] & found[1]
+    return next(iter(both)) if len(both) == 1 and found[0] == found[1] else None
+
+
+def _scaled_positions(lat: pd.Series, lon: pd.Series, k: int, cols: str, name: str) -> Positions:
+    """Degrees of columns whose names say degrees x 10^k: their numbers over 10^k.
+
+    Such a column was refused as holding "scaled whole numbers" though its header said which.
+    Only plain numbers are read: degree text there is no value of the column's unit (NaN,
+    rejected as unparseable), and a value beyond ±90/±180 after scaling is rejected as any
+    other is.
+    """
+    out = []
+    for v in (lat, lon):
+        nums = to_numbers(v)
+        out.append((nums / 10.0**k, missing_mask(v)))
+    (lat_v, lat_miss), (lon_v, lon_miss) = out
+    note = (
+        f"{name}: {cols} read as degrees x 10^{k}, as their names say (degrees = value / {10**k:,})"
+    )
+    return Positions(lat_v, lon_v, lat_miss, lon_miss, np.zeros(len(lat), dtype=bool), [note])
+
+
 @dataclass
 class Positions:
     """Coordinates read from text: degrees (or metres under a projected ``crs``)."""
@@ -657,6 +692,9 @@ def read_positions(
             missing_mask(lon),
             np.zeros(len(lat), dtype=bool),
         )
+    scale = _named_scale(lat_col, lon_col) if crs is None else None
+    if scale is not None:
+        return _scaled_positions(lat, lon, scale, cols, name)
     s_south, note = lowercase_s_meaning(lat, lon, lat_col=lat_col, name=name, file=lowercase_s)
     minutes, dotted_note, decided = dotted_meaning(lat, lon, cols=cols, name=name, file=dotted)
     lat_v, lat_miss, lat_wrong = parse_coordinate(lat, "lat", s_south=s_south, minutes=minutes)
