@@ -181,6 +181,10 @@ class ParsedTimes:
     offsets : numpy.ndarray of float
         Seconds east of UTC of the zone or offset each value named (0 for epoch time); NaN
         where it named none.  Empty where the parser does not know them (datetime columns).
+    period_end : numpy.ndarray of float
+        Where a value names a month, an ISO week or a year only (placed at its start), the
+        end of that period in seconds since the epoch (exclusive, UTC); NaN elsewhere.
+        Empty where the parser does not know them (datetime columns: day precision).
     notes : list of str
         One line per decision the user should know about.
     assumptions : dict
@@ -198,6 +202,7 @@ class ParsedTimes:
     assumptions: dict[str, Any] = field(default_factory=dict)
     zoned: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     offsets: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    period_end: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def _extract(s: pd.Series, pattern: str) -> dict[str, np.ndarray] | None:
@@ -545,6 +550,7 @@ class _Acc:
     zoned: np.ndarray = field(init=False)
     local: np.ndarray = field(init=False)
     offset: np.ndarray = field(init=False)
+    until: np.ndarray = field(init=False)  # the end of a month, week or year value's period
     flags: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -555,6 +561,7 @@ class _Acc:
         self.zoned = np.zeros(self.n, dtype=bool)
         self.local = np.zeros(self.n, dtype=bool)
         self.offset = np.full(self.n, np.nan)
+        self.until = np.full(self.n, np.nan)
         self.flags = {k: np.zeros(self.n, dtype=bool) for k in _CLOCK_FLAGS}
 
 
@@ -1247,7 +1254,14 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
     acc.frac_ns[rows] = got[:, 4].astype("int64")
     acc.offset[rows] = got[:, 6]
     acc.done[rows] = True
-    counts["month_precision"] = int((got[:, 3].astype(bool) & np.isfinite(got[:, 0])).sum())
+    month_only = got[:, 3].astype(bool) & np.isfinite(got[:, 0])
+    counts["month_precision"] = int(month_only.sum())
+    if month_only.any():
+        start = got[month_only, 0].astype("int64").astype("datetime64[s]")
+        after = (start.astype("datetime64[M]") + 1).astype("datetime64[s]").astype("int64")
+        until = np.full(rows.size, np.nan)
+        until[month_only] = after
+        acc.until[rows] = until
     counts["two_digit_years"] = int((got[:, 5].astype(bool) & np.isfinite(got[:, 0])).sum())
     for count, examples, found in (
         ("zone_unknown", "zone_examples", unknown_zone),
@@ -1456,6 +1470,7 @@ def parse_times(
         y = _num(parts["y"], rows.size)
         m = _num(parts["m"], rows.size)
         _place(acc, rows, _days(y, m, np.ones(rows.size)), formats, "year-month")
+        acc.until[rows] = _days(y + (m == 12), m % 12 + 1, np.ones(rows.size)) * 86400.0
         notes.append(
             f"{where}: {rows.size} value(s) give only a year and month; placed on "
             "the 1st (precision: month)"
@@ -1469,6 +1484,7 @@ def parse_times(
         wday = _num(parts["d"], rows.size)
         days = _iso_week_days(y, week, np.nan_to_num(wday, nan=1.0))
         _place(acc, rows, days, formats, "ISO week date")
+        acc.until[rows] = np.where(np.isnan(wday), (days + 7) * 86400.0, np.nan)
         n_weeks = int(np.isnan(wday).sum())
         if n_weeks:
             notes.append(
@@ -1566,6 +1582,7 @@ def parse_times(
         assumptions,
         acc.zoned & good,
         np.where(acc.zoned & good, acc.offset, np.nan),
+        np.where(good, acc.until, np.nan),
     )
     assumptions["time_zone"] = _zone_sentence(out)
     return out
@@ -1752,6 +1769,9 @@ def _numbers(
                 )
     if year.any():
         out[year] = _days(x[year], np.ones(year.sum()), np.ones(year.sum())) * 86400.0
+        until = np.full(rows.size, np.nan)
+        until[year] = _days(x[year] + 1, np.ones(year.sum()), np.ones(year.sum())) * 86400.0
+        acc.until[rows] = until
         formats["year"] = int(year.sum())
         notes.append(
             f"{where}: {int(year.sum())} value(s) give only a year; placed on 1 January "

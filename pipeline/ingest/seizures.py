@@ -246,6 +246,19 @@ _MAX_QUANTITY = 1e15
 _CTRL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
+def _straddling_as_of(period_end: np.ndarray, later: np.ndarray, limit: pd.Timestamp) -> np.ndarray:
+    """Mark the records kept at or before ``limit`` whose month, week or year runs past it."""
+    out = np.zeros(len(later), dtype=bool)
+    if not period_end.size:
+        return out
+    has = np.isfinite(period_end) & ~later
+    # the period's end is exclusive: one that ends where as_of's day ends holds no later
+    # instant (whole seconds to nanoseconds in int64, exact)
+    end_ns = np.round(period_end[has]).astype("int64") * 1_000_000_000
+    out[has] = end_ns > limit.value + 1
+    return out
+
+
 def read_seizures(
     source: SeizureSource | str | Path,
     *,
@@ -1295,6 +1308,18 @@ def _normalise(
                 raw[tcol],
             )
         )
+        straddle = _straddling_as_of(parsed.period_end, later, limit)
+        if straddle.any():
+            # '2024-12' placed on the 1st is before an as_of of 2024-12-05: kept, but the
+            # seizure may have been on the 20th, outside the map's time
+            example = raw[tcol].iloc[int(np.flatnonzero(straddle)[0])]
+            notes.append(
+                f"{name} column {tcol!r}: {int(straddle.sum())} record(s) dated only to a "
+                f"month, week or year that holds as_of {limit.date().isoformat()} (such as "
+                f"{str(example)!r}) are kept, placed at the period's start: they may have "
+                "happened after as_of"
+            )
+            parsed.assumptions["periods_holding_as_of"] = int(straddle.sum())
 
     # --- quantity
     qcol = pick[QUANTITY]
