@@ -15,7 +15,9 @@ How the data are made
   east, a Bijagós hub and a Gulf of Guinea hub growing in the last year, Canary-route
   migration rising, Florida Straits migration falling).  Points on land are redrawn.
 * Vessels sail port to port along the graph (cargo, regional, fishing trips), pinging densely
-  near the coast (terrestrial AIS) and sparsely offshore (satellite AIS).  Planted: vessels
+  near the coast (terrestrial AIS) and sparsely offshore (satellite AIS).  A voyage leaves and
+  reaches its berth through the port's approach point, so every leg away from the berth is a
+  lane checked against the land (a fishing trip's legs too).  Planted: vessels
   that go dark for 8-30 h while underway, vessels that loiter below 2 kn for 5-12 h far from
   any port, and pairs that meet at sea (within 300 m for 3-6 h at low speed).  The planted
   ground truth is written to ``ais_planted.csv`` beside the tracks.
@@ -808,7 +810,7 @@ def _next_port(theatre: _Theatre, rng, vessel: _Vessel, here: int) -> int:
 def _sail_to_port(theatre, rng, voy: _Voyage, vessel: _Vessel, a: int, b: int, speed: float):
     lons, lats = theatre.route(a, b)
     blon, blat = _berth(theatre, vessel, b)
-    voy.sail(np.append(lons[1:-1], blon), np.append(lats[1:-1], blat), speed)
+    voy.sail(np.append(lons, blon), np.append(lats, blat), speed)
 
 
 def _trade(theatre, rng, voy: _Voyage, vessel: _Vessel, port: int, end_s: float) -> None:
@@ -839,7 +841,7 @@ def _fish(theatre, rng, voy: _Voyage, vessel: _Vessel, end_s: float) -> None:
         else:
             voy.stay(24 * 3600.0)
             continue
-        voy.sail([glon], [glat], vessel.speed_kn)
+        voy.sail([plon, glon], [plat, glat], vessel.speed_kn)
         hours = rng.uniform(12, 72)
         n = max(2, int(hours / 1.5))
         heading = np.radians(rng.uniform(0, 360) + np.cumsum(rng.choice([-150.0, 150.0], n)))
@@ -847,12 +849,20 @@ def _fish(theatre, rng, voy: _Voyage, vessel: _Vessel, end_s: float) -> None:
         zlon, zlat = _offset_deg(
             glon, glat, np.cumsum(km * np.sin(heading)), np.cumsum(km * np.cos(heading))
         )
+        # every leg at sea, not only its ends (a leg of 14 km can cut a cape)
+        legs = np.stack([np.r_[glon, zlon[:-1]], np.r_[glat, zlat[:-1]], zlon, zlat], axis=1)
         wet = ~theatre.on_land(zlon, zlat)
+        wet &= ~shapely.intersects(shapely.linestrings(legs.reshape(-1, 2, 2)), theatre.land)
         stop = n if wet.all() else int(np.argmin(wet))
+        back_lon, back_lat = np.r_[glon], np.r_[glat]
         if stop:
             voy.sail_each(zlon[:stop], zlat[:stop], km[:stop] / (_KN_KMH * 1.5))
-        blon, blat = _berth(theatre, vessel, home)
-        voy.sail([blon], [blat], vessel.speed_kn)
+            home_leg = shapely.linestrings([[zlon[stop - 1], zlat[stop - 1]], [glon, glat]])
+            if shapely.intersects(home_leg, theatre.land):  # back the way it came
+                back_lon = np.r_[zlon[: stop - 1][::-1], glon]
+                back_lat = np.r_[zlat[: stop - 1][::-1], glat]
+        blon, blat = _berth(theatre, vessel, home)  # via the ground and the port's approach
+        voy.sail(np.r_[back_lon, plon, blon], np.r_[back_lat, plat, blat], vessel.speed_kn)
 
 
 def _sea_point(theatre: _Theatre, rng) -> tuple[int, int, float, float, float]:
@@ -891,7 +901,7 @@ def _leave_point_and_trade(theatre, rng, voy, vessel, u, v, f, end_s, avoid: int
     dest = choices[0]
     lons, lats, _ = _route_to_point(theatre, dest, u, v, f)
     blon, blat = _berth(theatre, vessel, dest)
-    voy.sail(np.append(lons[::-1][:-1], blon), np.append(lats[::-1][:-1], blat), vessel.speed_kn)
+    voy.sail(np.append(lons[::-1], blon), np.append(lats[::-1], blat), vessel.speed_kn)
     _trade(theatre, rng, voy, vessel, dest, end_s)
 
 
@@ -903,7 +913,7 @@ def _plan_loiter(theatre, rng, vessel: _Vessel, end_s: float, events: list) -> _
     depart = arrive - km / (vessel.speed_kn * _KN_KMH) * 3600.0
     voy = _Voyage(min(depart, 0.0) - 3600.0, *_berth(theatre, vessel, origin))
     voy.stay(depart - voy.now)
-    voy.sail(np.append(lons[1:], plon), np.append(lats[1:], plat), vessel.speed_kn)
+    voy.sail(np.append(lons, plon), np.append(lats, plat), vessel.speed_kn)
     hours = rng.uniform(5.5, 12.0)
     start = voy.now
     voy.drift(rng, hours * 3600.0, (0.2, 1.4))
@@ -929,9 +939,7 @@ def _plan_meeting(theatre, rng, a: _Vessel, b: _Vessel, end_s: float, events: li
         depart = meet - wait_s - km / (vessel.speed_kn * _KN_KMH) * 3600.0
         voy = _Voyage(min(depart, 0.0) - 3600.0, *_berth(theatre, vessel, origin))
         voy.stay(depart - voy.now)
-        voy.sail(
-            np.append(lons[1:], float(mlon)), np.append(lats[1:], float(mlat)), vessel.speed_kn
-        )
+        voy.sail(np.append(lons, float(mlon)), np.append(lats, float(mlat)), vessel.speed_kn)
         voy.stay(meet - voy.now)
         voyages.append((vessel, voy, origin))
     # one shared drift path, the second vessel alongside at a fixed offset
@@ -1567,6 +1575,8 @@ def _check_args(seed, n_seizures, n_vessels, days, as_of) -> _dt.date:
         as_of = as_of.date()
     if not isinstance(as_of, _dt.date):
         raise ConfigError(f"as_of must be a datetime.date, got {as_of!r}")
+    if as_of.year <= _SEIZURE_YEARS:  # no three years of seizures before it
+        raise ConfigError(f"as_of must be in the year {_SEIZURE_YEARS + 1} or later, got {as_of!r}")
     return as_of
 
 
