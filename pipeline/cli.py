@@ -245,11 +245,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .config import load_config
     from .demo import generate_demo
     from .run import run_pipeline
-    from .runner.publish import lock
+    from .runner.publish import check_no_links, lock, make_out_dir
 
-    out = Path(args.out).resolve()
+    # absolute as run_pipeline makes it, links not followed: a folder that is a link is
+    # refused as `route-risk run` refuses it, and no link at DIR/inputs is written through
+    out = Path(os.path.abspath(args.out))
     data_dir = out / "inputs"
     with lock(out):  # never rewrite the inputs of a run that is reading them (exit 75)
+        check_no_links(out, data_dir)
+        make_out_dir(data_dir)
         generate_demo(data_dir, seed=args.seed)
     os.environ["ROUTE_RISK_DEMO_DATA"] = str(data_dir)
     config_path = (

@@ -12,11 +12,13 @@ not needed.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from test_cli import cli_here
 
 from pipeline import demo
 from pipeline.errors import ConfigError
@@ -157,3 +159,233 @@ def test_seizure_agencies_patrol_where_the_seizure_is(theatre):
     allowed = {(k, name) for k, port in enumerate(demo._PORTS) for name in port[3]}
     m = near & ~edge
     assert set(zip(nearest[m].tolist(), s.agency[m], strict=True)) <= allowed
+
+
+# ------------------------------------------------------------------------------ sizes, limits
+
+
+def test_fleet_mmsis_are_distinct_nine_digit_numbers_of_the_theatres_flags(theatre):
+    """Each vessel is its own MMSI: 20,000 drawn with replacement would repeat about seven
+    (30 flags x 900,000 serials), two ships then merged into one track by ingest."""
+    fleet = demo._fleet(theatre, np.random.default_rng(1), 20_000)
+    mmsi = np.array([v.mmsi for v in fleet])
+    assert np.unique(mmsi).size == mmsi.size
+    assert ((mmsi >= 100_000_000) & (mmsi <= 999_999_999)).all()
+    assert set((mmsi // 1_000_000).tolist()) <= set(demo._MIDS)
+
+
+def test_planted_behaviours_scale_with_the_fleet(theatre):
+    """ "About 15, 10 and 6 per 220 go dark, loiter and meet in pairs": a fleet of 110 plants
+    round(3.0) = 3 meetings and round(5.0) = 5 loiterers, whatever the seed, and at most
+    round(7.5) = 8 dark vessels (a vessel with no long enough run underway plants none)."""
+    _, planted = demo._make_tracks(theatre, np.random.default_rng(2), 110, 3)
+    counts = planted["behaviour"].value_counts()
+    assert counts["encounter"] == 3 and counts["loiter"] == 5
+    assert 1 <= counts.get("dark", 0) <= 8
+
+
+@pytest.fixture(scope="module")
+def smallest(tmp_path_factory):
+    """The smallest demo the docstring allows (seed 0, 1 seizure, 8 vessels, 2 days), its
+    ``as_of`` a datetime at noon: the demo takes its date."""
+    out = tmp_path_factory.mktemp("smallest")
+    as_of = dt.datetime(2026, 6, 30, 12, 0)
+    kwargs = {"seed": 0, "n_seizures": 1, "n_vessels": 8, "days": 2, "raster_res_deg": 1.0}
+    return demo.generate_demo(out, as_of=as_of, **kwargs)
+
+
+def test_the_smallest_sizes_the_docstring_allows_are_accepted(smallest):
+    s = pd.read_csv(smallest.seizures)
+    ais = pd.read_csv(smallest.tracks)
+    assert len(s) == 1 and ais.mmsi.nunique() == 8
+
+
+def test_a_datetime_as_of_is_its_day_ending_23_59_59_utc(smallest):
+    """A datetime ``as_of`` at noon kept its time: the AIS window ran to the next day's
+    11:59:59, pings after the day the demo says it ends."""
+    ais = pd.read_csv(smallest.tracks)
+    t = pd.to_datetime(ais["timestamp"], format="%Y-%m-%dT%H:%M:%SZ", utc=True)
+    assert t.min() >= pd.Timestamp("2026-06-29T00:00:00Z")
+    assert t.max() <= pd.Timestamp("2026-06-30T23:59:59Z")
+    assert t.max() >= pd.Timestamp("2026-06-30T20:00:00Z")
+    s = pd.read_csv(smallest.seizures)
+    assert (s["date"] <= "2026-06-30").all()
+
+
+def test_written_files_are_readable_by_all_as_a_plain_write_makes_them(smallest):
+    """``tempfile`` makes 0600 files; the demo's files are 0644 like any file it writes."""
+    for path in smallest.seizures.parent.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o644, path.name
+
+
+def test_sar_is_nan_over_land(smallest):
+    """ "NaN over land and in swath gaps": every pixel whose centre is on the coastline
+    polygons is NaN in every month (land pixels are not water with no detections)."""
+    import xarray as xr
+
+    with xr.open_dataset(smallest.sar, engine="h5netcdf") as ds:
+        values = ds["vessel_detections"].values
+        glon, glat = np.meshgrid(ds.lon.values, ds.lat.values)
+    land = shapely.contains_xy(LAND, glon, glat)
+    assert land.mean() > 0.1
+    seen = land & ~np.isnan(values).all(axis=0)  # a centre on the coastline itself is either
+    assert shapely.dwithin(LAND.boundary, shapely.points(glon[seen], glat[seen]), 1e-9).all()
+    assert seen.sum() < 10 and (~np.isnan(values[:, ~land])).mean() > 0.5
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path):
+    """Files are replaced atomically through a temporary file beside them; a write that
+    fails removes it (a crashed demo left ``.seizures.csv.*.tmp`` files behind)."""
+
+    def fail(path):
+        path.write_text("half")
+        raise OSError("disk full")
+
+    (tmp_path / "seizures.csv").write_text("old\n")
+    with pytest.raises(OSError, match="disk full"):
+        demo._replace_into(tmp_path / "seizures.csv", fail)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seizures.csv"]
+    assert (tmp_path / "seizures.csv").read_text() == "old\n"
+
+
+# ------------------------------------------------------------------------------ planted truth
+
+
+def test_planted_times_are_what_the_pings_show(smallest):
+    """``ais_planted.csv`` is the ground truth an evaluation scores against: a dark
+    vessel's start and end are its last ping before the silence and its first after, with
+    none between (8.5-30 h apart); a loiter lasts 5.5-12 h below 2 kn, a meeting 3-6 h.
+    Writing the start as the end, or keeping pings in the first hours of the silence,
+    passed every test (they used the planted vessels, never the times)."""
+    planted = pd.read_csv(smallest.seizures.parent / demo.PLANTED_FILENAME)
+    ais = pd.read_csv(smallest.tracks)
+    assert sorted(planted.behaviour) == ["dark", "encounter", "loiter"]
+    ts = pd.to_datetime(ais["timestamp"], format="%Y-%m-%dT%H:%M:%SZ", utc=True)
+    for row in planted.itertuples():
+        start, end = pd.Timestamp(row.start), pd.Timestamp(row.end)
+        hours = (end - start) / pd.Timedelta(hours=1)
+        mine = ais[ais.mmsi == row.mmsi]
+        t = ts[mine.index]
+        between = mine[(t > start) & (t < end)]
+        if row.behaviour == "dark":
+            assert 8.5 <= hours <= 30.5, hours
+            assert between.empty and (t == start).sum() == 1 and (t == end).sum() == 1
+            assert (mine.sog[(t == start) | (t == end)] > 5).all()
+        elif row.behaviour == "loiter":
+            assert 5.5 - 1e-3 <= hours <= 12 + 1e-3, hours
+            assert len(between) >= 3 and (between.sog < 2).all()
+            km = _km(between.lon, between.lat, row.lon, row.lat)
+            assert km.max() < 12 * 1.4 * 1.852 + 1, km.max()  # drifting from the point
+        else:
+            assert 3 - 1e-3 <= hours <= 6 + 1e-3, hours
+            assert len(between) >= 2 and (between.sog < 2).all()
+
+
+# ------------------------------------------------------------------------------ seizures on water
+
+
+def _lane(theatre, c: int = 0):
+    a, b = demo._CORRIDORS[c][:2]
+    lons, lats = theatre.route(theatre.port_index(a), theatre.port_index(b))
+    return lons, lats, demo._path_cumkm(lons, lats)
+
+
+def test_seizures_that_land_every_time_are_put_on_the_lane_itself(theatre, monkeypatch):
+    """After 30 draws on land, the last resort is the lane itself (water by construction):
+    with every point off corridor 0's lane taken for land, all 200 end on that lane."""
+    lons, lats, cum = _lane(theatre)
+    lane = shapely.LineString(np.column_stack([lons, lats]))
+    monkeypatch.setattr(
+        theatre, "on_land", lambda lon, lat: ~shapely.dwithin(lane, shapely.points(lon, lat), 1e-9)
+    )
+    comp, t = np.zeros(200, dtype=np.int64), np.full(200, 0.5)
+    lon, lat = demo._seizure_positions(
+        theatre, np.random.default_rng(1), comp, t, [(lons, lats, cum)]
+    )
+    assert shapely.dwithin(lane, shapely.points(lon, lat), 1e-9).all()
+
+
+def test_seizures_that_cannot_be_placed_on_water_are_refused(theatre, monkeypatch):
+    """When even the lane is land, the demo refuses with a ConfigError naming the count
+    (instead of writing seizures on land)."""
+    monkeypatch.setattr(theatre, "on_land", lambda lon, lat: np.ones(np.size(lon), dtype=bool))
+    comp, t = np.zeros(5, dtype=np.int64), np.full(5, 0.5)
+    with pytest.raises(ConfigError, match="could not place 5 seizures on water"):
+        demo._seizure_positions(theatre, np.random.default_rng(1), comp, t, [_lane(theatre)])
+
+
+# ------------------------------------------------------------------------------ route-risk demo
+
+
+@pytest.fixture
+def fake_demo(monkeypatch):
+    """``route-risk demo`` with the generator and the run replaced: what they were given."""
+    import pipeline.run
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(demo, "generate_demo", lambda d, seed: calls.append(("data", d, seed)))
+
+    def run_pipeline(cfg, **kwargs):
+        calls.append(("run", Path(kwargs["out_dir"])))
+        raise ConfigError("stop here")
+
+    monkeypatch.setattr(pipeline.run, "run_pipeline", run_pipeline)
+    monkeypatch.delenv("ROUTE_RISK_DEMO_DATA", raising=False)
+    return calls
+
+
+def test_demo_seed_reaches_the_generator(tmp_path, capsys, fake_demo):
+    """``--seed`` is "seed of the demo data": another seed, other data."""
+    code, _, err = cli_here(capsys, "demo", "--out", tmp_path / "d", "--seed", "5")
+    assert code == 2 and "stop here" in err
+    assert fake_demo[0] == ("data", tmp_path / "d" / "inputs", 5)
+
+
+def test_demo_into_a_linked_folder_is_refused_as_run_refuses_it(tmp_path, capsys, fake_demo):
+    """``demo --out LINK`` resolved the link and wrote the data and the run into its
+    target, where ``route-risk run --out LINK`` refuses a link: one line, exit 2, and the
+    target untouched."""
+    target = tmp_path / "target"
+    target.mkdir()
+    (tmp_path / "link").symlink_to(target)
+    code, _, err = cli_here(capsys, "demo", "--out", tmp_path / "link", "--log-format", "text")
+    assert code == 2 and fake_demo == []
+    assert err.strip().splitlines() == [
+        f"route-risk: error: the output folder {str(tmp_path / 'link')!r} is itself a "
+        f"symbolic link (to {str(target)!r}); route-risk writes through no link: give the "
+        f"folder it leads to ({str(target)!r}) as the output folder"
+    ]
+    assert not any(target.iterdir())
+
+
+def test_demo_writes_through_no_link_at_dir_inputs(tmp_path, capsys, fake_demo):
+    """A link planted at ``DIR/inputs`` would have the generator replace files wherever
+    it leads (``/etc``...): refused before anything is written, as links in a run's folder
+    are."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "inputs").symlink_to(elsewhere)
+    code, _, err = cli_here(capsys, "demo", "--out", out, "--log-format", "text")
+    assert code == 2 and fake_demo == []
+    assert err.strip().splitlines() == [
+        "route-risk: error: refusing to write through the symbolic link "
+        f"{str(out / 'inputs')!r} in the output folder; remove the link (route-risk never "
+        "follows links when writing or deleting)"
+    ]
+    assert not any(elsewhere.iterdir())
+
+
+def test_demo_with_a_file_at_dir_inputs_is_one_line(tmp_path, capsys, fake_demo):
+    """A file named ``inputs`` in the folder is the user's mistake (exit 2, one line) as
+    an output folder that is a file is, not a full disk (exit 74)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "inputs").write_text("mine\n")
+    code, _, err = cli_here(capsys, "demo", "--out", out, "--log-format", "text")
+    assert code == 2 and fake_demo == []
+    assert err.strip().splitlines() == [
+        f"route-risk: error: cannot use output folder {str(out / 'inputs')!r}: File exists"
+    ]
+    assert (out / "inputs").read_text() == "mine\n"
