@@ -326,7 +326,7 @@ def fake_demo(monkeypatch):
     monkeypatch.setattr(demo, "generate_demo", lambda d, seed: calls.append(("data", d, seed)))
 
     def run_pipeline(cfg, **kwargs):
-        calls.append(("run", Path(kwargs["out_dir"])))
+        calls.append(("run", Path(kwargs["out_dir"]), cfg))
         raise ConfigError("stop here")
 
     monkeypatch.setattr(pipeline.run, "run_pipeline", run_pipeline)
@@ -339,6 +339,24 @@ def test_demo_seed_reaches_the_generator(tmp_path, capsys, fake_demo):
     code, _, err = cli_here(capsys, "demo", "--out", tmp_path / "d", "--seed", "5")
     assert code == 2 and "stop here" in err
     assert fake_demo[0] == ("data", tmp_path / "d" / "inputs", 5)
+
+
+def test_demo_config_is_the_one_named(tmp_path, capsys, fake_demo):
+    """``--config`` is "use this config instead of the packaged one": its options reach
+    the run, its input paths following ``ROUTE_RISK_DEMO_DATA`` to the fresh data."""
+    import yaml
+
+    packaged = Path(demo.__file__).parent / "configs" / "demo.yaml"
+    mine = yaml.safe_load(packaged.read_text(encoding="utf-8"))
+    mine["density"]["bandwidth_km"] = 33
+    mine["run"]["name"] = "mine"
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump(mine), encoding="utf-8")
+    out = tmp_path / "d"
+    code, _, _ = cli_here(capsys, "demo", "--out", out, "--config", tmp_path / "mine.yaml")
+    assert code == 2
+    _, run_out, cfg = fake_demo[1]
+    assert run_out == out and cfg.run.name == "mine" and cfg.density.bandwidth_km == 33
+    assert Path(cfg.inputs.seizures[0].path) == out / "inputs" / "seizures.csv"
 
 
 def test_demo_into_a_linked_folder_is_refused_as_run_refuses_it(tmp_path, capsys, fake_demo):
@@ -389,3 +407,28 @@ def test_demo_with_a_file_at_dir_inputs_is_one_line(tmp_path, capsys, fake_demo)
         f"route-risk: error: cannot use output folder {str(out / 'inputs')!r}: File exists"
     ]
     assert (out / "inputs").read_text() == "mine\n"
+
+
+def test_sar_coordinates_are_the_centres_of_the_demo_areas_quarter_degree_pixels(smallest):
+    """The NetCDF's ``lat``/``lon`` are pixel centres: 45 - 0.125 down to -10 + 0.125 and
+    -85 + 0.125 to 10 - 0.125 (a grid shifted half a pixel placed every value 14 km off
+    and left the area's last row out; nothing read the coordinates)."""
+    import xarray as xr
+
+    with xr.open_dataset(smallest.sar, engine="h5netcdf") as ds:
+        lat, lon = ds.lat.values, ds.lon.values
+    np.testing.assert_allclose(lat, 45.0 - 0.125 - 0.25 * np.arange(220), atol=1e-9)
+    np.testing.assert_allclose(lon, -85.0 + 0.125 + 0.25 * np.arange(380), atol=1e-9)
+
+
+def test_quantities_are_written_to_a_tenth_of_a_kilogram_or_whole_persons(theatre):
+    """``quantity`` text: kg with one decimal (what the log-normal draw rounds to), persons
+    whole, an empty field where it is missing (0.5 %), never "0"."""
+    s = demo._make_seizures(theatre, np.random.default_rng(7), 4000, demo.DEMO_AS_OF)
+    q = s["quantity"]
+    kg, persons = s["unit"] == "kg", s["unit"] == "persons"
+    assert q[kg & (q != "")].str.fullmatch(r"\d+\.\d").all()
+    assert q[persons & (q != "")].str.fullmatch(r"[1-9]\d*").all()
+    assert 0 < (q == "").sum() < 0.02 * len(s)
+    values = q[q != ""].astype(float)
+    assert (values > 0).all() and (values[kg] != values[kg].round()).mean() > 0.5
