@@ -131,12 +131,25 @@ def test_seizures_lie_inside_the_demo_area_and_at_sea(theatre):
     assert not shapely.contains_xy(LAND, s.lon.to_numpy(), s.lat.to_numpy()).any()
 
 
+def test_outside_the_area_counts_as_land_so_nothing_is_placed_there(theatre):
+    """Seizures, fishing grounds and hauls are redrawn or cut where ``on_land`` says so;
+    past the area's edges (open sea off Recife, São Tomé, Vigo) it must say so too, or a
+    record lands outside ``DEMO_BBOX`` (no fixture draw came near enough to show it)."""
+    lon_min, lat_min, lon_max, lat_max = demo.DEMO_BBOX
+    lon = np.array([-34.0, 10.5, -20.0, -12.0, lon_max, -30.0])
+    lat = np.array([lat_min - 0.1, 0.0, lat_max + 0.1, 46.0, 0.0, lat_min])
+    assert not shapely.contains_xy(LAND, lon, lat).any()  # sea, but outside (or on the edge)
+    assert theatre.on_land(lon, lat).all()
+    inside = np.array([-34.0, 9.9, -20.0]), np.array([lat_min + 0.1, -5.0, lat_max - 0.1])
+    assert not shapely.contains_xy(LAND, *inside).any() and not theatre.on_land(*inside).any()
+
+
 def test_an_as_of_without_three_years_before_it_is_a_config_error(tmp_path):
     """``as_of`` in the years 1-3 has no three years of seizures before it: it was a bare
-    ValueError from ``date.replace`` ("year -1 is out of range"), now a ConfigError naming
+    ValueError from ``date.replace`` ("year 0 is out of range"), now a ConfigError naming
     the value, before anything is written."""
-    as_of = dt.date(2, 1, 1)
-    with pytest.raises(ConfigError, match=r"datetime\.date\(2, 1, 1\)"):
+    as_of = dt.date(3, 12, 31)
+    with pytest.raises(ConfigError, match=r"datetime\.date\(3, 12, 31\)"):
         demo.generate_demo(tmp_path, as_of=as_of)
     assert not any(tmp_path.iterdir())
 
