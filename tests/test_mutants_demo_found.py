@@ -99,6 +99,30 @@ def test_fishing_trips_sail_no_leg_across_land(theatre, seed, port, days):
     assert not crossing.any(), legs[~at_berth][crossing][:3].tolist()
 
 
+def test_planted_voyages_sail_no_leg_across_land(theatre):
+    """Loiterers and meeting pairs sail from a berth to a point at sea and on to trade:
+    they too leave and reach berths through the approach points (sailing from the berth
+    straight to the route's second node crossed the coast here)."""
+    rng, events, legs = np.random.default_rng(0), [], []
+    for k in range(20):
+        a, b = (
+            demo._Vessel(1000 * j + k, "cargo", 12.0, 0, tuple(rng.uniform(-1, 1, 2)))
+            for j in (1, 2)
+        )
+        voyages = [demo._plan_loiter(theatre, rng, a, 3 * 86400.0, events)]
+        voyages += demo._plan_meeting(theatre, rng, a, b, 3 * 86400.0, events)
+        for voy in voyages:
+            _, lon, lat = voy.arrays()
+            ends = np.column_stack([lon, lat])
+            legs.append(np.stack([ends[:-1], ends[1:]], axis=1))
+    legs = np.concatenate(legs)
+    at_berth = (_port_km(legs[:, 0, 0], legs[:, 0, 1]) < 2.0) & (
+        _port_km(legs[:, 1, 0], legs[:, 1, 1]) < 2.0
+    )
+    crossing = shapely.intersects(shapely.linestrings(legs[~at_berth]), LAND)
+    assert len(events) == 40 and not crossing.any(), legs[~at_berth][crossing][:3].tolist()
+
+
 # ------------------------------------------------------------------------------ seizure dates
 
 
