@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -97,6 +98,46 @@ def test_fishing_trips_sail_no_leg_across_land(theatre, seed, port, days):
     )
     crossing = shapely.intersects(shapely.linestrings(legs[~at_berth]), LAND)
     assert not crossing.any(), legs[~at_berth][crossing][:3].tolist()
+
+
+def _one_trip(theatre, ports, seed: int) -> np.ndarray:
+    """Keyframes (lon, lat) of one fishing trip from San Juan: berth, approach, ground,
+    hauls, the way back."""
+    home = ports.port_index("San Juan")
+    vessel = demo._Vessel(538000001, "fishing", 9.0, home, (1.0, -1.0))
+    voy = demo._Voyage(0.0, *demo._berth(ports, vessel, home))
+    demo._fish(theatre, np.random.default_rng(seed), voy, vessel, 1.0)
+    _, lon, lat = voy.arrays()
+    return np.column_stack([lon, lat])
+
+
+def test_a_trip_whose_way_home_would_cross_land_goes_back_along_its_hauls(theatre):
+    """The straight line from the last haul back to the fishing ground is not a checked
+    lane: where it crosses land the vessel returns along its hauls.  A spit of land laid
+    across that line (and nothing else the trip sails) must not be crossed."""
+    pts = _one_trip(theatre, theatre, 3)
+    ground = pts[3]  # berth, berth (the stay), approach point, ground, hauls...
+    at_ground = np.flatnonzero((pts == ground).all(axis=1))
+    hauls = pts[at_ground[0] : at_ground[1]]
+    assert len(hauls) > 10
+    mid, d = (hauls[-1] + ground) / 2, ground - hauls[-1]
+    across = np.array([-d[1], d[0]]) * 0.15
+    spit = shapely.LineString([mid - across, mid + across]).buffer(0.002)
+    assert not shapely.intersects(
+        shapely.linestrings(np.stack([hauls[:-1], hauls[1:]], 1)), spit
+    ).any()
+    assert not shapely.LineString([pts[2], ground]).intersects(spit)
+    land = shapely.union_all([theatre.land, spit])
+    with_spit = SimpleNamespace(
+        port_lon=theatre.port_lon,
+        port_lat=theatre.port_lat,
+        land=land,
+        on_land=lambda lon, lat: theatre.on_land(lon, lat) | shapely.contains_xy(spit, lon, lat),
+    )
+    pts = _one_trip(with_spit, theatre, 3)  # the same draws: the spit changes no check
+    assert (pts[: len(hauls) + 3] == np.concatenate([pts[:3], hauls])).all()
+    legs = shapely.linestrings(np.stack([pts[:-1], pts[1:]], axis=1))
+    assert not shapely.intersects(legs, spit).any()
 
 
 def test_planted_voyages_sail_no_leg_across_land(theatre):
