@@ -510,3 +510,18 @@ def test_quantities_are_written_to_a_tenth_of_a_kilogram_or_whole_persons(theatr
     assert 0 < (q == "").sum() < 0.02 * len(s)
     values = q[q != ""].astype(float)
     assert (values > 0).all() and (values[kg] != values[kg].round()).mean() > 0.5
+
+
+def test_quantities_are_clipped_to_their_stated_ranges(theatre, monkeypatch):
+    """Persons are whole numbers in [1, 400], kilograms in [0.1, 25,000]: a draw far out in
+    the log-normal's tail is clipped, not written (a tail the default medians reach about
+    once in 10,000 seizures, so shown here with medians far outside the ranges)."""
+    monkeypatch.setitem(demo._QUANTITY, "people", (5000.0, 0.1, "persons"))
+    monkeypatch.setitem(demo._QUANTITY, "cocaine", (1e6, 0.1, "kg"))
+    monkeypatch.setitem(demo._QUANTITY, "heroin", (1e-3, 0.1, "kg"))
+    s = demo._make_seizures(theatre, np.random.default_rng(8), 3000, demo.DEMO_AS_OF)
+    q = pd.to_numeric(s["quantity"].replace("", np.nan))
+    by = q.groupby(s["commodity"])
+    assert by.min()["people"] == by.max()["people"] == 400
+    assert by.min()["cocaine"] == by.max()["cocaine"] == 25000
+    assert by.min()["heroin"] == by.max()["heroin"] == 0.1
