@@ -266,7 +266,7 @@ def test_planted_behaviours_scale_with_the_fleet(theatre):
 def smallest(tmp_path_factory):
     """The smallest demo the docstring allows (seed 0, 1 seizure, 8 vessels, 2 days), its
     ``as_of`` a datetime at noon: the demo takes its date."""
-    out = tmp_path_factory.mktemp("smallest")
+    out = tmp_path_factory.mktemp("smallest") / "made" / "here"  # "created if missing"
     as_of = dt.datetime(2026, 6, 30, 12, 0)
     kwargs = {"seed": 0, "n_seizures": 1, "n_vessels": 8, "days": 2, "raster_res_deg": 1.0}
     return demo.generate_demo(out, as_of=as_of, **kwargs)
@@ -335,7 +335,9 @@ def test_planted_times_are_what_the_pings_show(smallest):
     none between (8.5-30 h apart); a loiter lasts 5.5-12 h below 2 kn, a meeting 3-6 h.
     Writing the start as the end, or keeping pings in the first hours of the silence,
     passed every test (they used the planted vessels, never the times)."""
-    planted = pd.read_csv(smallest.seizures.parent / demo.PLANTED_FILENAME)
+    planted = pd.read_csv(
+        smallest.seizures.parent / demo.PLANTED_FILENAME, dtype={"other_mmsi": str}
+    )
     ais = pd.read_csv(smallest.tracks)
     assert sorted(planted.behaviour) == ["dark", "encounter", "loiter"]
     ts = pd.to_datetime(ais["timestamp"], format="%Y-%m-%dT%H:%M:%SZ", utc=True)
@@ -345,6 +347,10 @@ def test_planted_times_are_what_the_pings_show(smallest):
         mine = ais[ais.mmsi == row.mmsi]
         t = ts[mine.index]
         between = mine[(t > start) & (t < end)]
+        if row.behaviour == "encounter":  # the other vessel is one of the fleet's
+            assert len(row.other_mmsi) == 9 and int(row.other_mmsi) in set(ais.mmsi)
+        else:  # empty, not "0"
+            assert pd.isna(row.other_mmsi), row.other_mmsi
         if row.behaviour == "dark":
             assert 8.5 <= hours <= 30.5, hours
             assert between.empty and (t == start).sum() == 1 and (t == end).sum() == 1
@@ -525,3 +531,15 @@ def test_quantities_are_clipped_to_their_stated_ranges(theatre, monkeypatch):
     assert by.min()["people"] == by.max()["people"] == 400
     assert by.min()["cocaine"] == by.max()["cocaine"] == 25000
     assert by.min()["heroin"] == by.max()["heroin"] == 0.1
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"seed": True}, {"n_vessels": np.True_}, {"raster_res_deg": True}],
+    ids=["seed", "n_vessels", "raster_res_deg"],
+)
+def test_a_boolean_is_no_number_of_anything(tmp_path, kwargs):
+    """``True`` is an int to Python; as a seed, a size or a pixel size it is a mistake."""
+    with pytest.raises(ConfigError, match="True"):
+        demo.generate_demo(tmp_path, **kwargs)
+    assert not any(tmp_path.iterdir())
