@@ -256,10 +256,23 @@ def test_planted_behaviours_scale_with_the_fleet(theatre):
     """ "About 15, 10 and 6 per 220 go dark, loiter and meet in pairs": a fleet of 110 plants
     round(3.0) = 3 meetings and round(5.0) = 5 loiterers, whatever the seed, and at most
     round(7.5) = 8 dark vessels (a vessel with no long enough run underway plants none)."""
-    _, planted = demo._make_tracks(theatre, np.random.default_rng(2), 110, 3)
+    pings, planted = demo._make_tracks(theatre, np.random.default_rng(2), 110, 3)
     counts = planted["behaviour"].value_counts()
     assert counts["encounter"] == 3 and counts["loiter"] == 5
     assert 1 <= counts.get("dark", 0) <= 8
+    # "far from any port" (150 km), and dark "while underway": fast at both ends
+    at_sea = planted[planted.behaviour != "dark"]
+    assert (_port_km(at_sea["lon"], at_sea["lat"]) > 150.0).all()
+    dark = planted[planted.behaviour == "dark"]
+    ends = pings.merge(
+        pd.concat(
+            [
+                dark[["mmsi", "t0"]].set_axis(["mmsi", "t"], axis=1),
+                dark[["mmsi", "t1"]].set_axis(["mmsi", "t"], axis=1),
+            ]
+        )
+    )
+    assert len(ends) == 2 * len(dark) and (ends["sog"] > 5).all()
 
 
 @pytest.fixture(scope="module")
