@@ -9,8 +9,10 @@ ElementTree reading the same bytes and the document's own line numbers.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
 from pipeline.errors import SourceUnreadable
@@ -237,3 +239,77 @@ def test_garmin_track_broken_in_segments_reads_its_times_in_utc(tmp_path):
         "2009-10-17 18:37:34+00:00",
         "2009-10-17 18:40:00+00:00",
     ]
+
+
+# --- risk classes ---------------------------------------------------------------------------
+
+LABELS = ["very low", "low", "medium", "high", "very high"]
+
+
+@pytest.mark.parametrize(
+    ("method", "n_classes", "needle"),
+    [
+        ("fixed", 5, "class method must be 'quantile' or 'natural', got 'fixed'"),
+        ("jenks", 5, "got 'jenks'"),
+        ("quantile", 0, "n_classes must be at least 1, got 0"),
+        ("natural", 0, "n_classes must be at least 1, got 0"),
+    ],
+    ids=["fixed", "jenks", "quantile-0", "natural-0"],
+)
+def test_breaks_refuse_what_they_cannot_make(method, n_classes, needle):
+    """'fixed' breaks are the config's, never computed here; no class at all is no map."""
+    from pipeline.classes import risk_class_breaks
+    from pipeline.errors import InputError
+
+    with pytest.raises(InputError, match=re.escape(needle)):
+        risk_class_breaks([1.0, 2.0, 3.0], method, n_classes)
+
+
+@pytest.mark.parametrize("method", ["quantile", "natural"])
+def test_scores_that_are_not_finite_take_no_part_in_the_breaks(method):
+    """NaN and infinities are no scores: the breaks are those of the finite ones alone
+    (mutant: an infinite score kept made the top break inf)."""
+    from pipeline.classes import risk_class_breaks
+
+    finite = [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0]
+    want = risk_class_breaks(finite, method, 5)
+    got = risk_class_breaks([*finite, np.nan, np.inf, -np.inf], method, 5)
+    np.testing.assert_array_equal(got, want)
+    assert np.isfinite(got).all() and got[0] == 0.0 and got[-1] >= 90.0
+
+
+def test_no_scores_at_all_break_the_whole_scale():
+    """No observed cell: the classes span the whole 0-100 scale, as the fixed defaults."""
+    from pipeline.classes import risk_class_breaks
+
+    for method in ("quantile", "natural"):
+        assert risk_class_breaks([np.nan], method, 5).tolist() == [0.0, 100.0]
+        assert risk_class_breaks([], method, 5).tolist() == [0.0, 100.0]
+
+
+@pytest.mark.parametrize("method", ["quantile", "natural"])
+def test_a_score_on_a_break_is_in_the_class_the_break_starts_everywhere(method):
+    """A score equal to a break is in the class that break starts, on the map
+    (``map_classes``), in the exported ``risk_class`` (``score.classify``) and in the
+    uncertainty's class stability (``breaks_classifier``); the top score is in the top
+    class; fewer distinct scores than classes give one class per score."""
+    from pipeline.classes import ALL_EQUAL, class_labels_for, risk_class_breaks
+    from pipeline.hotspots import breaks_classifier
+    from pipeline.score import classify
+
+    risk = np.array([0.0, 0.0, 12.5, 12.5, 50.0, 50.0, 50.0, 87.5, 100.0, 100.0])
+    breaks = risk_class_breaks(risk, method, 5)
+    labels = class_labels_for(LABELS, breaks.size - 1)
+    on_break = breaks[:-1]
+    want = np.asarray(labels, dtype=object)[np.arange(on_break.size)]
+    assert classify(on_break, breaks.tolist(), labels).tolist() == want.tolist()
+    assert breaks_classifier(breaks)(on_break).tolist() == list(range(on_break.size))
+    top = classify(np.array([100.0]), breaks.tolist(), labels)
+    assert top.tolist() == [labels[-1]] == ["very high"]
+    three = risk_class_breaks([5.0, 5.0, 40.0, 90.0, 90.0], method, 5)
+    assert three.tolist() == [5.0, 40.0, 90.0, 90.1]
+    assert class_labels_for(LABELS, three.size - 1) == ["very low", "medium", "very high"]
+    # one class of two labels is every cell alike, as of five
+    assert class_labels_for(["low", "high"], 1) == [ALL_EQUAL] == class_labels_for(LABELS, 1)
+    # the end past a top score of its own is the next 0.1 as written (0.8, not 0.7999...)
+    assert risk_class_breaks([0.1, 0.7], method, 2).tolist() == [0.1, 0.7, 0.8]
