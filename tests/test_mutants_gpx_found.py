@@ -9,11 +9,15 @@ ElementTree reading the same bytes and the document's own line numbers.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
+import pydantic
 import pytest
+import yaml
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import read_tracks
@@ -313,3 +317,173 @@ def test_a_score_on_a_break_is_in_the_class_the_break_starts_everywhere(method):
     assert class_labels_for(["low", "high"], 1) == [ALL_EQUAL] == class_labels_for(LABELS, 1)
     # the end past a top score of its own is the next 0.1 as written (0.8, not 0.7999...)
     assert risk_class_breaks([0.1, 0.7], method, 2).tolist() == [0.1, 0.7, 0.8]
+
+
+# --- ingest options -------------------------------------------------------------------------
+
+_EXAMPLE = Path(__file__).resolve().parents[1] / "configs" / "example.yaml"
+#: What the example's input entries set for its own theatre, not as defaults.
+_THEATRE = {"path", "name", "variable"}
+
+
+def test_input_entries_of_the_example_give_each_options_default():
+    """configs/example.yaml documents every option of an input entry with its default
+    (its test of the defaults leaves ``inputs`` out: the paths are its theatre's); mutants:
+    a default changed (a raster's name, ``time: latest``, ``format: auto``,
+    ``speed_unit: auto``, ``polygons_to_points: false``)."""
+    from pipeline.ingest import RasterSource, SeizureSource, TrackSource
+
+    inputs = yaml.safe_load(_EXAMPLE.read_text(encoding="utf-8"))["inputs"]
+    entries = [
+        (SeizureSource, inputs["seizures"][0]),
+        (TrackSource, inputs["tracks"][0]),
+        *((RasterSource, r) for r in inputs["rasters"]),
+    ]
+    for model, entry in entries:
+        got = model(path="x").model_dump(by_alias=True)
+        given = {k: v for k, v in entry.items() if k not in _THEATRE}
+        assert given and {k: got[k] for k in given} == given, model.__name__
+    assert RasterSource(path="x").name == "raster"
+
+
+def test_a_mask_given_as_a_bare_path_is_min_1_on_its_only_band():
+    """README: ``mask: cf_cvg.tif`` is ``mask: {path: cf_cvg.tif, min: 1}`` (mutants: the
+    text form refused, min 0: VIIRS's unobserved 0 radiance read as dark); ``max`` equal to
+    ``min`` keeps that one value, below it is refused; no band 0."""
+    from pipeline.ingest import RasterMask, RasterSource
+
+    short = RasterSource(path="r.tif", mask="cf_cvg.tif").mask
+    assert short == RasterSource(path="r.tif", mask={"path": "cf_cvg.tif", "min": 1}).mask
+    assert short == RasterMask(path=Path("cf_cvg.tif"), min=1.0, max=None, band=None)
+    assert RasterMask(path="q.tif", min=0, max=0).max == 0.0
+    with pytest.raises(pydantic.ValidationError, match="mask max -1 is below its min 0"):
+        RasterMask(path="q.tif", min=0, max=-1)
+    for bad in ({"band": 0}, {"min": float("nan")}, {"min": float("-inf")}):
+        with pytest.raises(pydantic.ValidationError):
+            RasterMask(path="q.tif", **bad)
+    with pytest.raises(pydantic.ValidationError):
+        RasterSource(path="r.tif", band=0)
+
+
+def test_a_time_window_of_one_day_and_one_step_selections():
+    """A window whose end is its start is one day, kept (mutant: refused); its aggregate is
+    the mean unless told.  A step is picked by exactly one of index and value."""
+    from pipeline.ingest import DimSelect, TimeWindow
+
+    day = dt.date(2024, 3, 1)
+    one = TimeWindow(start=day, end=day)
+    assert (one.start, one.end, one.aggregate) == (day, day, "mean")
+    with pytest.raises(pydantic.ValidationError, match="is before start"):
+        TimeWindow(start=day, end=day - dt.timedelta(days=1))
+    assert DimSelect(index=0).index == 0 and DimSelect(value=0.0).value == 0.0
+    for both in ({}, {"index": 1, "value": 850.0}):
+        with pytest.raises(pydantic.ValidationError, match="give exactly one of index or value"):
+            DimSelect(**both)
+
+
+@pytest.mark.parametrize(
+    ("given", "want"),
+    [("tab", "\t"), (" TAB ", "\t"), ("\\t", "\t"), ("\t", "\t"), (";", ";"), ("'", "'")],
+    ids=["tab", "spaced-tab", "backslash-t", "tab-char", "semicolon", "apostrophe"],
+)
+def test_delimiters_the_readers_can_split_by_are_kept(given, want):
+    from pipeline.ingest import ContextSource, SeizureSource, TrackSource
+
+    assert SeizureSource(path="s.csv", delimiter=given).delimiter == want
+    assert TrackSource(path="t.csv", delimiter=given).delimiter == want
+    assert "delimiter" not in ContextSource.model_fields  # a ports CSV is sniffed
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["", '"', "\n", "\x00", ",,", "¦"],
+    ids=["empty", "quote", "newline", "nul", "two", "broken-bar"],
+)
+def test_delimiters_no_reader_can_split_by_are_refused(given):
+    """Mutants: an empty delimiter, a quote or a non-ASCII one let through (each ended the
+    run as a traceback of the CSV reader)."""
+    from pipeline.ingest import SeizureSource, TrackSource
+
+    for model in (SeizureSource, TrackSource):
+        with pytest.raises(pydantic.ValidationError, match="delimiter must be one character"):
+            model(path="x.csv", delimiter=given)
+
+
+def test_column_keys_and_synonyms_are_checked_per_kind():
+    """Each kind takes its own column keys and refuses another kind's (``vessel_id`` is no
+    seizure's, ``quantity`` no track's, ``sog_kn`` no port's); a synonym with an empty side
+    or mapped two ways after normalisation is refused."""
+    from pipeline.ingest import ContextSource, SeizureSource, TrackSource
+
+    assert SeizureSource(path="s.csv", columns={"quantity": "Qty"}).columns == {"quantity": "Qty"}
+    assert TrackSource(path="t.csv", columns={"vessel_id": "MMSI"}).columns
+    assert ContextSource(path="p.csv", kind="ports", columns={"name": "Port"}).columns
+    for model, key in (
+        (SeizureSource, "vessel_id"),
+        (TrackSource, "quantity"),
+        (lambda **kw: ContextSource(kind="ports", **kw), "sog_kn"),
+    ):
+        with pytest.raises(pydantic.ValidationError, match=rf"unknown column key\(s\) \['{key}'\]"):
+            model(path="x.csv", columns={key: "X"})
+    with pytest.raises(pydantic.ValidationError, match="has an empty side"):
+        SeizureSource(path="s.csv", synonyms={"robbers": "  "})
+    with pytest.raises(pydantic.ValidationError, match="to both"):
+        SeizureSource(path="s.csv", synonyms={"Robbers": "theft", "robbers ": "armed robbery"})
+    assert SeizureSource(path="s.csv", synonyms={"Robbers": "Theft", "robbers": "theft"}).synonyms
+
+
+def test_a_track_schema_is_given_by_its_yaml_name_or_its_field_name():
+    from pipeline.ingest import TrackSource
+
+    assert TrackSource(path="t.csv", schema="dma").schema_ == "dma"
+    assert TrackSource(path="t.csv", schema_="dma").schema_ == "dma"
+
+
+def test_a_crs_is_checked_and_kept_as_written():
+    from pipeline.ingest import ContextSource, RasterSource, SeizureSource, TrackSource
+
+    for model in (SeizureSource, TrackSource, RasterSource):
+        assert model(path="x", crs="EPSG:32633").crs == "EPSG:32633"
+        with pytest.raises(pydantic.ValidationError, match="is not a CRS pyproj understands"):
+            model(path="x", crs="EPSG:99999999")
+    assert ContextSource(path="x", kind="land", crs="EPSG:3035").crs == "EPSG:3035"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Depth", "1depth", "sea-depth", "", "depth\n", "sea depth"],
+    ids=["capital", "digit-first", "hyphen", "empty", "trailing-newline", "space"],
+)
+def test_a_raster_name_outside_its_pattern_is_refused(name):
+    """The name becomes the factor's columns (``<name>_mean``): it must match
+    ``^[a-z][a-z0-9_]*$`` whole.  Before, ``$`` let a trailing newline through
+    (``name: "depth\\n"`` was taken, and its columns were ``'depth\\n_mean'``)."""
+    from pipeline.ingest import RasterSource
+
+    with pytest.raises(pydantic.ValidationError, match="raster name must match"):
+        RasterSource(path="r.tif", name=name)
+    assert RasterSource(path="r.tif", name="sea_depth2").name == "sea_depth2"
+
+
+def test_ingest_bounds_take_their_edges_and_refuse_past_them():
+    """Mutants: a bound dropped or moved (a reject rate of 1.5, a speed limit or block of
+    0, a pixel limit of 0, a negative settle time)."""
+    from pipeline.ingest import IngestOptions, TrackSource
+
+    edge = IngestOptions(max_reject_rate=1.0, chunk_rows=1, max_raster_pixels=1)
+    assert (edge.max_reject_rate, edge.chunk_rows, edge.max_raster_pixels) == (1.0, 1, 1)
+    assert IngestOptions(max_reject_rate=0.0, chunk_rows=None).chunk_rows is None
+    for bad in (
+        {"max_reject_rate": 1.01},
+        {"max_reject_rate": -0.01},
+        {"max_speed_kn": 0.0},
+        {"memory_budget_mb": 0.0},
+        {"max_uncompressed_mb": 0.0},
+        {"chunk_rows": 0},
+        {"max_raster_pixels": 0},
+    ):
+        with pytest.raises(pydantic.ValidationError):
+            IngestOptions(**bad)
+    assert TrackSource(path="t.csv", settle_minutes=0).settle_minutes == 0.0
+    with pytest.raises(pydantic.ValidationError):
+        TrackSource(path="t.csv", settle_minutes=-1)

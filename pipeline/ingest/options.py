@@ -305,7 +305,7 @@ class TimeWindow(BaseModel):
         return self
 
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class DimSelect(BaseModel):
@@ -425,7 +425,7 @@ class RasterSource(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
+        if not _NAME.fullmatch(value):  # whole: a "$" pattern took "depth\n" (a trailing newline)
             raise ValueError(
                 f"raster name must match ^[a-z][a-z0-9_]*$ (e.g. 'sea_depth'), got {value!r}"
             )
