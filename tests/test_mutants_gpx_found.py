@@ -3,7 +3,7 @@
 Each test here kills a hand-made mutant of :mod:`pipeline.ingest._gpx`,
 :mod:`pipeline.ingest.options` or :mod:`pipeline.classes` that the earlier tests let live.
 GPX files are written in the shapes real tools export them (Garmin's TrackPointExtension,
-gpsbabel's GPX 1.0, OsmAnd's pretty-printed names; BOM, CRLF, UTF-16) and checked against
+gpsbabel's GPX 1.0, a pretty-printed ``<name>``; BOM, CRLF, UTF-16) and checked against
 ElementTree reading the same bytes and the document's own line numbers.
 """
 
@@ -158,7 +158,8 @@ def test_a_stray_points_time_does_not_overwrite_the_last_tracks_point():
 
 
 def test_a_pretty_printed_track_name_is_the_name_without_its_layout():
-    """OsmAnd and gpx.studio indent ``<name>`` text on lines of its own: the vessel is
+    """A pretty-printer (``xmllint --format``, an editor's "format document") may put
+    ``<name>`` text on a line of its own: the vessel is
     'MV Sea Star' as another file's compact ``<name>`` writes it, so the two files' tracks
     are one vessel (mutant: the unstripped name made them two)."""
     pretty = (
