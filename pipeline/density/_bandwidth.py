@@ -26,9 +26,18 @@ _CV_MAX_TARGETS = 2_000
 
 
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """Return the smallest ``x`` whose cumulative weight reaches ``q`` of the total.
+
+    numpy's ``inverted_cdf`` on points repeated by integer weights.  A running sum within
+    its own round-off of ``q`` of the total reaches it: of six weights of 0.3 (total 1.8)
+    the third sum, 0.8999999999999999, missed the half, 0.9, and the median was the fourth
+    point.  Twenty weights of 0.1 instead of 1 made Silverman's rule 11 % low and the
+    spatial rule 5 % high (``tests/test_mutants_bandwidth_found.py``).
+    """
     order = np.argsort(x)
     cw = np.cumsum(w[order])
-    return float(x[order][min(np.searchsorted(cw, q * cw[-1]), x.size - 1)])
+    slack = 4.0 * x.size * np.finfo("float64").eps * cw[-1]
+    return float(x[order][min(np.searchsorted(cw, q * cw[-1] - slack), x.size - 1)])
 
 
 #: Farthest a point may lie from the points' mean centre (degrees of arc) for a rule of thumb:
