@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _stats import disk_cells
 from pyproj import Proj
-from scipy import stats
+from scipy import sparse, stats
 
+from pipeline import grid
 from pipeline.density import select_bandwidth
 from pipeline.errors import InputError
+from pipeline.hotspots import cells_to_weights, weights_from_sparse
 
 R_KM = 6371.007180918475  # the sphere of the rules: H3's authalic radius
 
@@ -152,3 +155,94 @@ def test_cv_maximises_the_weighted_leave_one_out_likelihood():
     # the unweighted likelihood's maximum is elsewhere: the weights are what is fitted
     plain = hs[int(np.argmax([_loo_log_likelihood(lon, lat, np.ones(60), h) for h in hs]))]
     assert abs(np.log(plain / best)) > np.log(1.3)
+
+
+# -- spatial weights between cells ------------------------------------------------------------
+
+
+def _arc_km(lon, lat):
+    la, lo = np.radians(lat), np.radians(lon)
+    a = (
+        np.sin((la[:, None] - la[None, :]) / 2) ** 2
+        + np.cos(la[:, None]) * np.cos(la[None, :]) * np.sin((lo[:, None] - lo[None, :]) / 2) ** 2
+    )
+    return 2 * R_KM * np.arcsin(np.sqrt(a))
+
+
+def test_k_rings_whose_disks_pass_max_pairs_are_refused(monkeypatch):
+    """Every disk is listed whole before cells outside the area are dropped: ``n (3k(k+1)+1)``
+    entries.  Only the distance band was bounded; ``k_rings`` up to the config's 100 (30,301
+    cells a disk) on 10,000 cells asked for 3e8 entries of each of four arrays."""
+    monkeypatch.setattr("pipeline.hotspots._weights.MAX_PAIRS", 1_000)
+    cells = disk_cells(2)  # 19 cells: 19 × 19 = 361 entries at k = 2, 19 × 91 at k = 5
+    assert cells_to_weights(cells, k_rings=2).n == 19
+    with pytest.raises(InputError, match=r"k_rings 5 lists 91 cells per disk .* 1,729 pairs"):
+        cells_to_weights(cells, k_rings=5)
+
+
+@pytest.mark.parametrize(
+    "self_weight", [-1.0, 0.0, np.nan, np.inf], ids=["neg", "zero", "nan", "inf"]
+)
+def test_weights_from_sparse_refuses_a_self_weight_that_is_no_positive_number(self_weight):
+    """The matrix's weights are checked finite and >= 0; the filled diagonal was not: a
+    self-weight of -1 or NaN went into Gi* as the cell's own weight."""
+    cells = disk_cells(1)
+    with pytest.raises(InputError, match="self_weight"):
+        weights_from_sparse(cells, np.zeros((7, 7)), self_weight=self_weight)
+
+
+def test_weights_from_sparse_keeps_who_weighs_whom_in_an_asymmetric_matrix():
+    """Row ``a``, column ``b`` is the weight of ``b`` in ``a``'s neighbourhood, whatever the
+    order the cells come in (the reorder is rows and columns, not a transpose)."""
+    cells = disk_cells(1)
+    rng = np.random.default_rng(5)
+    dense = np.triu(rng.uniform(0.5, 2.0, (7, 7)), 1)  # only the upper triangle
+    perm = rng.permutation(7)
+    got = weights_from_sparse(cells[perm], sparse.csr_array(dense[np.ix_(perm, perm)]))
+    assert np.array_equal(got.cells, cells)
+    np.testing.assert_array_equal(got.matrix.toarray(), dense + np.eye(7))
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "res", "band"),
+    [(179.9, 10.0, 5, 30.0), (-179.95, -60.0, 5, 25.0), (0.0, 89.9, 4, 60.0)],
+    ids=["antimeridian", "60S-antimeridian", "north-pole"],
+)
+def test_a_distance_band_across_180_and_round_a_pole_is_libpysals(lon, lat, res, band):
+    """Binary: libpysal's ``DistanceBand`` on the arc (its haversine, H3's radius), with the
+    cell itself.  Kernel: the quartic of the haversine by hand, 1 on the diagonal."""
+    import libpysal
+
+    cells = grid.grid_disk_cells(grid.points_to_cells([lon], [lat], res), 3)
+    w = cells_to_weights(cells, distance_band_km=band)
+    clat, clon = grid.cells_to_latlng(w.cells)
+    assert (np.abs(clon) > 179.0).any() or lat > 89  # the theatre does cross 180 or the pole
+    ref = libpysal.weights.DistanceBand(
+        np.column_stack([clon, clat]),
+        threshold=band,
+        binary=True,
+        distance_metric="arc",
+        radius=R_KM,
+        silence_warnings=True,
+    ).full()[0]
+    np.fill_diagonal(ref, 1.0)
+    np.testing.assert_array_equal(w.matrix.toarray(), ref)
+    d = _arc_km(clon, clat)
+    kernel = cells_to_weights(cells, distance_band_km=band, weights="kernel").matrix.toarray()
+    want = np.where(d < band, (1 - (d / band) ** 2) ** 2, 0.0)
+    np.testing.assert_allclose(kernel, want, rtol=1e-9, atol=1e-12)
+    assert (np.diag(kernel) == 1.0).all()
+
+
+def test_kernel_k_rings_take_h_as_k_plus_1_over_k_times_the_longest_pair():
+    """``h = (k+1)/k × max d``: the farthest pair of the rings weighs ``(1 - (k/(k+1))²)²``
+    (25/81 at k = 2), every other pair the quartic of its haversine over that ``h``."""
+    cells = disk_cells(3)
+    w = cells_to_weights(cells, k_rings=2, weights="kernel")
+    b = cells_to_weights(cells, k_rings=2).matrix.toarray() > 0
+    lat, lon = grid.cells_to_latlng(w.cells)
+    d = np.where(b, _arc_km(lon, lat), 0.0)
+    h = 1.5 * d.max()
+    np.testing.assert_allclose(w.matrix.toarray(), np.where(b, (1 - (d / h) ** 2) ** 2, 0.0))
+    assert w.matrix.data.min() == pytest.approx(25 / 81, rel=1e-12)
+    assert f"h={h:.4g} km" in w.description

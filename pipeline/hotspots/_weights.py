@@ -128,9 +128,10 @@ def cells_to_weights(
     ------
     InputError
         Empty, duplicate, invalid or mixed-resolution cells; both neighbourhoods given; a
-        band so wide that the pairs would not fit in memory, or shorter than the distance
-        between neighbouring cell centres (no cell has a neighbour; cells merely far apart are
-        not refused: each is its own neighbourhood, counted by :func:`gi_summary`).
+        band or k rings so wide that the pairs would not fit in memory (:data:`MAX_PAIRS`); a
+        band shorter than the distance between neighbouring cell centres (no cell has a
+        neighbour; cells merely far apart are not refused: each is its own neighbourhood,
+        counted by :func:`gi_summary`).
 
     Examples
     --------
@@ -152,6 +153,7 @@ def cells_to_weights(
         k = 1 if k_rings is None else k_rings
         if not isinstance(k, int | np.integer) or isinstance(k, bool) or k < 1:
             raise InputError(f"k_rings must be an integer >= 1, got {k!r}")
+        _check_ring_pairs(n, res, int(k))
         owner, nb = grid.grid_disks(cells, int(k))
         j = np.searchsorted(cells, nb)
         inside = j < n
@@ -270,6 +272,17 @@ def _check_pairs(cells: np.ndarray, res: int, band: float) -> None:
         )
 
 
+def _check_ring_pairs(n: int, res: int, k: int) -> None:
+    # every disk is listed whole before the cells outside the study area are dropped
+    per_cell = 3 * k * (k + 1) + 1
+    if per_cell * n > MAX_PAIRS:
+        raise InputError(
+            f"k_rings {k} lists {per_cell:,} cells per disk at resolution {res},"
+            f" {per_cell * n:,} pairs for {n:,} cells (limit {MAX_PAIRS:,}); use fewer rings"
+            " or a coarser resolution"
+        )
+
+
 def weights_from_options(cells, options: HotspotOptions) -> CellWeights:
     """Return the weights that ``options`` describe (see :func:`cells_to_weights`)."""
     kind, value = options.neighbourhood
@@ -290,7 +303,7 @@ def weights_from_sparse(
     matrix : scipy sparse matrix or array, shape (n, n)
         Non-negative weights; a zero diagonal is replaced by ``self_weight``.
     self_weight : float, default 1
-        Weight of a cell on itself where the matrix has none (Gi* needs one).
+        Weight (finite, > 0) of a cell on itself where the matrix has none (Gi* needs one).
     description : str
         Shown in summaries.
 
@@ -299,6 +312,10 @@ def weights_from_sparse(
     CellWeights
         Rows and columns reordered to ascending cell ids.
     """
+    number = isinstance(self_weight, int | float | np.number) and not isinstance(self_weight, bool)
+    if not (number and np.isfinite(self_weight) and self_weight > 0):
+        # a negative or missing self-weight passed the matrix's own check into Gi*
+        raise InputError(f"self_weight must be a finite number > 0 (Gi*), got {self_weight!r}")
     cells = grid.to_cells(np.asarray(cells))
     m = sparse.csr_array(matrix, dtype="float64")
     if m.shape != (cells.size, cells.size):
