@@ -17,8 +17,8 @@ from pyproj import Proj
 from scipy import sparse, stats
 
 from pipeline import grid
-from pipeline.density import select_bandwidth
-from pipeline.errors import InputError
+from pipeline.density import MIN_BANDWIDTH_KM, select_bandwidth
+from pipeline.errors import ConfigError, InputError
 from pipeline.hotspots import cells_to_weights, weights_from_sparse
 
 R_KM = 6371.007180918475  # the sphere of the rules: H3's authalic radius
@@ -155,6 +155,85 @@ def test_cv_maximises_the_weighted_leave_one_out_likelihood():
     # the unweighted likelihood's maximum is elsewhere: the weights are what is fitted
     plain = hs[int(np.argmax([_loo_log_likelihood(lon, lat, np.ones(60), h) for h in hs]))]
     assert abs(np.log(plain / best)) > np.log(1.3)
+
+
+def test_without_a_quartile_spread_silverman_takes_the_standard_deviation():
+    """Seven of ten records at one place: each axis' IQR is 0, and Silverman's rule takes
+    ``σ = sqrt((σx² + σy²)/2)`` alone (not 0, not ``SD``); the spatial rule's median
+    distance (the seven to the mean centre) is no 0 and stays the smaller spread."""
+    lon = np.array([0.0] * 7 + [0.2, -0.05, 0.1])
+    lat = np.array([0.0] * 7 + [0.1, 0.15, -0.2])
+    w = np.ones(10)
+    x, y = _plane_km(lon, lat, w)
+    sd = np.sqrt(np.mean(x * x + y * y))
+    want = 0.9 * sd / np.sqrt(2) * 10**-0.2
+    assert select_bandwidth((lon, lat), "silverman") == pytest.approx(want, rel=1e-9)
+    dm = np.quantile(np.hypot(x, y), 0.5, method="inverted_cdf")
+    assert 0 < dm and np.sqrt(1 / np.log(2)) * dm < sd
+    want = 0.9 * np.sqrt(1 / np.log(2)) * dm * 10**-0.2
+    assert select_bandwidth((lon, lat), "spatial") == pytest.approx(want, rel=1e-9)
+
+
+def test_without_a_median_distance_the_spatial_rule_takes_the_standard_distance():
+    """Six records at the mean centre itself (the others symmetric about it): ``Dm = 0`` and
+    the rule takes the standard distance, not a bandwidth of 0."""
+    lon = np.array([0.0] * 6 + [0.1, -0.1, 0.0, 0.0])
+    lat = np.array([0.0] * 6 + [0.0, 0.0, 0.1, -0.1])
+    x, y = _plane_km(lon, lat, np.ones(10))
+    sd = np.sqrt(np.mean(x * x + y * y))
+    want = 0.9 * sd * 10**-0.2
+    assert select_bandwidth((lon, lat), "spatial") == pytest.approx(want, rel=1e-9)
+
+
+def test_a_rule_below_the_least_bandwidth_gives_the_least_bandwidth():
+    """Records a metre or two apart: Scott's rule says 0.78 m, below the 1 m that
+    ``bandwidth_km`` accepts; the rule returns that least bandwidth, never less."""
+    rng = np.random.default_rng(6)
+    lon, lat = rng.normal(0.0, 1.5e-5, 100), rng.normal(0.0, 1.5e-5, 100)
+    x, y = _plane_km(lon, lat, np.ones(100))
+    assert np.sqrt(np.mean(x * x + y * y) / 2) * 100 ** (-1 / 6) < MIN_BANDWIDTH_KM
+    assert select_bandwidth((lon, lat), "scott") == MIN_BANDWIDTH_KM
+
+
+def test_cv_default_range_reaches_down_to_a_twentieth_of_the_spatial_rule():
+    """Three tight clusters 50 km apart: 'spatial' measures the clusters' spread, the
+    likelihood a cluster's.  Without ``bandwidth_range_km`` the search runs from 0.05 ×
+    'spatial', and finds the brute-force maximum below 0.5 × 'spatial'."""
+    rng = np.random.default_rng(8)
+    centres = [(0.0, 0.0), (0.45, 0.0), (0.2, 0.4)]
+    lon = np.concatenate([rng.normal(c[0], 0.01, 15) for c in centres])
+    lat = np.concatenate([rng.normal(c[1], 0.01, 15) for c in centres])
+    w = np.ones(45)
+    spatial = select_bandwidth((lon, lat), "spatial")
+    hs = np.geomspace(0.05 * spatial, 2 * spatial, 300)
+    best = hs[int(np.argmax([_loo_log_likelihood(lon, lat, w, h) for h in hs]))]
+    assert best < 0.4 * spatial
+    got = select_bandwidth((lon, lat), "cv")
+    assert abs(np.log(got / best)) < np.log(1.09)
+
+
+def test_cv_says_when_its_choice_is_the_edge_of_the_range(caplog):
+    """A range whose bottom is above the likelihood's maximum: the bottom is chosen, and
+    said (points 5.5 km about their centre, a range of 10-40 km)."""
+    rng = np.random.default_rng(4)
+    lon, lat = rng.normal(0.0, 0.05, 40), rng.normal(0.0, 0.05, 40)
+    with caplog.at_level("WARNING", logger="pipeline.density"):
+        got = select_bandwidth((lon, lat), "cv", bandwidth_range_km=(10.0, 40.0))
+    assert got == pytest.approx(10.0)
+    assert "at the edge of the range (10, 40) km" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [(0.0005, 60.0), (30.0, 30.0), (1.0, 10_100.0)],
+    ids=["below-least", "empty", "past-quarter-globe"],
+)
+def test_cv_refuses_a_range_outside_the_bandwidths_accepted(bounds):
+    """The range is bandwidths: at least 1 m, its max above its min, at most a quarter of
+    the Earth's circumference; a range past those is refused, not searched."""
+    lon, lat = _LON[:10], _LAT[:10]
+    with pytest.raises(ConfigError, match="bandwidth_range_km"):
+        select_bandwidth((lon, lat), "cv", bandwidth_range_km=bounds)
 
 
 # -- spatial weights between cells ------------------------------------------------------------

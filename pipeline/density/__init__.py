@@ -52,13 +52,20 @@ Bandwidth rules (distances in a stereographic plane about the weighted mean cent
     ``scott``      ``σ n^(-1/6)``, ``σ² = (σx² + σy²)/2`` (2-D normal reference; equal to
                    scipy's Silverman factor in 2-D).
     ``silverman``  ``0.9 min(σ, IQR/1.349) n^(-1/5)``, IQR the mean of the two axes' IQRs
-                   (Silverman 1986, eq. 3.31, the robust rule of thumb).
+                   (Silverman 1986, eq. 3.31, the robust rule of thumb); ``σ`` alone where the
+                   IQR is 0 (half the points at one place).
     ``spatial``    ``0.9 min(SD, sqrt(1/ln 2) Dm) n^(-1/5)`` with the standard distance ``SD`` and
                    the median distance ``Dm`` to the mean centre (ArcGIS Pro Kernel Density; ArcGIS
-                   uses the sum of the population field for ``n``).
-    ``cv``         likelihood cross-validation: maximises the leave-one-out log-likelihood over
+                   uses the sum of the population field for ``n``); ``SD`` alone where ``Dm``
+                   is 0.
+    ``cv``         likelihood cross-validation: maximises the weighted leave-one-out
+                   log-likelihood ``Σ w_i log f_{-i}(x_i)`` (``f_{-i}`` the density of the other
+                   points, normalised by their weight) over
                    ``bandwidth_range_km`` (log-spaced search, then refinement), on a seeded
                    subsample of at most 20,000 points.
+    Standard deviations divide by ``Σw`` (scipy's ``gaussian_kde`` by ``Σw - Σw²/Σw``);
+    quantiles are numpy's ``inverted_cdf`` of the points repeated by their weights.  A rule's
+    bandwidth below :data:`MIN_BANDWIDTH_KM` is raised to it.
     The plane stretches distances far from its centre (twice at 90° of arc): points reaching
     more than 90° from their mean centre (a theatre across half the globe or round it) are
     refused by the rules of thumb, and by ``cv`` without ``bandwidth_range_km``.

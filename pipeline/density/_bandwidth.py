@@ -73,7 +73,7 @@ def select_bandwidth(
     Returns
     -------
     float
-        Bandwidth in km.
+        Bandwidth in km, at least :data:`MIN_BANDWIDTH_KM` (a rule's smaller one is raised to it).
 
     Raises
     ------
