@@ -19,7 +19,12 @@ from scipy import sparse, stats
 from pipeline import grid
 from pipeline.density import MIN_BANDWIDTH_KM, select_bandwidth
 from pipeline.errors import ConfigError, InputError
-from pipeline.hotspots import cells_to_weights, weights_from_sparse
+from pipeline.hotspots import (
+    HotspotOptions,
+    cells_to_weights,
+    weights_from_options,
+    weights_from_sparse,
+)
 
 R_KM = 6371.007180918475  # the sphere of the rules: H3's authalic radius
 
@@ -248,7 +253,7 @@ def _arc_km(lon, lat):
     return 2 * R_KM * np.arcsin(np.sqrt(a))
 
 
-def test_k_rings_whose_disks_pass_max_pairs_are_refused(monkeypatch):
+def test_k_rings_past_max_pairs_are_refused(monkeypatch):
     """Every disk is listed whole before cells outside the area are dropped: ``n (3k(k+1)+1)``
     entries.  Only the distance band was bounded; ``k_rings`` up to the config's 100 (30,301
     cells a disk) on 10,000 cells asked for 3e8 entries of each of four arrays."""
@@ -257,6 +262,20 @@ def test_k_rings_whose_disks_pass_max_pairs_are_refused(monkeypatch):
     assert cells_to_weights(cells, k_rings=2).n == 19
     with pytest.raises(InputError, match=r"k_rings 5 lists 91 cells per disk .* 1,729 pairs"):
         cells_to_weights(cells, k_rings=5)
+
+
+def test_a_band_past_max_pairs_is_refused(monkeypatch):
+    """A band's estimate is ``π band²`` over the median cell area (h3's own) per cell."""
+    import h3
+
+    cells = disk_cells(2)
+
+    area = np.median([h3.cell_area(h3.int_to_str(int(c)), unit="km^2") for c in cells])
+    per_cell = np.pi * 20.0**2 / area
+    assert 500 < per_cell * 19 < 1_000
+    monkeypatch.setattr("pipeline.hotspots._weights.MAX_PAIRS", 500)
+    with pytest.raises(InputError, match=rf"about {per_cell:,.0f} neighbours per cell"):
+        cells_to_weights(cells, distance_band_km=20.0)
 
 
 @pytest.mark.parametrize(
@@ -280,6 +299,10 @@ def test_weights_from_sparse_keeps_who_weighs_whom_in_an_asymmetric_matrix():
     got = weights_from_sparse(cells[perm], sparse.csr_array(dense[np.ix_(perm, perm)]))
     assert np.array_equal(got.cells, cells)
     np.testing.assert_array_equal(got.matrix.toarray(), dense + np.eye(7))
+    rows = np.repeat(np.arange(7), np.diff(got.matrix.indptr))
+    assert (np.diff(got.matrix.indices)[rows[1:] == rows[:-1]] > 0).all()
+    with pytest.raises(InputError, match="unique"):
+        weights_from_sparse(np.r_[cells[:6], cells[:1]], dense)
 
 
 @pytest.mark.parametrize(
@@ -325,3 +348,75 @@ def test_kernel_k_rings_take_h_as_k_plus_1_over_k_times_the_longest_pair():
     np.testing.assert_allclose(w.matrix.toarray(), np.where(b, (1 - (d / h) ** 2) ** 2, 0.0))
     assert w.matrix.data.min() == pytest.approx(25 / 81, rel=1e-12)
     assert f"h={h:.4g} km" in w.description
+
+
+def test_no_neighbourhood_given_is_one_ring():
+    cells = disk_cells(2)
+    default, one = cells_to_weights(cells), cells_to_weights(cells, k_rings=1)
+    assert (default.matrix != one.matrix).nnz == 0 and default.description == one.description
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"k_rings": True}, {"distance_band_km": 0.0}, {"distance_band_km": np.nan}],
+    ids=["k-true", "band-0", "band-nan"],
+)
+def test_a_neighbourhood_that_is_no_size_is_refused(kwargs):
+    """``True`` is no ring count (bool is an int to Python), a band of 0 or NaN no band."""
+    match = "k_rings must be an integer" if "k_rings" in kwargs else "must be a positive number"
+    with pytest.raises(InputError, match=match):
+        cells_to_weights(disk_cells(1), **kwargs)
+
+
+def test_k_ring_weights_have_sorted_column_indices_and_one_cell_weighs_one():
+    """H3 lists a disk centre first, then ring by ring; the CSR's columns are sorted per row
+    as :class:`CellWeights` says.  One cell alone is its own kernel neighbourhood, weight 1."""
+    cells = disk_cells(2)
+    for weights in ("binary", "kernel"):
+        m = cells_to_weights(cells, k_rings=2, weights=weights).matrix
+        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+        assert (np.diff(m.indices)[rows[1:] == rows[:-1]] > 0).all()
+    alone = cells_to_weights(cells[:1], k_rings=1, weights="kernel")
+    assert alone.matrix.toarray().tolist() == [[1.0]]
+
+
+def test_a_band_just_short_of_the_nearest_centres_is_refused_and_a_pairs_own_joins_it():
+    """Neighbouring centres of a res-6 disk lie ``d`` apart (by hand, haversine): a band of
+    ``0.9 d`` leaves every cell alone and is refused, naming ``d`` rounded up to 3 digits.
+    The disk's farthest pair: a band of its distance joins it, a band a millionth shorter
+    leaves it out (the band's slack is round-off, 1e-9, not a tolerance)."""
+    cells = disk_cells(1)
+    lat, lon = grid.cells_to_latlng(cells)
+    d = _arc_km(lon, lat)
+    nearest = d[d > 0].min()
+    assert 1 < nearest < 10  # three digits are hundredths of a km
+    shown = f"{np.ceil(nearest * 100) / 100:.2f}"
+    with pytest.raises(InputError, match=rf"use a band of at least {shown} km"):
+        cells_to_weights(cells, distance_band_km=0.9 * nearest)
+    i, j = np.unravel_index(np.argmax(d), d.shape)
+    at = cells_to_weights(cells, distance_band_km=float(d[i, j])).matrix.toarray()
+    short = cells_to_weights(cells, distance_band_km=float(d[i, j]) * (1 - 1e-6))
+    assert at[i, j] == 1.0 and short.matrix.toarray()[i, j] == 0.0
+
+
+@pytest.mark.parametrize(
+    "neighbourhood", [{"distance_band_km": 15.0}, {"k_rings": 2}], ids=["band", "rings"]
+)
+def test_weights_from_options_pass_the_weights_kind_on(neighbourhood):
+    cells = disk_cells(2)
+    got = weights_from_options(cells, HotspotOptions(**neighbourhood, weights="kernel"))
+    want = cells_to_weights(cells, **neighbourhood, weights="kernel")
+    assert got.description == want.description and (got.matrix != want.matrix).nnz == 0
+
+
+@pytest.mark.parametrize(
+    ("shape", "bad", "match"),
+    [((7, 8), None, "shape"), ((7, 7), np.nan, "finite"), ((7, 7), np.inf, "finite")],
+    ids=["not-square", "nan", "inf"],
+)
+def test_weights_from_sparse_refuses_a_matrix_that_is_not_n_by_n_finite_weights(shape, bad, match):
+    dense = np.zeros(shape)
+    if bad is not None:
+        dense[0, 1] = bad
+    with pytest.raises(InputError, match=match):
+        weights_from_sparse(disk_cells(1), dense)
