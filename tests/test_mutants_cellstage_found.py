@@ -1,0 +1,211 @@
+"""What a mutation pass over the cells and outputs stages and the ranking metrics found (hHK).
+
+Each test fails on one small, plausible mutant of ``pipeline/runner/stages/_cells.py``,
+``_outputs.py``, ``pipeline/evaluate/metrics.py`` or ``calibration.py`` that left every other
+test of those modules passing.  Values come from independent references: a brute-force walk
+over the cells ranked by hand (ties split by area share, NaN last; the definitions of Chainey
+et al. 2008, Hunt 2016 and Levine 2004 in the metrics' docstring), scikit-learn's
+``calibration_curve``, h3's own cells and hand counts on a tiny theatre.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.evaluate import ranking_metrics, reliability
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def _walk(score, area, counts, fraction: float) -> float:
+    """Events the flagged cells hold at ``fraction`` of the area, by a walk over the groups.
+
+    Groups of one score, highest first and NaN last as one group; the group the budget ends
+    in gives the share of its events that its flagged area is of its area.
+    """
+    values = sorted({float(s) for s in score if not np.isnan(s)}, reverse=True)
+    groups = [score == v for v in values] + [np.isnan(score)]
+    budget, got = fraction * float(area.sum()), 0.0
+    for g in groups:
+        if not g.any() or budget <= 0:
+            continue
+        take = min(float(area[g].sum()), budget)
+        got += float(counts[g].sum()) * take / float(area[g].sum())
+        budget -= take
+    return got
+
+
+def _reference(score, area, test, train, fraction, n_test, n_train) -> dict:
+    hits = _walk(score, area, test, fraction)
+    best = _walk(test / area, area, test, fraction)
+    held = _walk(score, area, train, fraction)
+    hit = hits / n_test
+    return {
+        "hit_rate": hit,
+        "pai": hit / fraction,
+        "pei": hits / best if best > 0 else None,
+        "rri": hit / (held / n_train) if held > 0 else None,
+    }
+
+
+#: 4 + 2 + 5 + 3 + 1 + 3 cells of areas 1 or 2 km² (the last one the rest of 32): the share boundaries fall on whole
+#: groups (0.125: the first group exactly) and inside tied groups.
+_SCORES = np.r_[[9.0] * 4, [7.0] * 2, [5.0] * 5, [2.0] * 3, [1.0], [np.nan] * 3]
+_FRACTIONS = (0.05, 0.125, 0.3, 0.5, 0.8, 0.9, 1.0)
+
+
+def _cells(seed: int):
+    rng = np.random.default_rng(seed)
+    n = _SCORES.size
+    area = rng.choice([1.0, 2.0], n)
+    area[:4] = 1.0  # the top group: 4 of 32 km², a share boundary of 0.125 exactly
+    area[-1] = 32.0 - area[:-1].sum()
+    test = rng.poisson(1.5, n).astype(float)
+    test[-3:] = [4.0, 0.0, 2.0]  # events in the unscored cells: captured only at the end
+    train = rng.poisson(2.0, n).astype(float)
+    return area, test, train
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_ranking_metrics_equal_a_walk_over_the_cells_in_any_order(seed):
+    """Hit rate, PAI, PEI and RRI at shares straddling tied groups and at 1, with NaN scores
+    last and events outside the universe counted in N2 and N1, in three storage orders."""
+    area, test, train = _cells(seed)
+    n_test, n_train = test.sum() + 5.0, train.sum() + 7.0
+    want = [_reference(_SCORES, area, test, train, a, n_test, n_train) for a in _FRACTIONS]
+    rng = np.random.default_rng(seed + 100)
+    for _ in range(3):
+        p = rng.permutation(_SCORES.size)
+        rows = ranking_metrics(
+            _SCORES[p],
+            area[p],
+            test[p],
+            _FRACTIONS,
+            n_test_total=n_test,
+            train_counts=train[p],
+            n_train_total=n_train,
+        )
+        for row, ref, a in zip(rows, want, _FRACTIONS, strict=True):
+            assert row["area_fraction"] == a
+            for k, v in ref.items():
+                if v is None:
+                    assert row[k] is None, (a, k)
+                else:
+                    assert row[k] == pytest.approx(v, abs=2e-6), (a, k)
+    # at the whole area every event in the universe is captured, and no more
+    assert rows[-1]["hit_rate"] == pytest.approx(round(test.sum() / n_test, 6))
+
+
+# ----------------------------------------------------------------------------- cells stage
+
+#: A 2° square theatre at resolution 5 with an island (lon/lat bounds) inside it.
+_BOX = (100.0, 0.0, 102.0, 2.0)
+_ISLAND = (100.8, 0.8, 101.2, 1.2)
+
+
+def _h3_square(box, res: int) -> np.ndarray:
+    """The cells whose centre lies in ``box``: h3's own polygon fill, as uint64."""
+    import h3
+
+    lon0, lat0, lon1, lat1 = box
+    poly = h3.LatLngPoly([(lat0, lon0), (lat0, lon1), (lat1, lon1), (lat1, lon0)])
+    return np.sort(np.array([h3.str_to_int(c) for c in h3.polygon_to_cells(poly, res)], "uint64"))
+
+
+def _stage_state(seizures):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        config=SimpleNamespace(area=SimpleNamespace(resolution=5)),
+        seizures=seizures,
+        notes=[],
+        area_cells=None,
+    )
+
+
+def test_the_area_s_cells_are_the_sea_cells_and_each_seizure_s_cell_once():
+    """The cells scored are h3's cells of the area whose centre is off the land layer, and
+    once each the cells holding a seizure that fell outside them: three seizures in one cell
+    on the island, two beyond the area's edge in two cells, two at sea in one cell of the
+    area.  The notes count cells and seizures apart, on land and outside."""
+    import geopandas as gpd
+    import h3
+    import pandas as pd
+    import shapely
+
+    from pipeline.runner.stages import _cells
+
+    region = _h3_square(_BOX, 5)
+    land = gpd.GeoDataFrame(geometry=[shapely.box(*_ISLAND)], crs="EPSG:4326")
+    centres = np.array([h3.cell_to_latlng(h3.int_to_str(int(c))) for c in region])
+    at_sea = region[~shapely.contains_xy(shapely.box(*_ISLAND), centres[:, 1], centres[:, 0])]
+    assert 0 < at_sea.size < region.size
+    # an island cell: its centre on the island; two cells beyond the east edge
+    island = h3.str_to_int(h3.latlng_to_cell(1.0, 101.0, 5))
+    assert island in region and island not in at_sea
+    lon = [101.0, 101.0, 101.0, 102.3, 102.3, 100.3, 100.3]
+    lat = [1.0, 1.0, 1.0, 0.5, 1.5, 0.3, 0.3]
+    held = np.array(
+        [h3.str_to_int(h3.latlng_to_cell(b, a, 5)) for a, b in zip(lon, lat, strict=True)], "uint64"
+    )
+    outside = np.unique(held[3:5])
+    assert outside.size == 2 and not np.isin(outside, region).any()
+    assert np.isin(held[5:], at_sea).all()
+    state = _stage_state(pd.DataFrame({"lon": lon, "lat": lat}))
+    got = _cells._with_seizure_cells(state, region, land)
+    want = np.union1d(at_sea, np.append(np.uint64(island), outside))
+    assert got.dtype == np.uint64 and got.tolist() == want.tolist()
+    assert np.sort(state.area_cells).tolist() == at_sea.tolist()
+    assert [n.split(" (")[0].split(";")[0] for n in state.notes] == [
+        "1 cell(s) whose centre lies on the land layer are scored: "
+        "they hold 3 seizure(s) of the area",
+        "2 cell(s) whose centre lies outside the area are scored: "
+        "they hold 2 seizure(s) of the area",
+    ]
+    # without a land layer the island's cell is the area's: only the two outside are added
+    state = _stage_state(pd.DataFrame({"lon": lon, "lat": lat}))
+    got = _cells._with_seizure_cells(state, region, None)
+    assert got.tolist() == np.union1d(region, outside).tolist()
+    assert len(state.notes) == 1 and state.notes[0].startswith("2 cell(s) whose centre lies out")
+
+
+# ----------------------------------------------------------------------------- calibration
+
+
+def test_probability_reliability_equals_scikit_learn_s_quantile_calibration_curve():
+    """Distinct probabilities in ten bins of equal count: per bin the mean prediction and
+    the share of cells with an event are scikit-learn's ``calibration_curve`` (quantile
+    strategy), pooled over two origins of 50 cells; counts of 2 or 3 are one cell with an
+    event; the Brier score is scikit-learn's."""
+    calibration = pytest.importorskip("sklearn.calibration")
+    from sklearn.metrics import brier_score_loss
+
+    rng = np.random.default_rng(4)
+    p = rng.permutation(np.linspace(0.01, 0.95, 100))
+    obs = rng.binomial(1, p) * rng.integers(1, 4, 100)
+    expected = -np.log1p(-p)
+    halves = (slice(0, 50), slice(50, 100))
+    # the two origins' bins pool as one set of 100 cells only when each origin's deciles are
+    # the same values: give the second origin the first one's probabilities, shuffled
+    p[50:] = rng.permutation(p[:50])
+    expected[50:] = -np.log1p(-p[50:])
+    out = reliability(
+        [expected[h] for h in halves], [obs[h] for h in halves], [p[h] for h in halves]
+    )
+    truth, mean_p = calibration.calibration_curve(obs > 0, p, n_bins=10, strategy="quantile")
+    got = out["p_at_least_one"]
+    assert got["cells"] == [10] * 10
+    np.testing.assert_allclose(got["mean_predicted"], mean_p, rtol=1e-12)
+    np.testing.assert_allclose(got["observed_share"], truth, rtol=1e-12)
+    assert got["brier"] == pytest.approx(brier_score_loss(obs > 0, p), rel=1e-12)
+    # the counts' curve: mean expected and mean observed events per decile, by hand
+    order = np.argsort(expected[:50])
+    by_decile = np.add.reduceat(np.c_[expected[:50][order], obs[:50][order]], np.arange(0, 50, 5))
+    second = np.argsort(expected[50:])
+    by_decile += np.add.reduceat(
+        np.c_[expected[50:][second], obs[50:][second]], np.arange(0, 50, 5)
+    )
+    np.testing.assert_allclose(out["counts"]["mean_expected"], by_decile[:, 0] / 10, rtol=1e-12)
+    np.testing.assert_allclose(out["counts"]["mean_observed"], by_decile[:, 1] / 10, rtol=1e-12)
+    assert out["totals"]["observed_over_expected"] == pytest.approx(obs.sum() / expected.sum())
