@@ -209,3 +209,113 @@ def test_probability_reliability_equals_scikit_learn_s_quantile_calibration_curv
     np.testing.assert_allclose(out["counts"]["mean_expected"], by_decile[:, 0] / 10, rtol=1e-12)
     np.testing.assert_allclose(out["counts"]["mean_observed"], by_decile[:, 1] / 10, rtol=1e-12)
     assert out["totals"]["observed_over_expected"] == pytest.approx(obs.sum() / expected.sum())
+
+
+# ----------------------------------------------------------------------------- density: auto
+
+
+def _auto_state(tmp_path, seizures, *, as_of="2024-12-31", density=None, evaluate=None, res=5):
+    """A run state for the density-parameters stage alone, its cache a dict by the key."""
+    from types import SimpleNamespace
+
+    from pipeline.config import Config
+    from pipeline.runner.stages import resolve_as_of
+
+    (tmp_path / "s.csv").write_text("time,lon,lat\n")
+    cfg = Config.model_validate(
+        {
+            "inputs": {"seizures": [{"path": str(tmp_path / "s.csv")}]},
+            "area": {"resolution": res},
+            "density": {"bandwidth_km": "auto", "auto_bandwidths_km": [10.0, 40.0]}
+            | (density or {}),
+            "evaluate": {"origins": 2} | (evaluate or {}),
+        }
+    )
+    store: dict = {}
+
+    def cached(stage, key, build):
+        k = repr([stage, key])
+        if k not in store:
+            store[k] = build()
+        return store[k], False
+
+    return SimpleNamespace(
+        config=cfg,
+        as_of=resolve_as_of(as_of),
+        seizures=seizures,
+        digests={"seizures": "sha-a"},
+        area_cells=np.array([1, 2, 3], "uint64"),
+        cells=np.array([1, 2, 3, 4], "uint64"),
+        cached=cached,
+        density_choice=None,
+        density_given=None,
+        store=store,
+    )
+
+
+def test_density_auto_chooses_from_the_seizures_up_to_as_of_over_the_area_s_cells(
+    tmp_path, monkeypatch
+):
+    """The choice's back-test takes the seizures up to the end of the ``as_of`` day (one at
+    its last microsecond included, one a microsecond later not), the area's cells (not those
+    seizures add), the candidates configured and a fixed half-life as the one candidate; a
+    night that changes ``as_of``, the area's cells, the resolution or the kernel chooses
+    again, one that changes nothing is served from the cache."""
+    import pandas as pd
+
+    import pipeline.model
+    from pipeline.runner.stages import _cells
+
+    calls: list[dict] = []
+
+    def fake(events, cells, **kw):
+        calls.append({"events": events, "cells": cells, **kw})
+        return {"bandwidth_km": kw["bandwidths_km"][-1], "half_life_days": 30.0, "why": "test"}
+
+    monkeypatch.setattr(pipeline.model, "select_density_parameters", fake)
+    end = pd.Timestamp("2024-12-31 23:59:59.999999", tz="UTC")
+    seizures = pd.DataFrame(
+        {
+            "time": [end - pd.Timedelta(days=400), end, end + pd.Timedelta(microseconds=1)],
+            "lon": [1.0, 2.0, 3.0],
+            "lat": [0.0, 0.0, 0.0],
+        }
+    )
+    state = _auto_state(tmp_path, seizures, density={"half_life_days": 60.0})
+    _cells.density_parameters(state)
+    (call,) = calls
+    assert call["events"]["time"].tolist() == seizures["time"].iloc[:2].tolist()
+    assert call["within"].tolist() == [1, 2, 3]
+    assert tuple(call["bandwidths_km"]) == (10.0, 40.0)
+    assert tuple(call["half_lives_days"]) == (60.0,)
+    assert call["resolution"] == 5 and call["kernel"] == "quartic"
+    assert call["options"].origins == 2
+    assert state.config.density.bandwidth_km == 40.0
+    assert state.config.density.half_life_days == 30.0
+    assert state.density_given.bandwidth_km == "auto"
+
+    def night(**change):
+        n = len(calls)
+        s = _auto_state(tmp_path, seizures, **change.pop("make", {}))
+        s.store.update(state.store)
+        for k, v in change.items():
+            setattr(s, k, v)
+        _cells.density_parameters(s)
+        state.store.update(s.store)
+        return len(calls) - n
+
+    assert night(make={"density": {"half_life_days": 60.0}}) == 0  # nothing changed: cached
+    assert night(make={"as_of": "2025-01-31", "density": {"half_life_days": 60.0}}) == 1
+    assert (
+        night(make={"density": {"half_life_days": 60.0}}, area_cells=np.array([1, 2], "uint64"))
+        == 1
+    )
+    assert night(make={"res": 6, "density": {"half_life_days": 60.0}}) == 1
+    assert night(make={"density": {"half_life_days": 60.0, "kernel": "gaussian"}}) == 1
+    assert night(make={"density": {"half_life_days": 60.0}}, digests={"seizures": "sha-b"}) == 1
+    assert night(make={"density": {"half_life_days": 60.0}, "evaluate": {"origins": 3}}) == 1
+    # a bandwidth given and the half-life auto: the one bandwidth, the half-lives' candidates
+    numeric = {"bandwidth_km": 25.0, "half_life_days": "auto", "auto_half_lives_days": [None, 90]}
+    assert night(make={"density": numeric}) == 1
+    assert tuple(calls[-1]["bandwidths_km"]) == (25.0,)
+    assert tuple(calls[-1]["half_lives_days"]) == (None, 90.0)
