@@ -11,6 +11,7 @@ et al. 2008, Hunt 2016 and Levine 2004 in the metrics' docstring), scikit-learn'
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline.evaluate import ranking_metrics, reliability
@@ -131,7 +132,6 @@ def test_the_area_s_cells_are_the_sea_cells_and_each_seizure_s_cell_once():
     area.  The notes count cells and seizures apart, on land and outside."""
     import geopandas as gpd
     import h3
-    import pandas as pd
     import shapely
 
     from pipeline.runner.stages import _cells
@@ -261,8 +261,6 @@ def test_density_auto_chooses_from_the_seizures_up_to_as_of_over_the_area_s_cell
     seizures add), the candidates configured and a fixed half-life as the one candidate; a
     night that changes ``as_of``, the area's cells, the resolution or the kernel chooses
     again, one that changes nothing is served from the cache."""
-    import pandas as pd
-
     import pipeline.model
     from pipeline.runner.stages import _cells
 
@@ -319,3 +317,87 @@ def test_density_auto_chooses_from_the_seizures_up_to_as_of_over_the_area_s_cell
     assert night(make={"density": numeric}) == 1
     assert tuple(calls[-1]["bandwidths_km"]) == (25.0,)
     assert tuple(calls[-1]["half_lives_days"]) == (None, 90.0)
+
+
+# ----------------------------------------------------------------------------- export stage
+
+
+def _export_state(tmp_path, render: dict, **parts):
+    """A run state of three cells (not in cell order) for the export stage alone."""
+    import h3
+
+    from pipeline import schema as S
+    from pipeline.config import Config
+    from pipeline.features import FeatureTable
+    from pipeline.runner.stages import RunState
+
+    (tmp_path / "s.csv").write_text("time,lon,lat\n")
+    cfg = Config.model_validate(
+        {
+            "inputs": {"seizures": [{"path": str(tmp_path / "s.csv")}]},
+            "area": {"resolution": 4},
+            "evaluate": {"enabled": False},
+            "render": render,
+        }
+    )
+    cells = np.array(
+        [h3.str_to_int(h3.latlng_to_cell(la, lo, 4)) for la, lo in [(5, 20), (-3, 7), (9, 1)]],
+        "uint64",
+    )
+    scores = pd.DataFrame({S.CELL: cells, S.RISK: [10.0, 90.0, 50.0]})
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    state = RunState(
+        config=cfg,
+        as_of=pd.Timestamp("2026-06-30", tz="UTC"),
+        out=tmp_path / "out",
+        staging=staging,
+        cache=None,  # type: ignore[arg-type]  # the export reads no cache
+        # the keys not first: the published table puts them first
+        features=FeatureTable(table=pd.DataFrame({S.SEIZURE_DENSITY: [1.0, 2, 3], S.CELL: cells})),
+        scores=scores,
+        seizures=pd.DataFrame(
+            {S.TIME: pd.to_datetime(["2026-01-02"], utc=True), S.LON: [20.0], S.LAT: [5.0]}
+        ),
+        **parts,
+    )
+    return state, cells
+
+
+@pytest.mark.parametrize(
+    "render",
+    [
+        {"geojson": False, "flatgeobuf": False, "preview_png": False},
+        {"geojson": True, "flatgeobuf": True, "preview_png": False},
+    ],
+    ids=["tables-off", "tables-on"],
+)
+def test_the_export_writes_the_files_asked_for_and_no_other(tmp_path, render):
+    """Without pings or events, and with the formats switched off, the export writes the
+    scores (CSV, GeoParquet, GeoPackage), the features and the seizures, and an evaluation's
+    JSON without its PNG when the previews are off; FlatGeobuf and GeoJSON when asked, a model
+    report and a timeline when the run made them.  The outputs list those files in the
+    published order."""
+    import json
+
+    from pipeline.runner.stages import export
+
+    evaluation = {"summary": {}, "origins": []}
+    more = render["flatgeobuf"]  # with a model report and a timeline too
+    parts = {"model_report": {"model": "poisson"}} if more else {}
+    state, cells = _export_state(tmp_path, render, evaluation=evaluation, **parts)
+    if more:
+        state.timeline = pd.DataFrame({"cell": cells, "period": "2026-06", "risk": 1.0})
+    export(state)
+    want = ["scores.csv", "scores.parquet", "scores.gpkg"]
+    want += ["scores.fgb", "scores.geojson"] if more else []
+    want += ["features.parquet", "seizures.parquet", "evaluation.json"]
+    want += ["model_report.json", "timeline.parquet"] if more else []
+    assert sorted(p.name for p in state.staging.iterdir()) == sorted(want)
+    assert [p.name for p in state.outputs.values()] == want
+    assert json.loads((state.staging / "evaluation.json").read_text()) == evaluation
+    # the features and the scores list the state's cells in its order, keys first
+    for name in ("features.parquet", "scores.parquet"):
+        t = pd.read_parquet(state.staging / name)
+        assert t.columns[:2].tolist() == ["cell", "hex_id"], name
+        assert t["cell"].to_numpy(dtype="uint64").tolist() == cells.tolist(), name
