@@ -401,3 +401,17 @@ def test_the_export_writes_the_files_asked_for_and_no_other(tmp_path, render):
         t = pd.read_parquet(state.staging / name)
         assert t.columns[:2].tolist() == ["cell", "hex_id"], name
         assert t["cell"].to_numpy(dtype="uint64").tolist() == cells.tolist(), name
+
+
+def test_nan_scores_rank_last_without_a_numpy_warning():
+    """NaN scores (cells a method does not score) are ranked last without numpy's "invalid
+    value encountered in subtract": every back-test of a model with unobserved cells printed
+    it."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rows = ranking_metrics(
+            np.array([np.nan, 2.0, np.nan, 1.0]), np.ones(4), np.array([1.0, 1, 1, 1]), [0.5]
+        )
+    assert rows[0]["hit_rate"] == 0.5

@@ -92,7 +92,8 @@ def capture_curve(
     order = np.argsort(-key, kind="stable")
     v = key[order]
     near = np.isfinite(v[1:]) & np.isfinite(v[:-1])
-    near &= np.abs(np.diff(v)) <= TIE_RTOL * np.maximum(np.abs(v[1:]), np.abs(v[:-1]))
+    with np.errstate(invalid="ignore"):  # -inf - -inf: the NaN scores, tied by equality below
+        near &= np.abs(np.diff(v)) <= TIE_RTOL * np.maximum(np.abs(v[1:]), np.abs(v[:-1]))
     new = np.r_[True, ~((v[1:] == v[:-1]) | near)]
     group = np.empty(n, dtype=np.intp)
     group[order] = np.cumsum(new) - 1
