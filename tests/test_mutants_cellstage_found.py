@@ -415,3 +415,71 @@ def test_nan_scores_rank_last_without_a_numpy_warning():
             np.array([np.nan, 2.0, np.nan, 1.0]), np.ones(4), np.array([1.0, 1, 1, 1]), [0.5]
         )
     assert rows[0]["hit_rate"] == 0.5
+
+
+def _extent_state(tmp_path, area: dict, pings: pd.DataFrame | None = None):
+    """A run state for the cells stage alone: seizures off (102, 1), no land layer."""
+    import hashlib
+    from types import SimpleNamespace
+
+    from pipeline.area import read_area
+    from pipeline.config import Config
+    from pipeline.schema import empty_pings
+
+    (tmp_path / "s.csv").write_text("time,lon,lat\n")
+    cfg = Config.model_validate(
+        {"inputs": {"seizures": [{"path": str(tmp_path / "s.csv")}]}, "area": area}
+    )
+    keys: list[str] = []
+
+    def cached(stage, key, build):
+        keys.append(repr(key))
+        return build(), False
+
+    return SimpleNamespace(
+        config=cfg,
+        area=read_area(cfg.area.bbox, cfg.area.polygon),
+        seizures=pd.DataFrame({"lon": [102.0, 102.2], "lat": [1.0, 1.2]}),
+        pings=empty_pings() if pings is None else pings,
+        digests={"seizures": "a", "tracks": "b"},
+        context={},
+        notes=[],
+        cached=cached,
+        keys=keys,
+        file_sha=lambda p: hashlib.sha256(open(p, "rb").read()).hexdigest(),
+    )
+
+
+def test_an_extent_s_cells_reach_the_tracks_and_the_margin_and_a_polygon_s_bytes_key_them(
+    tmp_path,
+):
+    """Without an area the universe is h3's cells of the seizures' and the tracks' extent
+    grown by ``area.margin_km`` (in whole rings of cells: at least that far): 40 km takes the
+    cell 22 km east of the easternmost ping, not the one 133 km east of it.  An area polygon edited in place (same path, same extent) keys
+    the stage's cache otherwise: the cells it gives are others."""
+    import h3
+
+    from pipeline.runner.stages import _cells
+
+    pings = pd.DataFrame({"lon": [103.5, 103.5], "lat": [1.0, 1.1]})
+    state = _extent_state(tmp_path, {"resolution": 5, "margin_km": 40.0}, pings)
+    _cells.cells(state)
+    got = set(state.cells.tolist())
+    assert set(_h3_square((102.0, 1.0, 103.5, 1.2), 5).tolist()) <= got
+    assert set(_h3_square((101.0, 0.0, 104.5, 2.2), 5).tolist()) >= got  # whole rings: <= 1°
+    near, far = (h3.str_to_int(h3.latlng_to_cell(1.1, 103.5 + d, 5)) for d in (0.2, 1.2))
+    assert near in got and far not in got
+    assert state.area_cells.tolist() == state.cells.tolist()  # no land, every seizure inside
+
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "area.geojson"
+    keys = []
+    for shape in (shapely.box(100, 0, 102, 2), shapely.Polygon([(100, 0), (102, 0), (100, 2)])):
+        # the triangle has the square's extent: only the file's bytes tell them apart
+        gpd.GeoDataFrame(geometry=[shape], crs="EPSG:4326").to_file(path, driver="GeoJSON")
+        state = _extent_state(tmp_path, {"resolution": 5, "polygon": str(path)})
+        _cells.cells(state)
+        keys.append(state.keys[-1])
+    assert keys[0] != keys[1]
