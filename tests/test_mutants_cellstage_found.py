@@ -483,3 +483,61 @@ def test_an_extent_s_cells_reach_the_tracks_and_the_margin_and_a_polygon_s_bytes
         _cells.cells(state)
         keys.append(state.keys[-1])
     assert keys[0] != keys[1]
+
+
+@pytest.fixture(scope="module")
+def published_run(tmp_path_factory):
+    """A tiny run of 40 attacks off (102 E, 1 N) with the default (quantile) map classes and
+    the extra formats and the preview off: (the run's result, its published folder)."""
+    from conftest import QUICK_TABLES, config_from
+
+    import pipeline
+
+    tmp_path = tmp_path_factory.mktemp("published")
+    rng = np.random.default_rng(8)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(40) * 9, unit="D")
+    pd.DataFrame(
+        {
+            "date": days.strftime("%Y-%m-%d"),
+            "lon": np.round(102.0 + rng.normal(0, 0.2, 40), 5),
+            "lat": np.round(1.0 + rng.normal(0, 0.2, 40), 5),
+        }
+    ).to_csv(tmp_path / "seizures.csv", index=False)
+    raw = {
+        "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [101.0, 0.0, 103.0, 2.0], "resolution": 5},
+        "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
+        "score": {"factors": {"seizure_density": {"weight": 1}}},
+        **QUICK_TABLES,
+    }
+    res = pipeline.run_pipeline(config_from(raw, tmp_path))
+    return res, (res.map_path.parent / "current").resolve()
+
+
+def test_a_run_publishes_the_map_s_classes_and_the_state_s_cells_and_no_preview(published_run):
+    """The published scores list the run's cells in its order with its values, and each
+    cell's class is the class of its risk (rounded to 0.1) under the breaks the manifest
+    states for the map (quantiles of the run): not the score stage's own classes.  With
+    ``render.preview_png`` off no preview is written."""
+    res, folder = published_run
+    names = {p.name for p in folder.iterdir()}
+    assert names == {
+        "risk_map.html",
+        "scores.parquet",
+        "scores.csv",
+        "scores.gpkg",
+        "features.parquet",
+        "seizures.parquet",
+        "manifest.json",
+        "rejects",
+    }
+    table = pd.read_parquet(folder / "scores.parquet")
+    assert table["cell"].tolist() == res.scores["cell"].tolist()
+    np.testing.assert_allclose(table["risk"], res.scores["risk"], rtol=1e-6)
+    breaks = res.manifest["counts"]["risk_class_breaks"]
+    assert breaks["method"] == "quantile"
+    cuts, labels = breaks["breaks"][1:-1], breaks["labels"]
+    shown = np.round(table["risk"].to_numpy(), 1)
+    want = [labels[sum(r >= b for b in cuts)] for r in shown]
+    assert table["risk_class"].tolist() == want
+    assert res.scores["risk_class"].tolist() == want
