@@ -487,11 +487,13 @@ def test_an_extent_s_cells_reach_the_tracks_and_the_margin_and_a_polygon_s_bytes
 
 @pytest.fixture(scope="module")
 def published_run(tmp_path_factory):
-    """A tiny run of 40 attacks off (102 E, 1 N) with the default (quantile) map classes and
-    the extra formats and the preview off: (the run's result, its published folder)."""
+    """A tiny run of 40 attacks off (102 E, 1 N) and a ship's 3 h of AIS, with the default
+    (quantile) map classes and the extra formats and the preview off: (the run's result,
+    its published folder, the data the map was drawn from)."""
     from conftest import QUICK_TABLES, config_from
 
     import pipeline
+    import pipeline.render
 
     tmp_path = tmp_path_factory.mktemp("published")
     rng = np.random.default_rng(8)
@@ -503,15 +505,39 @@ def published_run(tmp_path_factory):
             "lat": np.round(1.0 + rng.normal(0, 0.2, 40), 5),
         }
     ).to_csv(tmp_path / "seizures.csv", index=False)
+    mins = np.arange(0, 181, 10)
+    pd.DataFrame(
+        {
+            "Time": (pd.Timestamp("2024-12-30 10:00") + pd.to_timedelta(mins, "min")).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            ),
+            "MMSI": 235000001,
+            "Latitude_degrees": 1.0 + 0.1 * mins / 60,  # north at 6 kn through a few cells
+            "Longitude_degrees": 102.5,
+            "SOG_knots": 6.0,
+        }
+    ).to_csv(tmp_path / "ais.csv", index=False)
     raw = {
         "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
         "area": {"bbox": [101.0, 0.0, 103.0, 2.0], "resolution": 5},
-        "inputs": {"seizures": [{"path": str(tmp_path / "seizures.csv")}]},
-        "score": {"factors": {"seizure_density": {"weight": 1}}},
+        "inputs": {
+            "seizures": [{"path": str(tmp_path / "seizures.csv")}],
+            "tracks": [{"path": str(tmp_path / "ais.csv")}],
+        },
+        "score": {"factors": {"seizure_density": {"weight": 1}, "vessel_hours": {"weight": 1}}},
         **QUICK_TABLES,
     }
-    res = pipeline.run_pipeline(config_from(raw, tmp_path))
-    return res, (res.map_path.parent / "current").resolve()
+    drawn = []
+    real = pipeline.render.write_map
+
+    def write_map(data, *args, **kwargs):
+        drawn.append(data)
+        return real(data, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline.render, "write_map", write_map)
+        res = pipeline.run_pipeline(config_from(raw, tmp_path))
+    return res, (res.map_path.parent / "current").resolve(), drawn[0]
 
 
 def test_a_run_publishes_the_map_s_classes_and_the_state_s_cells_and_no_preview(published_run):
@@ -519,7 +545,7 @@ def test_a_run_publishes_the_map_s_classes_and_the_state_s_cells_and_no_preview(
     cell's class is the class of its risk (rounded to 0.1) under the breaks the manifest
     states for the map (quantiles of the run): not the score stage's own classes.  With
     ``render.preview_png`` off no preview is written."""
-    res, folder = published_run
+    res, folder, _ = published_run
     names = {p.name for p in folder.iterdir()}
     assert names == {
         "risk_map.html",
@@ -528,6 +554,8 @@ def test_a_run_publishes_the_map_s_classes_and_the_state_s_cells_and_no_preview(
         "scores.gpkg",
         "features.parquet",
         "seizures.parquet",
+        "pings.parquet",
+        "events.parquet",
         "manifest.json",
         "rejects",
     }
@@ -541,3 +569,17 @@ def test_a_run_publishes_the_map_s_classes_and_the_state_s_cells_and_no_preview(
     want = [labels[sum(r >= b for b in cuts)] for r in shown]
     assert table["risk_class"].tolist() == want
     assert res.scores["risk_class"].tolist() == want
+
+
+def test_the_map_s_transit_layer_is_the_cells_the_tracks_spent_time_in(published_run):
+    """The transit layer draws the cells with vessel-hours (> 0), with the features' values:
+    not the scored cells without any (a 0 h class in the legend, and quantile breaks pulled
+    to 0)."""
+    res, folder, data = published_run
+    features = pd.read_parquet(folder / "features.parquet")
+    vh = features.set_index("cell")["vessel_hours"]
+    held = vh[vh.fillna(0) > 0]
+    assert 0 < len(held) < len(vh)
+    transit = data.transit.set_index("cell")["vessel_hours"]
+    assert transit.index.tolist() == held.index.tolist()
+    np.testing.assert_allclose(transit.to_numpy(), held.to_numpy(), rtol=1e-6)
