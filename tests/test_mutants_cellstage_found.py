@@ -583,3 +583,34 @@ def test_the_map_s_transit_layer_is_the_cells_the_tracks_spent_time_in(published
     transit = data.transit.set_index("cell")["vessel_hours"]
     assert transit.index.tolist() == held.index.tolist()
     np.testing.assert_allclose(transit.to_numpy(), held.to_numpy(), rtol=1e-6)
+
+
+def test_the_land_check_counts_only_the_positions_in_the_area(tmp_path):
+    """The tracks decide whether a land layer may cut the area to the sea by the positions
+    *in the area's cells*: a ship's ten positions at sea in the area beside a truck's thirty
+    on land east of it is a maritime theatre, not refused; thirty on the island in it is."""
+    import geopandas as gpd
+    import shapely
+
+    from pipeline.errors import ConfigError
+    from pipeline.runner.stages import _cells
+
+    region = _h3_square(_BOX, 5)
+    east = (102.5, 0.0, 104.0, 2.0)  # land beyond the area's east edge
+    land = gpd.GeoDataFrame(geometry=[shapely.box(*_ISLAND), shapely.box(*east)], crs="EPSG:4326")
+
+    def state(truck_lon: float):
+        s = _stage_state(pd.DataFrame({"lon": [100.3], "lat": [0.3]}))
+        t = pd.Timestamp("2024-12-30", tz="UTC") + pd.to_timedelta(np.arange(40), "min")
+        s.pings = pd.DataFrame(
+            {
+                "lon": np.r_[np.full(10, 100.3), np.full(30, truck_lon)],
+                "lat": np.r_[np.linspace(0.2, 0.4, 10), np.linspace(0.9, 1.1, 30)],
+                "time": t,
+            }
+        )
+        return s
+
+    _cells._refuse_land_theatre(state(103.0), region, land)  # outside the area: not counted
+    with pytest.raises(ConfigError, match=r"^30 of the area's 40 track positions \(a sample\)"):
+        _cells._refuse_land_theatre(state(101.0), region, land)
