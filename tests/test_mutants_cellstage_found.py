@@ -487,7 +487,7 @@ def test_an_extent_s_cells_reach_the_tracks_and_the_margin_and_a_polygon_s_bytes
 
 @pytest.fixture(scope="module")
 def published_run(tmp_path_factory):
-    """A tiny run of 40 attacks off (102 E, 1 N) and a ship's 3 h of AIS, with the default
+    """A tiny run of 40 attacks off (102 E, 1 N) and a ship's 4 h of AIS with a gap, with the default
     (quantile) map classes and the extra formats and the preview off: (the run's result,
     its published folder, the data the map was drawn from)."""
     from conftest import QUICK_TABLES, config_from
@@ -505,14 +505,15 @@ def published_run(tmp_path_factory):
             "lat": np.round(1.0 + rng.normal(0, 0.2, 40), 5),
         }
     ).to_csv(tmp_path / "seizures.csv", index=False)
-    mins = np.arange(0, 181, 10)
+    mins = np.r_[np.arange(0, 181, 10), np.arange(660, 721, 10)]  # an 8 h gap: an event
     pd.DataFrame(
         {
             "Time": (pd.Timestamp("2024-12-30 10:00") + pd.to_timedelta(mins, "min")).strftime(
                 "%Y-%m-%d %H:%M:%S"
             ),
             "MMSI": 235000001,
-            "Latitude_degrees": 1.0 + 0.1 * mins / 60,  # north at 6 kn through a few cells
+            # north at 6 kn through a few cells
+            "Latitude_degrees": 1.0 + 0.1 * np.arange(mins.size) * 10 / 60,
             "Longitude_degrees": 102.5,
             "SOG_knots": 6.0,
         }
@@ -614,3 +615,17 @@ def test_the_land_check_counts_only_the_positions_in_the_area(tmp_path):
     _cells._refuse_land_theatre(state(103.0), region, land)  # outside the area: not counted
     with pytest.raises(ConfigError, match=r"^30 of the area's 40 track positions \(a sample\)"):
         _cells._refuse_land_theatre(state(101.0), region, land)
+
+
+@pytest.mark.parametrize("name", ["events", "seizures"])
+def test_a_run_s_point_tables_carry_the_cell_of_each_point_first(published_run, name):
+    """The published events and seizures begin with ``cell`` and ``hex_id``: h3's cell of
+    each point at the run's resolution."""
+    import h3
+
+    _, folder, _ = published_run
+    t = pd.read_parquet(folder / f"{name}.parquet")
+    assert len(t) and t.columns[:2].tolist() == ["cell", "hex_id"]
+    want = [h3.latlng_to_cell(la, lo, 5) for la, lo in zip(t["lat"], t["lon"], strict=True)]
+    assert t["hex_id"].tolist() == want
+    assert t["cell"].astype("uint64").tolist() == [h3.str_to_int(h) for h in want]
