@@ -629,3 +629,16 @@ def test_a_run_s_point_tables_carry_the_cell_of_each_point_first(published_run, 
     want = [h3.latlng_to_cell(la, lo, 5) for la, lo in zip(t["lat"], t["lon"], strict=True)]
     assert t["hex_id"].tolist() == want
     assert t["cell"].astype("uint64").tolist() == [h3.str_to_int(h) for h in want]
+
+
+def test_a_training_total_below_the_training_events_in_the_cells_is_refused():
+    """``n_train_total`` counts every training event, those in the cells included, as
+    ``n_test_total`` does the test events: a smaller total made the RRI smaller without a
+    word (3 of 2 training events "held" in the top quarter: an RRI of 0.5 for 1)."""
+    from pipeline.errors import InputError
+
+    args = (np.arange(4.0), np.ones(4), np.array([0.0, 0, 1, 3]), [0.25])
+    with pytest.raises(InputError, match=r"n_train_total \(2.0\) is below the training events"):
+        ranking_metrics(*args, train_counts=np.array([0.0, 0, 1, 3]), n_train_total=2)
+    rows = ranking_metrics(*args, train_counts=np.array([0.0, 0, 1, 3]), n_train_total=4)
+    assert rows[0]["rri"] == 1.0

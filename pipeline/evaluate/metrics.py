@@ -168,6 +168,11 @@ def ranking_metrics(
     if train_counts is not None:
         train = _as_float("train_counts", train_counts, score.size)
         n1 = float(train.sum()) if n_train_total is None else float(n_train_total)
+        if n1 < train.sum() - 1e-9:
+            raise InputError(
+                f"n_train_total ({n1!r}) is below the training events in the cells "
+                f"({float(train.sum())!r})"
+            )
         held = _capture_at(score, area, train, fr)
         with np.errstate(divide="ignore", invalid="ignore"):
             rri = np.where((held > 0) & (n2 > 0), (hits / n2) / (held / max(n1, 1e-300)), np.nan)
