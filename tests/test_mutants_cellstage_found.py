@@ -642,3 +642,15 @@ def test_a_training_total_below_the_training_events_in_the_cells_is_refused():
         ranking_metrics(*args, train_counts=np.array([0.0, 0, 1, 3]), n_train_total=2)
     rows = ranking_metrics(*args, train_counts=np.array([0.0, 0, 1, 3]), n_train_total=4)
     assert rows[0]["rri"] == 1.0
+
+
+def test_the_full_curve_refuses_a_test_total_below_the_events_in_the_cells():
+    """``hit_rates`` (the curve) checks ``n_test_total`` as ``ranking_metrics`` does: a total
+    below the events in the cells gave hit rates above 1 (2.0 at the whole area here)."""
+    from pipeline.errors import InputError
+    from pipeline.evaluate.metrics import hit_rates
+
+    score, area, test = np.arange(4.0), np.ones(4), np.array([0.0, 0, 1, 3])
+    with pytest.raises(InputError, match=r"n_test_total \(2\) is below the test events"):
+        hit_rates(score, area, test, np.array([0.5, 1.0]), 2)
+    np.testing.assert_allclose(hit_rates(score, area, test, np.array([0.25, 1.0]), 8), [3 / 8, 0.5])

@@ -199,6 +199,11 @@ def hit_rates(
     n_test_total: float,
 ) -> np.ndarray:
     """Hit rate at many area shares at once (the full curve); NaN when there are no events."""
+    in_cells = float(np.sum(test_counts))
+    if n_test_total < in_cells - 1e-9:
+        raise InputError(
+            f"n_test_total ({n_test_total!r}) is below the test events in the cells ({in_cells!r})"
+        )
     if n_test_total <= 0:
         return np.full(np.shape(area_fractions), np.nan)
     return _capture_at(score, area_km2, test_counts, area_fractions) / float(n_test_total)
