@@ -575,7 +575,7 @@ def test_a_run_publishes_the_map_s_classes_and_the_state_s_cells_and_no_preview(
 def test_the_map_s_transit_layer_is_the_cells_the_tracks_spent_time_in(published_run):
     """The transit layer draws the cells with vessel-hours (> 0), with the features' values:
     not the scored cells without any (a 0 h class in the legend, and quantile breaks pulled
-    to 0)."""
+    to 0).  The map is told the density's bandwidth."""
     res, folder, data = published_run
     features = pd.read_parquet(folder / "features.parquet")
     vh = features.set_index("cell")["vessel_hours"]
@@ -584,6 +584,8 @@ def test_the_map_s_transit_layer_is_the_cells_the_tracks_spent_time_in(published
     transit = data.transit.set_index("cell")["vessel_hours"]
     assert transit.index.tolist() == held.index.tolist()
     np.testing.assert_allclose(transit.to_numpy(), held.to_numpy(), rtol=1e-6)
+    # the map states the density's bandwidth, the one the manifest records (25 km)
+    assert data.bandwidth_km == res.manifest["features"]["density"]["bandwidth_km"] == 25.0
 
 
 def test_the_land_check_counts_only_the_positions_in_the_area(tmp_path):
