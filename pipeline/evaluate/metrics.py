@@ -137,7 +137,8 @@ def ranking_metrics(
     train_counts : numpy.ndarray, optional
         Training events per cell; needed for RRI (``None`` without it).
     n_train_total : float, optional
-        All training events; default the sum of ``train_counts``.
+        All training events; default the sum of ``train_counts``.  A total below the events
+        in the cells is refused, as ``n_test_total`` is.
 
     Returns
     -------
@@ -198,7 +199,12 @@ def hit_rates(
     area_fractions: np.ndarray,
     n_test_total: float,
 ) -> np.ndarray:
-    """Hit rate at many area shares at once (the full curve); NaN when there are no events."""
+    """Hit rate at many area shares at once (the full curve); NaN when there are no events.
+
+    ``n_test_total`` counts every test event, those outside the cells included; a total
+    below the events in the cells is refused (:class:`~pipeline.errors.InputError`), as
+    :func:`ranking_metrics` refuses it.
+    """
     in_cells = float(np.sum(test_counts))
     if n_test_total < in_cells - 1e-9:
         raise InputError(
