@@ -13,6 +13,7 @@ import pytest
 import rasterio
 import shapely
 import xarray as xr
+from _geo import haversine_km
 
 from pipeline import demo
 from pipeline.demo import COMMODITIES, DEMO_AS_OF, DEMO_BBOX, PLANTED_FILENAME, generate_demo
@@ -36,14 +37,7 @@ def _sha(path: Path) -> str:
 
 
 def _km(lon1, lat1, lon2, lat2):
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(a))
+    return haversine_km(lon1, lat1, lon2, lat2, EARTH_KM)
 
 
 def _port_km(ports: pd.DataFrame, lon, lat) -> np.ndarray:

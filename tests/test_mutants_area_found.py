@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 import shapely
 from _corpus import write_text
+from _geo import haversine_km
 
 from pipeline import schema as S
 from pipeline.area import polygon_holds_xy, reject_outside_polygon
@@ -38,10 +39,7 @@ EAST_OF_180 = (-180.0, -20.0, -170.0, -10.0)
 
 
 def _km(lon1, lat1, lon2, lat2):
-    """Great-circle distance by the haversine formula, written out here."""
-    p1, p2, dl = np.radians(lat1), np.radians(lat2), np.radians(lon2 - lon1)
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * R_KM * np.arcsin(np.sqrt(h))
+    return haversine_km(lon1, lat1, lon2, lat2, R_KM)
 
 
 # -- 1. the antimeridian is one meridian -------------------------------------------------------

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _geo import haversine_km
 from test_cli import cli_here
 
 from pipeline import demo
@@ -29,14 +30,7 @@ EARTH_KM = 6371.0088
 
 
 def _km(lon1, lat1, lon2, lat2):
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(a))
+    return haversine_km(lon1, lat1, lon2, lat2, EARTH_KM)
 
 
 def _port_km(lon, lat) -> np.ndarray:
