@@ -92,3 +92,24 @@ def arrow_pings(n: int = 9):
             "lon": [1.0] * n,
         }
     )
+
+
+#: The GPX namespaces by version.
+GPX_NS = {"1.1": "http://www.topografix.com/GPX/1/1", "1.0": "http://www.topografix.com/GPX/1/0"}
+
+
+def gpx_points_by_etree(text: str, version: str) -> list[tuple]:
+    """(kind, owner, lat, lon, time) of every ``<trkpt>`` then ``<rtept>``, as ElementTree
+    reads them: a reference for ``read_gpx_points`` (time stripped, None where absent)."""
+    import xml.etree.ElementTree as ET
+
+    ns = {"g": GPX_NS[version]}
+    root = ET.fromstring(text.encode())
+    want = []
+    for kind, owner_tag, point_tag in (("track", "trk", "trkpt"), ("route", "rte", "rtept")):
+        for owner, el in enumerate(root.findall(f"g:{owner_tag}", ns)):
+            for pt in el.iter(f"{{{ns['g']}}}{point_tag}"):
+                t = pt.find("g:time", ns)
+                time = None if t is None or t.text is None else t.text.strip()
+                want.append((kind, owner, pt.get("lat"), pt.get("lon"), time))
+    return want

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from _corpus import GPX_NS, gpx_points_by_etree
 
 from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import SeizureSource, read_seizures, read_tracks
@@ -181,15 +182,13 @@ def test_a_compressed_files_stem_loses_both_suffixes():
 
 # --- GPX ------------------------------------------------------------------------------------
 
-_GPX_NS = {"1.1": "http://www.topografix.com/GPX/1/1", "1.0": "http://www.topografix.com/GPX/1/0"}
-
 
 def _gpx_doc(version: str, prefix: str) -> str:
     p = f"{prefix}:" if prefix else ""
     xmlns = f"xmlns:{prefix}" if prefix else "xmlns"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<{p}gpx version="{version}" creator="t" {xmlns}="{_GPX_NS[version]}">\n'
+        f'<{p}gpx version="{version}" creator="t" {xmlns}="{GPX_NS[version]}">\n'
         f'<{p}wpt lat="9" lon="9"><{p}time>2020-01-01T00:00:00Z</{p}time></{p}wpt>\n'
         f"<{p}trk><{p}name>MV Alpha</{p}name><{p}trkseg>\n"
         f'<{p}trkpt lat="1.5"\n'
@@ -224,22 +223,9 @@ def test_gpx_points_are_read_as_xml_etree_reads_them_at_their_own_lines(version,
     from pipeline.ingest._gpx import read_gpx_points
 
     text = _gpx_doc(version, prefix)
-    ns = {"g": _GPX_NS[version]}
+    ns = {"g": GPX_NS[version]}
     root = ET.fromstring(text.encode())
-    want = []
-    for kind, owner_tag, point_tag in (("track", "trk", "trkpt"), ("route", "rte", "rtept")):
-        for owner, el in enumerate(root.findall(f"g:{owner_tag}", ns)):
-            for pt in el.iter(f"{{{ns['g']}}}{point_tag}"):
-                t = pt.find("g:time", ns)
-                want.append(
-                    (
-                        kind,
-                        owner,
-                        pt.get("lat"),
-                        pt.get("lon"),
-                        None if t is None else t.text.strip(),
-                    )
-                )
+    want = gpx_points_by_etree(text, version)
     opened = [
         i + 1
         for i, ln in enumerate(text.splitlines())

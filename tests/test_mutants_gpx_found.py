@@ -18,6 +18,7 @@ import numpy as np
 import pydantic
 import pytest
 import yaml
+from _corpus import GPX_NS, gpx_points_by_etree
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import read_tracks
@@ -84,21 +85,10 @@ _GPSBABEL = """<?xml version="1.0" encoding="UTF-8"?>
 </gpx>
 """
 
-_NS = {"1.1": "http://www.topografix.com/GPX/1/1", "1.0": "http://www.topografix.com/GPX/1/0"}
-
 
 def _expected(text: str, version: str) -> list[tuple]:
     """(kind, owner, lat, lon, time, line) of every point, by ElementTree and the text's lines."""
-    ns = {"g": _NS[version]}
-    root = ET.fromstring(text.encode())
-    want = []
-    for kind, owner_tag, point_tag in (("track", "trk", "trkpt"), ("route", "rte", "rtept")):
-        for owner, el in enumerate(root.findall(f"g:{owner_tag}", ns)):
-            for pt in el.iter(f"{{{ns['g']}}}{point_tag}"):
-                t = pt.find("g:time", ns)
-                want.append(
-                    (kind, owner, pt.get("lat"), pt.get("lon"), None if t is None else t.text)
-                )
+    want = gpx_points_by_etree(text, version)
     order: dict[str, list[int]] = {"track": [], "route": []}
     for i, ln in enumerate(text.splitlines()):
         for tag, kind in (("<trkpt ", "track"), ("<rtept ", "route")):
@@ -129,7 +119,7 @@ def test_real_exports_are_read_as_elementtree_reads_them(doc, version, encoding)
     assert sorted(rows, key=lambda r: r[-1]) == sorted(want, key=lambda r: r[-1])
     assert got.n_waypoints == 1 and got.n_outside == 0
     root = ET.fromstring(doc.encode())
-    ns = {"g": _NS[version]}
+    ns = {"g": GPX_NS[version]}
     assert got.names == {
         (kind, i): el.find("g:name", ns).text
         for tag, kind in (("trk", "track"), ("rte", "route"))
