@@ -622,12 +622,34 @@ def _scaled_positions(lat: pd.Series, lon: pd.Series, k: int, cols: str, name: s
     Only plain numbers are read: degree text there is no value of the column's unit (NaN,
     rejected as unparseable), and a value beyond ±90/±180 after scaling is rejected as any
     other is.
+
+    Raises
+    ------
+    InputError
+        A number with a fraction, or every number within ±90/±180 as written: degrees under
+        such names (``lat_e7`` of 51.5074) were divided too, every point put within a metre
+        of Null Island.
     """
-    out = []
-    for v in (lat, lon):
-        nums = to_numbers(v)
-        out.append((nums / 10.0**k, missing_mask(v)))
-    (lat_v, lat_miss), (lon_v, lon_miss) = out
+    nums = [to_numbers(v) for v in (lat, lon)]
+    values = [n.to_numpy(dtype="float64") for n in nums]
+    for raw, x in zip((lat, lon), values, strict=True):
+        part = np.isfinite(x) & (x != np.round(x))
+        if part.any():
+            bad = raw.iloc[int(np.flatnonzero(part)[0])]
+            raise InputError(
+                f"{name}: {cols} are named degrees x 10^{k} but hold {str(bad).strip()!r}, "
+                "no whole number of that unit; if they hold degrees, rename the columns, "
+                "else write whole numbers"
+            )
+    given = [np.abs(x[np.isfinite(x)]) for x in values]
+    if given[0].size and given[1].size and given[0].max() <= 90 and given[1].max() <= 180:
+        raise InputError(
+            f"{name}: {cols} are named degrees x 10^{k} but every number is within ±90/±180 "
+            f"as degrees are (read as degrees x 10^{k}, every point within "
+            f"{2.24e7 / 10**k:.3g} m of 0°, 0°); if they hold degrees, rename the columns"
+        )
+    lat_v, lon_v = (n / 10.0**k for n in nums)
+    lat_miss, lon_miss = missing_mask(lat), missing_mask(lon)
     note = (
         f"{name}: {cols} read as degrees x 10^{k}, as their names say (degrees = value / {10**k:,})"
     )
@@ -692,7 +714,7 @@ def read_positions(
             missing_mask(lon),
             np.zeros(len(lat), dtype=bool),
         )
-    scale = _named_scale(lat_col, lon_col) if crs is None else None
+    scale = _named_scale(lat_col, lon_col)  # no crs, or a geographic one: degrees
     if scale is not None:
         return _scaled_positions(lat, lon, scale, cols, name)
     s_south, note = lowercase_s_meaning(lat, lon, lat_col=lat_col, name=name, file=lowercase_s)

@@ -1,0 +1,100 @@
+"""What a review of the day's changes (since 200aad5) found by trying to break them.
+
+Coordinate columns whose names state a scale (``latitudeE7``, ``lat_e6``) are read as
+value / 10^k.  A column so named that holds degrees (``lat_e7`` of 51.5074, a Parquet float
+column ``latE7`` of degrees, ``latitude_e7_deg``) was divided too: every point lay within a
+metre of Null Island, with exit 0 and nothing rejected.  Such numbers (with a fraction, or
+every one within ±90/±180 as degrees are) contradict the names and the file is refused.
+A geographic ``crs:`` (``EPSG:4326``) beside such names rejected every record as
+``lat_out_of_range``: the names' scale is read under it too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _corpus import assert_accounted, write_lines
+
+from pipeline.errors import InputError
+from pipeline.ingest import read_seizures, read_tracks
+from pipeline.ingest.options import SeizureSource
+
+LAT = [51.5074, 51.5084, -33.8688]
+LON = [-0.1278, -0.1268, 151.2093]
+
+
+def _seizure_lines(lat_col: str, lon_col: str, lats, lons) -> list[str]:
+    lines = [f"date,{lat_col},{lon_col},drug"]
+    for i, (la, lo) in enumerate(zip(lats, lons, strict=True)):
+        lines.append(f"2024-03-0{i + 1},{la},{lo},cocaine")
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("lat_col", "lon_col"),
+    [("lat_e7", "lon_e7"), ("latitude_e7_deg", "longitude_e7_deg"), ("lat_e6", "lon_e6")],
+    ids=["e7", "e7-deg", "e6"],
+)
+def test_degrees_under_names_of_a_scale_are_refused_not_put_at_null_island(
+    tmp_path, lat_col, lon_col
+):
+    path = write_lines(tmp_path / "s.csv", _seizure_lines(lat_col, lon_col, LAT, LON))
+    with pytest.raises(InputError, match=r"51\.5074.*no whole number"):
+        read_seizures(path)
+
+
+def test_whole_degrees_under_names_of_a_scale_are_refused(tmp_path):
+    # every number within ±90/±180: read as 10^-7 degrees, all within 2 m of Null Island
+    lines = _seizure_lines("lat_e7", "lon_e7", [51, 52, -33], [-1, 0, 151])
+    with pytest.raises(InputError, match="within ±90/±180"):
+        read_seizures(write_lines(tmp_path / "s.csv", lines))
+
+
+def test_a_parquet_float_column_named_e7_holding_degrees_is_refused(tmp_path):
+    path = tmp_path / "s.parquet"
+    pd.DataFrame(
+        {"date": ["2024-03-01", "2024-03-02"], "latE7": LAT[:2], "lonE7": LON[:2], "drug": "c"}
+    ).to_parquet(path)
+    with pytest.raises(InputError, match="no whole number"):
+        read_seizures(path)
+
+
+def test_a_stray_fraction_in_a_location_history_refuses_the_track_file(tmp_path):
+    lines = ["mmsi,timestamp,latitudeE7,longitudeE7"]
+    for i in range(6):
+        lines.append(f"247000001,2024-03-01T10:{i:02d}:00Z,{515074000 + i * 1000},-1278000")
+    lines.append("247000001,2024-03-01T10:07:00Z,515080000.5,-1278000")
+    with pytest.raises(InputError, match=r"'515080000\.5'"):
+        read_tracks(write_lines(tmp_path / "t.csv", lines))
+
+
+def test_whole_numbers_written_as_floats_are_still_read(tmp_path):
+    # a Parquet float column of whole numbers, and 5.15074E8 text, are the column's unit
+    path = tmp_path / "s.parquet"
+    pd.DataFrame(
+        {
+            "date": ["2024-03-01", "2024-03-02"],
+            "latE7": [515074000.0, 515084000.0],
+            "lonE7": [-1278000.0, -1268000.0],
+            "drug": "c",
+        }
+    ).to_parquet(path)
+    res = read_seizures(path)
+    assert_accounted(res)
+    np.testing.assert_allclose(res.frame["lat"], LAT[:2], rtol=0, atol=1e-12)
+    lines = _seizure_lines("lat_e7", "lon_e7", ["5.15074E8", "515084000"], ["-1.278E6", "-1268000"])
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    np.testing.assert_allclose(res.frame["lon"], LON[:2], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "OGC:CRS84"], ids=["epsg4326", "crs84"])
+def test_names_of_a_scale_are_read_under_a_geographic_crs(tmp_path, crs):
+    lines = _seizure_lines(
+        "lat_e7", "lon_e7", [round(v * 1e7) for v in LAT], [round(v * 1e7) for v in LON]
+    )
+    res = read_seizures(SeizureSource(path=write_lines(tmp_path / "s.csv", lines), crs=crs))
+    assert_accounted(res)
+    assert len(res.rejects) == 0
+    np.testing.assert_allclose(res.frame["lat"], LAT, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(res.frame["lon"], LON, rtol=0, atol=1e-9)
