@@ -3,8 +3,10 @@
 Coordinate columns whose names state a scale (``latitudeE7``, ``lat_e6``) are read as
 value / 10^k.  A column so named that holds degrees (``lat_e7`` of 51.5074, a Parquet float
 column ``latE7`` of degrees, ``latitude_e7_deg``) was divided too: every point lay within a
-metre of Null Island, with exit 0 and nothing rejected.  Such numbers (with a fraction, or
-every one within ±90/±180 as degrees are) contradict the names and the file is refused.
+metre of Null Island, with exit 0 and nothing rejected.  Numbers every one within ±90/±180
+(degrees as written) contradict the names and the file is refused; a stray number with a
+fraction among whole ones (51.5 in a Location History) is no value of the unit and is
+rejected as unparseable, never put beside Null Island.
 A geographic ``crs:`` (``EPSG:4326``) beside such names rejected every record as
 ``lat_out_of_range``: the names' scale is read under it too.
 """
@@ -40,7 +42,7 @@ def test_degrees_under_names_of_a_scale_are_refused_not_put_at_null_island(
     tmp_path, lat_col, lon_col
 ):
     path = write_lines(tmp_path / "s.csv", _seizure_lines(lat_col, lon_col, LAT, LON))
-    with pytest.raises(InputError, match=r"51\.5074.*no whole number"):
+    with pytest.raises(InputError, match="every number is within ±90/±180"):
         read_seizures(path)
 
 
@@ -56,17 +58,28 @@ def test_a_parquet_float_column_named_e7_holding_degrees_is_refused(tmp_path):
     pd.DataFrame(
         {"date": ["2024-03-01", "2024-03-02"], "latE7": LAT[:2], "lonE7": LON[:2], "drug": "c"}
     ).to_parquet(path)
-    with pytest.raises(InputError, match="no whole number"):
+    with pytest.raises(InputError, match="every number is within ±90/±180"):
         read_seizures(path)
 
 
-def test_a_stray_fraction_in_a_location_history_refuses_the_track_file(tmp_path):
+def test_a_stray_fraction_among_whole_numbers_is_rejected_not_put_at_null_island(tmp_path):
     lines = ["mmsi,timestamp,latitudeE7,longitudeE7"]
     for i in range(6):
         lines.append(f"247000001,2024-03-01T10:{i:02d}:00Z,{515074000 + i * 1000},-1278000")
-    lines.append("247000001,2024-03-01T10:07:00Z,515080000.5,-1278000")
-    with pytest.raises(InputError, match=r"'515080000\.5'"):
-        read_tracks(write_lines(tmp_path / "t.csv", lines))
+    lines.append("247000001,2024-03-01T10:07:00Z,51.5,-1278000")  # a degree value
+    lines.append("247000001,2024-03-01T10:08:00Z,515080000,-1278000.5")
+    res = read_tracks(write_lines(tmp_path / "t.csv", lines))
+    assert_accounted(res)
+    assert len(res.frame) == 6 and (res.frame["lat"] > 51).all()
+    assert sorted(res.rejects["row"]) == [8, 9]
+    assert set(res.rejects["rule"]) == {"coord_unparseable"}
+    assert any("with a fraction" in n for n in res.notes)
+    # a seizure file the same: the stray row rejected, never a seizure at 5e-06, -0.1278
+    lines = _seizure_lines("lat_e7", "lon_e7", [515074000, 51.5], [-1278000, -1278000])
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert_accounted(res)
+    assert res.frame["lat"].tolist() == [51.5074]
+    assert res.rejects["rule"].tolist() == ["coord_unparseable"]
 
 
 def test_whole_numbers_written_as_floats_are_still_read(tmp_path):

@@ -619,41 +619,37 @@ def _scaled_positions(lat: pd.Series, lon: pd.Series, k: int, cols: str, name: s
     """Degrees of columns whose names say degrees x 10^k: their numbers over 10^k.
 
     Such a column was refused as holding "scaled whole numbers" though its header said which.
-    Only plain numbers are read: degree text there is no value of the column's unit (NaN,
-    rejected as unparseable), and a value beyond ±90/±180 after scaling is rejected as any
-    other is.
+    Only whole numbers are read: degree text and a number with a fraction there are no value
+    of the column's unit (NaN, rejected as unparseable), and a value beyond ±90/±180 after
+    scaling is rejected as any other is.
 
     Raises
     ------
     InputError
-        A number with a fraction, or every number within ±90/±180 as written: degrees under
-        such names (``lat_e7`` of 51.5074) were divided too, every point put within a metre
-        of Null Island.
+        Every number within ±90/±180 as written: degrees under such names (``lat_e7`` of
+        51.5074) were divided too, every point put within metres of Null Island.
     """
-    nums = [to_numbers(v) for v in (lat, lon)]
-    values = [n.to_numpy(dtype="float64") for n in nums]
-    for raw, x in zip((lat, lon), values, strict=True):
-        part = np.isfinite(x) & (x != np.round(x))
-        if part.any():
-            bad = raw.iloc[int(np.flatnonzero(part)[0])]
-            raise InputError(
-                f"{name}: {cols} are named degrees x 10^{k} but hold {str(bad).strip()!r}, "
-                "no whole number of that unit; if they hold degrees, rename the columns, "
-                "else write whole numbers"
-            )
-    given = [np.abs(x[np.isfinite(x)]) for x in values]
+    values = [to_numbers(v) for v in (lat, lon)]
+    given = [np.abs(x[np.isfinite(x)].to_numpy()) for x in values]
     if given[0].size and given[1].size and given[0].max() <= 90 and given[1].max() <= 180:
         raise InputError(
             f"{name}: {cols} are named degrees x 10^{k} but every number is within ±90/±180 "
             f"as degrees are (read as degrees x 10^{k}, every point within "
             f"{2.24e7 / 10**k:.3g} m of 0°, 0°); if they hold degrees, rename the columns"
         )
-    lat_v, lon_v = (n / 10.0**k for n in nums)
-    lat_miss, lon_miss = missing_mask(lat), missing_mask(lon)
-    note = (
+    notes = [
         f"{name}: {cols} read as degrees x 10^{k}, as their names say (degrees = value / {10**k:,})"
-    )
-    return Positions(lat_v, lon_v, lat_miss, lon_miss, np.zeros(len(lat), dtype=bool), [note])
+    ]
+    part = [x.ne(np.round(x)) & np.isfinite(x) for x in values]
+    if any(bool(p.any()) for p in part):
+        # a stray degree value (51.5) read as 51.5 x 10^-k degrees lay beside Null Island
+        notes.append(
+            f"{name}: numbers with a fraction in {cols} are no whole number of degrees x "
+            f"10^{k}: rejected as unparseable"
+        )
+    lat_v, lon_v = (x.where(~p) / 10.0**k for x, p in zip(values, part, strict=True))
+    lat_miss, lon_miss = missing_mask(lat), missing_mask(lon)
+    return Positions(lat_v, lon_v, lat_miss, lon_miss, np.zeros(len(lat), dtype=bool), notes)
 
 
 @dataclass
