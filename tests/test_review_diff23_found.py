@@ -111,3 +111,18 @@ def test_names_of_a_scale_are_read_under_a_geographic_crs(tmp_path, crs):
     assert len(res.rejects) == 0
     np.testing.assert_allclose(res.frame["lat"], LAT, rtol=0, atol=1e-9)
     np.testing.assert_allclose(res.frame["lon"], LON, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "self_weight", [np.complex128(1 + 2j), np.complex64(1)], ids=["complex128", "complex64"]
+)
+def test_a_complex_self_weight_is_refused_not_cut_to_its_real_part(self_weight):
+    # numpy's complex passed "a finite number > 0" and float() dropped its imaginary part
+    import h3
+    from scipy import sparse
+
+    from pipeline.hotspots import weights_from_sparse
+
+    cells = [h3.str_to_int(h3.latlng_to_cell(10.0, 10.0 + 0.1 * i, 7)) for i in range(3)]
+    with pytest.raises(InputError, match="self_weight must be a finite number > 0"):
+        weights_from_sparse(cells, sparse.csr_array((3, 3)), self_weight=self_weight)

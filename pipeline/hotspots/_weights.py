@@ -312,7 +312,8 @@ def weights_from_sparse(
     CellWeights
         Rows and columns reordered to ascending cell ids.
     """
-    number = isinstance(self_weight, int | float | np.number) and not isinstance(self_weight, bool)
+    real = int | float | np.integer | np.floating  # np.complex128 compared and lost its i part
+    number = isinstance(self_weight, real) and not isinstance(self_weight, bool)
     if not (number and np.isfinite(self_weight) and self_weight > 0):
         # a negative or missing self-weight passed the matrix's own check into Gi*
         raise InputError(f"self_weight must be a finite number > 0 (Gi*), got {self_weight!r}")
