@@ -126,3 +126,30 @@ def test_a_complex_self_weight_is_refused_not_cut_to_its_real_part(self_weight):
     cells = [h3.str_to_int(h3.latlng_to_cell(10.0, 10.0 + 0.1 * i, 7)) for i in range(3)]
     with pytest.raises(InputError, match="self_weight must be a finite number > 0"):
         weights_from_sparse(cells, sparse.csr_array((3, 3)), self_weight=self_weight)
+
+
+@pytest.mark.parametrize(
+    ("value", "end"),
+    [
+        ("Dec 2024 00:00 +05:00", "2025-01-01T00:00+05:00"),
+        ("Dec 2024 00:00 JST", "2025-01-01T00:00+09:00"),
+        ("December 2024", "2025-01-01T00:00Z"),
+    ],
+    ids=["plus5", "jst", "naive"],
+)
+def test_a_zoned_month_ends_where_its_local_month_ends(value, end):
+    # 'Dec 2024 00:00 +05:00' starts 2024-11-30 19:00 UTC: its period ended with November's
+    # UTC month, on 2024-12-01 00:00 UTC, five hours after its start
+    from pipeline.ingest._dates import parse_times
+
+    got = parse_times(pd.Series([value, "2024-01-02"]), name="f", column="d").period_end[0]
+    assert got == pd.Timestamp(end).timestamp()
+
+
+def test_a_zoned_month_holding_as_of_is_noted(tmp_path):
+    import datetime as dt
+
+    lines = ["date,lat,lon,drug", "Dec 2024 00:00 +05:00,5.1,1.2,cocaine", "2024-11-02,5.2,1.2,x"]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines), as_of=dt.date(2024, 12, 5))
+    assert any("holds as_of 2024-12-05" in n for n in res.notes)
+    assert res.assumptions["dates"]["periods_holding_as_of"] == 1

@@ -1257,8 +1257,11 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
     month_only = got[:, 3].astype(bool) & np.isfinite(got[:, 0])
     counts["month_precision"] = int(month_only.sum())
     if month_only.any():
-        start = got[month_only, 0].astype("int64").astype("datetime64[s]")
-        after = (start.astype("datetime64[M]") + 1).astype("datetime64[s]").astype("int64")
+        # the month of the local date: 'Dec 2024 00:00 +05:00' starts 2024-11-30 19:00 UTC,
+        # whose month in UTC (November) ended its period 5 hours after its start
+        off = np.nan_to_num(got[month_only, 6])
+        start = (got[month_only, 0] + off).astype("int64").astype("datetime64[s]")
+        after = (start.astype("datetime64[M]") + 1).astype("datetime64[s]").astype("int64") - off
         until = np.full(rows.size, np.nan)
         until[month_only] = after
         acc.until[rows] = until
