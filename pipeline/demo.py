@@ -1575,9 +1575,27 @@ def _check_args(seed, n_seizures, n_vessels, days, as_of) -> _dt.date:
         as_of = as_of.date()
     if not isinstance(as_of, _dt.date):
         raise ConfigError(f"as_of must be a datetime.date, got {as_of!r}")
-    if as_of.year <= _SEIZURE_YEARS:  # no three years of seizures before it
-        raise ConfigError(f"as_of must be in the year {_SEIZURE_YEARS + 1} or later, got {as_of!r}")
+    if not _EARLIEST_AS_OF <= as_of <= _LATEST_AS_OF:
+        # the tables' datetime64[ns]: years 4-1680 and from 2262 on wrote seizures the run
+        # rejects and a SAR time axis of wrapped int32 nanoseconds (1970-01-01 00:00:01.4)
+        raise ConfigError(
+            f"as_of must be in {_EARLIEST_AS_OF}..{_LATEST_AS_OF} (its three years of "
+            f"seizures and its last day within the dates the tables hold), got {as_of!r}"
+        )
+    if as_of.toordinal() - (int(days) - 1) < _FIRST_DAY.toordinal():
+        raise ConfigError(
+            f"days must leave the AIS window within the dates the tables hold (from "
+            f"{_FIRST_DAY}), got {days!r} before as_of {as_of}"
+        )
     return as_of
+
+
+#: The dates the tables hold (``datetime64[ns]``): from 1677-09-22, the first whole day, to
+#: 2262-04-10, the last whole day; as_of's three years of seizures start the day after
+#: as_of three years earlier.
+_FIRST_DAY = _dt.date(1677, 9, 22)
+_EARLIEST_AS_OF = _dt.date(1680, 9, 21)
+_LATEST_AS_OF = _dt.date(2262, 4, 10)
 
 
 def generate_demo(
@@ -1622,7 +1640,7 @@ def generate_demo(
     ------
     ConfigError
         If an argument is not an integer in range, ``raster_res_deg`` is not in [0.01, 1] or
-        ``as_of`` is not a date.
+        ``as_of`` is not a date in 1680-09-21..2262-04-10 (the dates the tables hold).
 
     Examples
     --------

@@ -13,6 +13,9 @@ A geographic ``crs:`` (``EPSG:4326``) beside such names rejected every record as
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -147,9 +150,48 @@ def test_a_zoned_month_ends_where_its_local_month_ends(value, end):
 
 
 def test_a_zoned_month_holding_as_of_is_noted(tmp_path):
-    import datetime as dt
 
     lines = ["date,lat,lon,drug", "Dec 2024 00:00 +05:00,5.1,1.2,cocaine", "2024-11-02,5.2,1.2,x"]
     res = read_seizures(write_lines(tmp_path / "s.csv", lines), as_of=dt.date(2024, 12, 5))
     assert any("holds as_of 2024-12-05" in n for n in res.notes)
     assert res.assumptions["dates"]["periods_holding_as_of"] == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "value"),
+    [
+        ({"as_of": dt.date(4, 6, 30)}, "datetime.date(4, 6, 30)"),
+        ({"as_of": dt.date(1680, 9, 20)}, "datetime.date(1680, 9, 20)"),
+        ({"as_of": dt.date(2262, 4, 11)}, "datetime.date(2262, 4, 11)"),
+        ({"as_of": dt.date(1680, 9, 21), "days": 1100}, "1100"),
+    ],
+    ids=["year-4", "seizures-before-1677-09-22", "after-2262-04-10", "ais-window-before"],
+)
+def test_a_demo_outside_the_dates_the_tables_hold_is_a_config_error(tmp_path, kwargs, value):
+    # year 4 (allowed by the new 'year 4 or later') wrote seizures of the year 1 and a SAR
+    # time axis of int32 nanoseconds wrapped round (1970-01-01 00:00:01.43), exit 0
+    from pipeline.demo import generate_demo
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape(value)):
+        small = {"n_seizures": 20, "n_vessels": 8, "days": 2, "raster_res_deg": 1.0}
+        generate_demo(tmp_path, **{**small, **kwargs})
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_demo_on_the_first_day_allowed_holds_its_dates(tmp_path):
+    import h5py
+
+    from pipeline.demo import generate_demo
+
+    as_of = dt.date(1680, 9, 21)
+    files = generate_demo(
+        tmp_path, n_seizures=200, n_vessels=8, days=2, raster_res_deg=1.0, as_of=as_of
+    )
+    dates = pd.to_datetime(pd.read_csv(files.seizures)["date"], format="%Y-%m-%d")
+    assert dates.min() >= pd.Timestamp(1677, 9, 22) and dates.max() <= pd.Timestamp(as_of)
+    with h5py.File(files.sar) as f:
+        days = f["time"][:]
+        assert f["time"].attrs["units"] == "days since 1970-01-01"
+    months = pd.Timestamp("1970-01-01") + pd.to_timedelta(days, unit="D")
+    assert list(months) == list(pd.date_range(end="1680-09-01", periods=12, freq="MS"))
