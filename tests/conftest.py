@@ -193,6 +193,22 @@ def night_theatre(tmp_path_factory) -> Path:
     return tiny_theatre(tmp_path_factory.mktemp("night-theatre"))
 
 
+def two_workers_back(eng, wait_s: float = 60) -> None:
+    """Wait until the engine's LocalCluster runs two workers; start one its nanny did not.
+
+    A SIGKILLed worker's nanny starts another within seconds, but on CI's loaded machine none
+    had come back after a minute, three times in two full suites ("Only 1/2 workers arrived
+    after 60"): the cluster is then given a worker of its own.
+    """
+    try:
+        eng.client.wait_for_workers(2, timeout=wait_s)
+    except TimeoutError:
+        if eng.cluster is None:
+            raise
+        eng.cluster.scale(len(eng.cluster.worker_spec) + 1)
+        eng.client.wait_for_workers(2, timeout=2 * wait_s)
+
+
 class SharedCluster:
     """A 2-worker LocalCluster, as ``run.engine: dask`` starts one, shared by modules.
 

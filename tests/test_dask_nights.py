@@ -33,6 +33,7 @@ from _corpus import IGNORE_PENDING_DEPRECATION
 from _forked import start_forked
 from _nights import differences, inputs_key, night_raw, published
 from _speed_dask import kill_nowhere, kill_once_at
+from conftest import two_workers_back
 
 from pipeline.engine import WorkerLost
 
@@ -231,7 +232,7 @@ def test_a_dask_night_killed_then_the_next_nights_equal_a_cold_local_run(
             with pytest.raises(WorkerLost, match="left the cluster"):
                 n.night(f"a worker killed at the {moment}", "dask", 300)
         finally:
-            client.wait_for_workers(2, timeout=60)  # its nanny starts another
+            two_workers_back(cluster)  # its nanny starts another (or the cluster does)
             client.run(kill_nowhere)
         assert flag.exists()
         assert _published_manifest(n.out) == before

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import SharedCluster
+from conftest import SharedCluster, two_workers_back
 
 pytestmark = pytest.mark.slow
 
@@ -40,5 +40,20 @@ def test_a_cluster_left_with_one_worker_is_replaced_by_one_with_two():
             second.client.sync(second.client.scheduler.identity, n_workers=-1)["workers"]
         )
         assert shared.engine() is second  # a healthy cluster is kept
+    finally:
+        shared.close()
+
+
+def test_a_worker_no_nanny_brings_back_is_started_by_the_cluster():
+    shared = SharedCluster()
+    try:
+        eng = shared.engine()
+        eng.cluster.scale(1)
+        deadline = time.monotonic() + 30
+        while _running_workers(eng) != 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _running_workers(eng) == 1
+        two_workers_back(eng, wait_s=3)
+        assert _running_workers(eng) == 2
     finally:
         shared.close()
