@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _stages import export_state
 
 from pipeline.evaluate import ranking_metrics, reliability
 
@@ -328,8 +329,6 @@ def _export_state(tmp_path, render: dict, **parts):
 
     from pipeline import schema as S
     from pipeline.config import Config
-    from pipeline.features import FeatureTable
-    from pipeline.runner.stages import RunState
 
     (tmp_path / "s.csv").write_text("time,lon,lat\n")
     cfg = Config.model_validate(
@@ -345,16 +344,11 @@ def _export_state(tmp_path, render: dict, **parts):
         "uint64",
     )
     scores = pd.DataFrame({S.CELL: cells, S.RISK: [10.0, 90.0, 50.0]})
-    staging = tmp_path / "staging"
-    staging.mkdir()
-    state = RunState(
-        config=cfg,
-        as_of=pd.Timestamp("2026-06-30", tz="UTC"),
-        out=tmp_path / "out",
-        staging=staging,
-        cache=None,  # type: ignore[arg-type]  # the export reads no cache
+    state = export_state(
+        cfg,
+        tmp_path,
         # the keys not first: the published table puts them first
-        features=FeatureTable(table=pd.DataFrame({S.SEIZURE_DENSITY: [1.0, 2, 3], S.CELL: cells})),
+        pd.DataFrame({S.SEIZURE_DENSITY: [1.0, 2, 3], S.CELL: cells}),
         scores=scores,
         seizures=pd.DataFrame(
             {S.TIME: pd.to_datetime(["2026-01-02"], utc=True), S.LON: [20.0], S.LAT: [5.0]}

@@ -28,14 +28,14 @@ import pyarrow.parquet as pq
 import pyogrio
 import pytest
 import shapely
+from _stages import export_state
 
 from pipeline import schema as S
 from pipeline.config import Config, as_of_day, load_config
 from pipeline.errors import ConfigError, FutureDateWarning
-from pipeline.features import FeatureTable
 from pipeline.hotspots import timeline_table
 from pipeline.io import GPKG_LAST_CHANGE, write_geojson, write_geopackage
-from pipeline.runner.stages import RunState, export
+from pipeline.runner.stages import export
 from pipeline.timeline import month_periods
 
 RES = 4
@@ -99,15 +99,10 @@ def published(tmp_path_factory):
             S.RISK: [1.23456789, np.nan, 3.0, 4.5],
         }
     )
-    staging = d / "staging"
-    staging.mkdir()
-    state = RunState(
-        config=cfg,
-        as_of=pd.Timestamp("2026-06-30", tz="UTC"),
-        out=d / "out",
-        staging=staging,
-        cache=None,  # type: ignore[arg-type]  # the export reads no cache
-        features=FeatureTable(table=features.reset_index(drop=True)),
+    state = export_state(
+        cfg,
+        d,
+        features.reset_index(drop=True),
         scores=scores,
         seizures=seizures,
         timeline=timeline,
@@ -115,19 +110,19 @@ def published(tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes on the tiny layers
         export(state)
-    geojson = json.loads((staging / "scores.geojson").read_text(encoding="utf-8"))
+    geojson = json.loads((state.staging / "scores.geojson").read_text(encoding="utf-8"))
     return {
-        "dir": staging,
+        "dir": state.staging,
         "outputs": dict(state.outputs),
-        "csv": pd.read_csv(staging / "scores.csv", keep_default_na=False, na_values=[""]),
-        "csv_text": (staging / "scores.csv").read_text(encoding="utf-8"),
-        "parquet": pd.read_parquet(staging / "scores.parquet"),
-        "gpkg": pyogrio.read_dataframe(staging / "scores.gpkg", layer="scores"),
-        "fgb": pyogrio.read_dataframe(staging / "scores.fgb"),
+        "csv": pd.read_csv(state.staging / "scores.csv", keep_default_na=False, na_values=[""]),
+        "csv_text": (state.staging / "scores.csv").read_text(encoding="utf-8"),
+        "parquet": pd.read_parquet(state.staging / "scores.parquet"),
+        "gpkg": pyogrio.read_dataframe(state.staging / "scores.gpkg", layer="scores"),
+        "fgb": pyogrio.read_dataframe(state.staging / "scores.fgb"),
         "geojson": geojson,
-        "features": pd.read_parquet(staging / "features.parquet"),
-        "seizures": pd.read_parquet(staging / "seizures.parquet"),
-        "timeline": pd.read_parquet(staging / "timeline.parquet"),
+        "features": pd.read_parquet(state.staging / "features.parquet"),
+        "seizures": pd.read_parquet(state.staging / "seizures.parquet"),
+        "timeline": pd.read_parquet(state.staging / "timeline.parquet"),
     }
 
 
