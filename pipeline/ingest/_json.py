@@ -34,10 +34,13 @@ import pandas as pd
 from ..errors import SourceUnreadable
 from ..schema import REJECT_COLUMNS
 from ._common import TextTable, decode_bytes, source_bytes
+from ._location_history import location_history_records
 
 __all__ = [
     "JsonTable",
+    "array_values_at",
     "geometries_as_written",
+    "json_number",
     "key_given_twice",
     "looks_like_json_records",
     "read_json_records",
@@ -279,7 +282,10 @@ def read_json_records(
         records, lines, headers = _array(text, start, name)
         bad: list[tuple[int, str, str, str]] = []
         layout = "an array of objects"
-        if headers:
+        history = None if headers else location_history_records(text, start, records, name)
+        if history is not None:
+            records, lines, layout, notes_told = history
+        elif headers:
             _refuse_error_answer(headers, name)
             layout = (
                 f"the array of objects after a header object ({_header_text(headers)}), "
@@ -291,18 +297,23 @@ def read_json_records(
         elif len(records) == 1:
             _refuse_error_answer(records, name)
     else:
-        records, lines, bad = _lines(text)
-        layout = "JSON Lines"
         lines_told = {".jsonl", ".ndjson"} & {x.lower() for x in path.suffixes}
+        # one object first: a pretty-printed answer of 50 MB was decoded line by line (every
+        # line failing) before it was seen to be one object, four times the whole read
         whole = None if lines_told else _one_object(text, start, name)
-        if whole is not None:  # one object: an API answer holding its records, or one record
+        bad = []
+        if whole is None:
+            records, lines, bad = _lines(text)
+            layout = "JSON Lines"
+        else:  # one object: an API answer holding its records, or one record
             _refuse_error_answer([whole], name)
-            found = _object_records(text, start, name)
+            found = location_history_records(text, start, whole, name) or _object_records(
+                text, start, name
+            )
             if found is not None:
                 records, lines, layout, notes_told = found
             else:  # one record, perhaps written over several lines
                 records, lines, layout = [whole], [text.count("\n", 0, start) + 1], "one object"
-            bad = []
     if records:
         # object dtype: a JSON number's text keeps its type (str inference would drop it)
         frame = pd.DataFrame(records, dtype=object)
@@ -740,6 +751,33 @@ def _elements(
         pos, closed = _after_value(text, end, "]")
         if closed:
             return pos
+
+
+def array_values_at(text: str, pos: int) -> tuple[list[Any], list[int]]:
+    """Return the values of the JSON array at ``pos`` and where each begins in ``text``.
+
+    Raises
+    ------
+    ValueError
+        The text at ``pos`` is not a valid JSON array.
+    """
+    values: list[Any] = []
+    starts: list[int] = []
+    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+    if text.startswith("]", pos):
+        return values, starts
+    while True:
+        value, end = _DECODER.raw_decode(text, pos)
+        values.append(value)
+        starts.append(pos)
+        pos, closed = _after_value(text, end, "]")
+        if closed:
+            return values, starts
+
+
+def json_number(text: str) -> str:
+    """Return ``text`` marked as a JSON number as written (never read as locale text)."""
+    return _JsonNumber(text)
 
 
 def _after_value(text: str, end: int, close: str) -> tuple[int, bool]:
