@@ -318,3 +318,40 @@ def test_a_key_of_the_same_name_elsewhere_is_passed_over(tmp_path, escaped):
             _line_of(text, '"point": "51.5104123°', before=1),
         ]
     np.testing.assert_allclose(res.frame["lat"].iloc[1:3], [51.5074123, 51.5104123], atol=1e-12)
+
+
+def test_records_json_reads_each_fix_at_its_own_time_speed_in_metres_per_second(tmp_path):
+    def fix(lat, lon, device, **kw):
+        return {
+            "latitudeE7": round(lat * 1e7),
+            "longitudeE7": round(lon * 1e7),
+            "accuracy": 12,
+            "velocity": 10,
+            "heading": 45,
+            "source": "GPS",
+            "deviceTag": device,
+            "serverTimestamp": "2022-03-02T00:00:00Z",  # the upload's, never the fix's
+            **kw,
+        }
+
+    locations = [
+        fix(51.5074, -0.1278, -1849284, timestamp="2022-03-01T10:00:00Z"),
+        fix(51.5084, -0.1268, -1849284, timestamp="2022-03-01T10:01:00.5Z"),
+        fix(51.5094, -0.1258, -1849284, timestampMs="1646129000000"),  # an older fix's key
+        fix(48.8566, 2.3522, 77, timestamp="2022-03-01T10:00:00Z"),  # another device
+    ]
+    path = tmp_path / "Records.json"
+    path.write_text(json.dumps({"locations": locations}, indent=2))
+    res = read_tracks(path)
+    assert_accounted(res)
+    assert res.rejects.empty
+    f = res.frame.set_index("vessel_id")
+    assert sorted(f.index.unique()) == ["-1849284", "77"]
+    want = ["2022-03-01T10:00:00Z", "2022-03-01T10:01:00.5Z"]
+    want_t = [pd.Timestamp(t) for t in want] + [pd.Timestamp(1646129000000, unit="ms", tz="UTC")]
+    assert list(f.loc["-1849284", "time"]) == want_t
+    np.testing.assert_allclose(f.loc["-1849284", "lat"], [51.5074, 51.5084, 51.5094], atol=1e-12)
+    # Google: velocity in metres per second; 1 kn = 1852 m / 3600 s
+    np.testing.assert_allclose(res.frame["sog_kn"], 10 * 3600 / 1852, rtol=1e-12)
+    np.testing.assert_allclose(res.frame["cog_deg"], 45.0)
+    assert any("one track per deviceTag" in n for n in res.notes)

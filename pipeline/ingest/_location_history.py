@@ -1,7 +1,7 @@
 """Google's location history exports as position records: Timeline and Takeout.
 
 A phone's location history is a track an analyst is handed (a seized phone, a courier's
-export).  Google writes it in three shapes, none of them a table of positions:
+export).  Google writes it in four shapes, none of them a table of positions:
 
 * Android's on-device Timeline export (``Timeline.json``, from 2024): ``semanticSegments``,
   each a time span (``startTime``, ``endTime``) holding a ``timelinePath`` of points
@@ -13,14 +13,18 @@ export).  Google writes it in three shapes, none of them a table of positions:
 * the iOS export (``location-history.json``): an array of such segments, positions written
   ``geo:51.507412,-0.127758``, path points timed in whole minutes after their segment's start
   (``durationMinutesOffsetFromStartTime``);
+* Takeout's raw ``Records.json``: ``locations``, one fix each (``latitudeE7``,
+  ``timestamp``, ``accuracy``, ``velocity`` in m/s, ``heading``, ``deviceTag``) beside the
+  ``serverTimestamp`` of its upload;
 * Takeout's Semantic Location History (``2024_JANUARY.json``): ``timelineObjects`` of
   ``activitySegment`` (``startLocation``, ``endLocation``, ``duration``,
   ``simplifiedRawPath.points``) and ``placeVisit`` (``location``, ``duration``), positions in
   degrees x 10^7, times ISO 8601 or (older exports) epoch milliseconds (``startTimestampMs``),
   read as UTC.
 
-Read as records of keys, these gave either a refusal (three arrays of records in one object)
-or a place of one kind paired with a time of another, every record rejected.  Here every
+Read as records of keys, these gave a refusal (three arrays of records in one object), a
+place of one kind paired with a time of another (every record rejected), or metres per
+second read as knots.  Here every
 position the export gives a time for becomes one record: a path point or a raw fix at its
 time, a visit's place at its arrival and at its departure (the phone stayed there), an
 activity's start and end at theirs.  Nothing is interpolated and nothing is moved.  Each
@@ -89,6 +93,7 @@ class _Out:
         self.offsets: list[int] = []
         self.kinds: Counter[str] = Counter()
         self.passed: Counter[str] = Counter()
+        self.by_device = False
 
     def degrees(
         self, kind: str, at: int, text: Any, time: Any, pattern: re.Pattern, extra: dict
@@ -101,8 +106,10 @@ class _Out:
             lat = lon = "" if text is None else str(text)
         self.add(kind, at, {"latitude": lat, "longitude": lon}, time, extra)
 
-    def add(self, kind: str, at: int, where: dict, time: Any, extra: dict) -> None:
-        rec: dict[str, Any] = {"track_id": self.name, "record": kind, "time": time}
+    def add(
+        self, kind: str, at: int, where: dict, time: Any, extra: dict, track: str | None = None
+    ) -> None:
+        rec: dict[str, Any] = {"track_id": track or self.name, "record": kind, "time": time}
         rec.update(where)
         rec.update({k: v for k, v in extra.items() if v is not None})
         self.records.append(rec)
@@ -124,6 +131,9 @@ def location_history_records(
     elif isinstance(value, dict) and isinstance(value.get(_TAKEOUT_KEY), list):
         out, shape = _Out(name), "Google Takeout Semantic Location History (timelineObjects)"
         _takeout(text, value, out)
+    elif isinstance(value, dict) and _is_records_json(value.get("locations")):
+        out, shape = _Out(name), "Google Takeout Location History (Records.json locations)"
+        _records_json(text, value, out)
     elif isinstance(value, list) and _is_ios_segments(value):
         out, shape = _Out(name), "Google Timeline exported on iOS (segments of geo: positions)"
         segments = _array_starts(text, start, value)
@@ -133,12 +143,18 @@ def location_history_records(
     newlines = np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype="<u4") == 10)
     lines = (np.searchsorted(newlines, np.asarray(out.offsets, dtype="int64")) + 1).tolist()
     told = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(out.kinds.items()))
-    notes = [
-        f"{name}: every position of the history with a time is a record ({told or 'none'}): "
-        "a visit is its place at arrival and at departure, an activity its start and end (a "
-        "segment's end repeats the next one's start: the repeat is rejected as a duplicate); "
-        f"one device's history, one track named {name!r} unless vessel_id is set"
-    ]
+    said = f"{name}: every position of the history with a time is a record ({told or 'none'})"
+    if any(k.startswith(("visit", "activity")) for k in out.kinds):
+        said += (
+            ": a visit is its place at arrival and at departure, an activity its start and end "
+            "(a segment's end repeats the next one's start: the repeat is rejected as a "
+            "duplicate)"
+        )
+    if out.by_device:
+        said += "; each fix at its own timestamp, one track per deviceTag (the file's without)"
+    else:
+        said += f"; one device's history, one track named {name!r} unless vessel_id is set"
+    notes = [said]
     if out.passed:
         passed = ", ".join(f"{n} {k}" for k, n in sorted(out.passed.items()))
         notes.append(f"{name}: not positions, not read: {passed}")
@@ -315,6 +331,40 @@ def _takeout(text: str, obj: dict, out: _Out) -> None:
                 loc = {"latitudeE7": p.get("latE7"), "longitudeE7": p.get("lngE7")}
                 extra = {"accuracy_m": p.get("accuracyMeters")}
                 _e7(out, "raw_path_point", p_at, loc, _stamp(p, "timestamp"), extra)
+
+
+def _is_records_json(locations: Any) -> bool:
+    """Whether ``locations`` is Records.json's: a list of objects with ``latitudeE7``."""
+    return isinstance(locations, list) and any(
+        isinstance(loc, dict) and "latitudeE7" in loc for loc in locations[:100]
+    )
+
+
+def _records_json(text: str, obj: dict, out: _Out) -> None:
+    """Add the records of Takeout's raw ``Records.json``: one fix per element of ``locations``.
+
+    Each fix's own ``timestamp`` (or ``timestampMs`` in exports before 2022) is its time, not
+    the ``serverTimestamp``/``deviceTimestamp`` of its upload; ``velocity`` is metres per
+    second (it had been read as knots: 10 m/s as 10 kn, not 19.4) and ``heading`` the
+    direction of travel in degrees; ``deviceTag`` tells the devices of one account apart.
+    """
+    out.by_device = True
+    locations = obj["locations"]
+    starts = _top_array_starts(text, "locations", locations)
+    for loc_any, at in zip(locations, starts, strict=True):
+        loc = _obj(loc_any)
+        device = loc.get("deviceTag")
+        extra = {
+            "accuracy_m": loc.get("accuracy"),
+            "speed_m_s": loc.get("velocity"),
+            "course_deg": loc.get("heading"),
+        }
+        where = {"latitudeE7": loc.get("latitudeE7"), "longitudeE7": loc.get("longitudeE7")}
+        track = None if device is None else str(device)
+        out.add("location", at, where, _stamp(loc, "timestamp"), extra, track)
+    for key in obj:
+        if key != "locations":
+            out.passed[key] += 1
 
 
 def _obj(value: Any) -> dict:
