@@ -355,3 +355,21 @@ def test_records_json_reads_each_fix_at_its_own_time_speed_in_metres_per_second(
     np.testing.assert_allclose(res.frame["sog_kn"], 10 * 3600 / 1852, rtol=1e-12)
     np.testing.assert_allclose(res.frame["cog_deg"], 45.0)
     assert any("one track per deviceTag" in n for n in res.notes)
+
+
+@pytest.mark.parametrize("shape", ["android", "ios", "takeout", "records"])
+def test_a_location_history_given_as_seizures_is_refused(tmp_path, shape):
+    from pipeline.errors import InputError
+    from pipeline.ingest import read_seizures
+
+    value = {
+        "android": ANDROID,
+        "ios": IOS,
+        "takeout": _takeout(),
+        "records": {"locations": [{"latitudeE7": 1, "longitudeE7": 2, "timestamp": "2024"}]},
+    }[shape]
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False))
+    # an iOS history has no speed column: each position had been read as a seizure
+    with pytest.raises(InputError, match="not incident records; give this file under inputs"):
+        read_seizures(path)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import SourceUnreadable
+from ..errors import InputError, SourceUnreadable
 from ..schema import REJECT_COLUMNS
 from ._common import TextTable, decode_bytes, source_bytes
 from ._location_history import location_history_records
@@ -260,15 +260,25 @@ def looks_like_json_records(head: bytes) -> bool:
 
 
 def read_json_records(
-    path: Path, *, data: bytes | None = None, encoding: str | None = None
+    path: Path,
+    *,
+    data: bytes | None = None,
+    encoding: str | None = None,
+    positions: bool = False,
 ) -> JsonTable:
     """Read JSON Lines or an array of objects as a :class:`JsonTable` (a text table).
+
+    ``positions``: the file is read for a device's positions (a track), and a Google
+    location history is read as such (:func:`location_history_records`); read for
+    anything else (incidents), a location history is refused.
 
     Raises
     ------
     SourceUnreadable
         If the file is missing or empty, an array is not valid JSON, or no line holds an
         object.
+    InputError
+        A Google location history read for other than positions.
     """
     name = path.name
     if data is None and path.suffix.lower() == ".zip":  # a member must come as its bytes
@@ -283,6 +293,7 @@ def read_json_records(
         bad: list[tuple[int, str, str, str]] = []
         layout = "an array of objects"
         history = None if headers else location_history_records(text, start, records, name)
+        _positions_only(history, positions, name)
         if history is not None:
             records, lines, layout, notes_told = history
         elif headers:
@@ -307,9 +318,9 @@ def read_json_records(
             layout = "JSON Lines"
         else:  # one object: an API answer holding its records, or one record
             _refuse_error_answer([whole], name)
-            found = location_history_records(text, start, whole, name) or _object_records(
-                text, start, name
-            )
+            found = location_history_records(text, start, whole, name)
+            _positions_only(found, positions, name)
+            found = found or _object_records(text, start, name)
             if found is not None:
                 records, lines, layout, notes_told = found
             else:  # one record, perhaps written over several lines
@@ -357,6 +368,19 @@ def read_json_records(
         typed_numbers=typed,
     )
     return table
+
+
+def _positions_only(history: tuple | None, positions: bool, name: str) -> None:
+    """Refuse a location history read for other than a track: its records are no incidents.
+
+    Read as seizures, each position of a phone's history was one seizure (an iOS export has
+    no speed column to tell positions from incidents by).
+    """
+    if history is not None and not positions:
+        raise InputError(
+            f"{name}: {history[2]}: one device's positions, not incident records; give this "
+            "file under inputs.tracks"
+        )
 
 
 def _flatten_records(

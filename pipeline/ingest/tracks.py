@@ -465,7 +465,9 @@ def read_tracks(
                 src.path, encoding=src.encoding, delimiter=src.delimiter, data=opened.data
             )
             if fmt == "csv"
-            else read_json_records(src.path, data=opened.data, encoding=src.encoding)
+            else read_json_records(
+                src.path, data=opened.data, encoding=src.encoding, positions=True
+            )
         )
         notes += table.notes
         if fmt == "csv" and not table.header_line:
