@@ -91,6 +91,7 @@ TRACKS = {
     "t_date_time_columns.csv": (3, 3, {}, 1),
     "t_marinecadastre_snake.csv": (3, 3, {}, 2),
     "t_gpx_zones.gpx": (3, 3, {}, 1),
+    "t_gx_track.kml": (2, 2, {}, 1),
     "t_dma_zipped.zip": (5, 2, {"mmsi_not_vessel": 2, "position_unavailable": 1}, 1),
     "t_id_by_content.csv": (4, 4, {}, 2),
     "t_barentswatch.jsonl": (
@@ -115,7 +116,7 @@ TRACK_ERRORS = {
 }
 #: Files that are not position tables yet: refused with what to do.
 TRACK_UNREADABLE = {
-    "t_gx_track.kml": "KML tracks are not read (GDAL drops the times of a gx:Track)",
+    "t_kml_places.kml": "holds no track (gx:Track): its 1 placemark(s) are places",
 }
 RASTERS = {
     "r_metres_no_crs.tif",

@@ -207,7 +207,8 @@ class TrackSource(BaseModel):
 
     path: Path = Field(
         description="The file to read (AIS CSV, JSON Lines or a JSON array of position "
-        "objects, raw AIS NMEA sentences, GPX, OziExplorer/Geolife .plt, GeoPackage, GeoParquet, Shapefile or GeoJSON "
+        "objects, raw AIS NMEA sentences, GPX, KML/KMZ tracks (gx:Track), OziExplorer/Geolife "
+        ".plt, GeoPackage, GeoParquet, Shapefile or GeoJSON "
         "points or LineString "
         "routes, or a .zip holding one of them)."
     )
@@ -216,6 +217,7 @@ class TrackSource(BaseModel):
         "ais_csv",
         "json",
         "gpx",
+        "kml",
         "plt",
         "nmea",
         "gpkg",

@@ -76,6 +76,7 @@ AIS ping also when it is the same report, bits and vessel, as an earlier file's 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import re
@@ -305,7 +306,18 @@ def _classify_texts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series
 
 
 #: The formats a track file may have (an AIS CSV is read as CSV).
-TRACK_FORMATS = ("csv", "json", "gpx", "plt", "nmea", "gpkg", "parquet", "geojson", "shapefile")
+TRACK_FORMATS = (
+    "csv",
+    "json",
+    "gpx",
+    "kml",
+    "plt",
+    "nmea",
+    "gpkg",
+    "parquet",
+    "geojson",
+    "shapefile",
+)
 
 
 def open_track_source(src: TrackSource, max_uncompressed_mb: float):
@@ -331,7 +343,7 @@ def open_track_source(src: TrackSource, max_uncompressed_mb: float):
         member=src.member,
         # CSV and Parquet are read a block at a time; the others whole
         read_whole="a track file in this format",
-        whole_formats=("json", "gpx", "plt", "nmea", "geojson", "gpkg", "shapefile"),
+        whole_formats=("json", "gpx", "kml", "plt", "nmea", "geojson", "gpkg", "shapefile"),
     )
     if opened.fmt == "csv" and src.format == "auto":
         from ._nmea import looks_like_nmea
@@ -481,11 +493,16 @@ def read_tracks(
         if fmt == "csv":
             assumptions["delimiter"] = table.delimiter
         crs = src.crs
-    elif fmt == "gpx":
-        raw, rows, parts, more = _read_gpx(src, opened)
+    elif fmt in ("gpx", "kml"):
+        read = (
+            _read_gpx
+            if fmt == "gpx"
+            else functools.partial(_read_kml_track, max_uncompressed_mb=max_uncompressed_mb)
+        )
+        raw, rows, parts, more = read(src, opened)
         notes += more
         crs = None
-        assumptions["schema"] = "gpx"
+        assumptions["schema"] = fmt
     elif fmt == "nmea":
         got = _read_nmea(src, opened)
         raw, rows, pre, n_pre = got.frame, got.lines, got.rejects, len(got.rejects)
@@ -1681,6 +1698,38 @@ def _read_gpx(src: TrackSource, opened):
             f"{name}: {got.n_outside} <trkpt>/<rtept> point(s) outside any <trk>/<rte> (not "
             "GPX: no track or route owns them) were not read"
         )
+    return _points_as_pings(src, got, notes, "trk/name")
+
+
+def _read_kml_track(src: TrackSource, opened, max_uncompressed_mb: float):
+    """Every position of a KML ``gx:Track`` as a ping record (:mod:`._kml_track`)."""
+    from ._archive import read_member
+    from ._kml_track import kml_document, read_kml_track_points
+
+    name = src.path.name
+    member = opened.assumptions.get("archive_member", {}).get("member")
+    if opened.data is None and member is not None:  # a .kml or .kmz inside a zip
+        data = read_member(src.path, member)
+    else:
+        data = _source_bytes(src, opened)
+    got, n_places = read_kml_track_points(kml_document(data, name, max_uncompressed_mb), name)
+    notes = []
+    if n_places:
+        notes.append(
+            f"{name}: {n_places} placemark(s) without a track (places, not positions over "
+            "time) were not read"
+        )
+    if got.n_outside:
+        notes.append(
+            f"{name}: {got.n_outside} track(s) outside any Placemark (not KML: none names "
+            "them) were not read"
+        )
+    return _points_as_pings(src, got, notes, "Placemark/name")
+
+
+def _points_as_pings(src: TrackSource, got, notes: list[str], vessel_col: str):
+    """Return GPX or KML track points as ping records, their lines, layout parts and notes."""
+    name = src.path.name
     pts = got.frame
     keys = pd.MultiIndex.from_arrays([pts["kind"], pts["owner"]])
     labels = pd.Series(got.names, dtype=object) if got.names else pd.Series(dtype=object)
@@ -1723,7 +1772,7 @@ def _read_gpx(src: TrackSource, opened):
             "for no vessel-hours, vessel, event or AIS coverage"
         )
     rows = pts["line"].to_numpy(dtype="int64")
-    parts = _vertex_parts(raw, src, vessel_col="trk/name", lat_col="lat", lon_col="lon")
+    parts = _vertex_parts(raw, src, vessel_col=vessel_col, lat_col="lat", lon_col="lon")
     parts["lat_col"], parts["lon_col"] = "lat", "lon"
     return raw, rows, parts, notes
 

@@ -1,0 +1,198 @@
+"""Read the points of KML tracks (``gx:Track``, KML 2.3 ``Track``) with their physical lines.
+
+Google Earth, OpenTracks, Traccar and most vehicle trackers export a trip as a KML
+``<gx:Track>``: a list of ``<when>`` times beside a list of ``<gx:coord>`` positions
+(``lon lat [alt]``), the i-th time that of the i-th position; a ``<gx:MultiTrack>`` holds one
+per segment of a trip.  GDAL reads such a track as a line and drops its times, so KML tracks
+were refused.  This parser keeps every position with the time of the same rank and the line
+of its ``<gx:coord>`` tag, as :mod:`._gpx` does for GPX points, and returns them in the same
+:class:`~pipeline.ingest._gpx.GpxPoints` shape: the tracks reader then validates, names and
+rejects them as GPX points.  A track whose lists differ in length keeps the extra times or
+positions as records missing the other part (rejected at their lines), never paired off by
+guess.  A ``Track`` is owned by its ``Placemark`` (a ``MultiTrack``'s segments are one
+owner), named by the Placemark's ``<name>``.
+
+Entity declarations are refused; no external entity is fetched (expat resolves none).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import PurePosixPath
+from xml.parsers import expat
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SourceUnreadable
+from ._archive import check_zip_expansion
+from ._gpx import GpxPoints
+
+__all__ = ["kml_document", "read_kml_track_points"]
+
+
+def kml_document(data: bytes, name: str, max_uncompressed_mb: float) -> bytes:
+    """Return the KML document of a KML file's bytes, or of a KMZ's (a zip of one).
+
+    A KMZ's document is its ``doc.kml`` or else its one ``.kml`` at the top (Google Earth
+    reads the first; a KMZ of several at the top is refused rather than one picked).  Its
+    members' declared sizes are bounded first.
+
+    Raises
+    ------
+    SourceUnreadable
+        A damaged KMZ, one beyond the bound, or one without a single document.
+    """
+    if not data.startswith(b"PK"):
+        return data
+    try:
+        check_zip_expansion(io.BytesIO(data), f"{name}: the KMZ", max_uncompressed_mb)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            top = [
+                i.filename
+                for i in zf.infolist()
+                if PurePosixPath(i.filename).suffix.lower() == ".kml" and "/" not in i.filename
+            ]
+            docs = [f for f in top if f.lower() == "doc.kml"] or top
+            if len(docs) != 1:
+                raise SourceUnreadable(
+                    f"{name}: a KMZ with {len(docs)} KML documents at its top ({docs[:5]!r}); "
+                    "expected doc.kml or one .kml"
+                )
+            return zf.read(docs[0])
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        if isinstance(exc, SourceUnreadable):
+            raise
+        raise SourceUnreadable(f"{name}: not a readable KMZ: {exc}") from exc
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
+
+
+def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
+    """Parse KML bytes into :class:`GpxPoints` of its tracks, and its other placemarks' count.
+
+    ``GpxPoints.n_outside`` counts the tracks no placemark holds (not read).
+
+    Raises
+    ------
+    SourceUnreadable
+        Not well-formed XML (the message names the line), not a ``<kml>`` document, a
+        document declaring entities, or one holding no track.
+    """
+    parser = expat.ParserCreate()
+    owners: list[int] = []
+    lats: list[str | None] = []
+    lons: list[str | None] = []
+    times: list[str | None] = []
+    lines: list[int] = []
+    names: dict[tuple[str, int], str] = {}
+    stack: list[str] = []
+    root: list[str] = []
+    text: list[str] = []
+    # the current placemark's index and whether it holds a track; the current track's lists
+    state = {"placemark": -1, "tracked": 0, "untracked": 0, "outside": 0, "at": 0}
+    track: dict[str, list] = {"when": [], "coord": []}
+
+    def start(tag: str, _attrs: dict[str, str]) -> None:
+        tag = _local(tag)
+        if not stack:
+            root.append(tag)
+        inside = "Placemark" in stack
+        stack.append(tag)
+        text.clear()
+        state["at"] = parser.CurrentLineNumber
+        if tag == "Placemark":
+            state["placemark"] += 1
+            state["tracked"] = 0
+        elif tag == "Track" and inside:
+            state["tracked"] = 1
+            track["when"].clear()
+            track["coord"].clear()
+        elif tag == "Track":  # no placemark owns it (not KML): counted, never dropped unsaid
+            state["outside"] += 1
+
+    def end(tag: str) -> None:
+        tag = _local(tag)
+        stack.pop()
+        parent = stack[-1] if stack else ""
+        if parent == "Track" and tag in ("when", "coord") and "Placemark" in stack:
+            track[tag].append(("".join(text).strip(), state["at"]))
+        elif tag == "Track" and "Placemark" in stack:
+            _flush(track, state["placemark"])
+        elif tag == "name" and parent == "Placemark":
+            names[("track", state["placemark"])] = "".join(text).strip()
+        elif tag == "Placemark" and not state["tracked"]:
+            state["untracked"] += 1
+        text.clear()
+
+    def _flush(track: dict[str, list], owner: int) -> None:
+        whens, coords = track["when"], track["coord"]
+        for i in range(max(len(whens), len(coords))):
+            when = whens[i][0] if i < len(whens) else None
+            lon, lat = _lon_lat(coords[i][0]) if i < len(coords) else (None, None)
+            owners.append(owner)
+            times.append(when or None)
+            lons.append(lon)
+            lats.append(lat)
+            lines.append(coords[i][1] if i < len(coords) else whens[i][1])
+
+    def chars(data: str) -> None:
+        text.append(data)
+
+    def no_entities(*_args) -> None:
+        raise SourceUnreadable(f"{name}: declares XML entities; refused (entity expansion)")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    parser.EntityDeclHandler = no_entities
+    parser.buffer_text = True
+    try:
+        parser.ParseFile(io.BytesIO(data))
+    except expat.ExpatError as exc:
+        raise SourceUnreadable(
+            f"{name}: not a readable KML file: line {exc.lineno}: {expat.ErrorString(exc.code)}"
+        ) from None
+    if root[:1] != ["kml"]:
+        raise SourceUnreadable(
+            f"{name}: not a KML file (root element {root[0] if root else None!r}, expected 'kml')"
+        )
+    if not lines:
+        raise SourceUnreadable(
+            f"{name}: holds no track (gx:Track): its {state['untracked']} placemark(s) are "
+            "places, not positions over time; export the track as KML with time (a "
+            "gx:Track), GPX, GeoJSON or CSV"
+        )
+    frame = pd.DataFrame(
+        {
+            "kind": pd.Series(["track"] * len(lines), dtype=object),
+            "owner": np.asarray(owners, dtype="int64"),
+            "lat": pd.Series(lats, dtype=object),
+            "lon": pd.Series(lons, dtype=object),
+            "time": pd.Series(times, dtype=object),
+            "line": np.asarray(lines, dtype="int64"),
+        }
+    )
+    used = {("track", int(o)) for o in set(owners)}
+    named = {k: v for k, v in names.items() if k in used}
+    return GpxPoints(frame, named, 0, state["outside"]), state["untracked"]
+
+
+def _lon_lat(coord: str) -> tuple[str | None, str | None]:
+    """Return the longitude and latitude texts of a ``gx:coord`` (``lon lat [alt]``).
+
+    One word is a longitude without its latitude (missing, rejected as such: ``-122.0`` read
+    alone as a latitude would be rejected as out of range, a wrong reason); more than three
+    give the whole text for both, rejected as unparseable; empty gives None.
+    """
+    words = coord.split()
+    if not words:
+        return None, None
+    if len(words) == 1:
+        return words[0], None
+    if len(words) <= 3:
+        return words[0], words[1]
+    return coord, coord
