@@ -231,6 +231,7 @@ def _takeout() -> dict:
                         "endTimestampMs": "1704443400000",  # 08:30
                     },
                     "activityType": "IN_PASSENGER_VEHICLE",
+                    "waypointPath": {"waypoints": [{"latE7": 1, "lngE7": 2}] * 3},
                     "simplifiedRawPath": {
                         "points": [
                             {
@@ -274,6 +275,7 @@ def test_a_takeout_semantic_history_is_read_in_degrees_with_its_raw_path(tmp_pat
     assert dup.rule == "duplicate"
     assert dup.row == _line_of(text, '"placeVisit"', before=1)
     assert any("degrees x 10^7" in n for n in res.notes)
+    assert any("3 waypoints of activity paths (no time)" in n for n in res.notes)
 
 
 def test_hostile_elements_are_rejected_at_their_lines_never_a_traceback(tmp_path):

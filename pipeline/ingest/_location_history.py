@@ -322,6 +322,9 @@ def _takeout(text: str, obj: dict, out: _Out) -> None:
         else:
             for end, key in (("arrival", "startTimestamp"), ("departure", "endTimestamp")):
                 _e7(out, f"visit_{end}", at, part.get("location"), _stamp(span, key))
+        waypoints = _obj(part.get("waypointPath")).get("waypoints")
+        if isinstance(waypoints, list) and waypoints:  # the route snapped to roads: no times
+            out.passed["waypoints of activity paths (no time)"] += len(waypoints)
         raw = part.get("simplifiedRawPath")
         if isinstance(raw, dict) and isinstance(raw.get("points"), list):
             where = raw_starts[k] if raw_starts else [at] * len(raw["points"])
