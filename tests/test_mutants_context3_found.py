@@ -1,0 +1,116 @@
+"""Third mutation pass on the context layers (``ingest/context.py``) and time zones (``zones.py``).
+
+Each test kills a hand-made mutant that the two earlier passes and the rest of the suite let
+live.  Expected values are worked out here, never by the code under test: a CSV's physical
+line numbers, shapely for geometry, ``zoneinfo``/``datetime`` for times.  Tiny files in
+``tmp_path``; no pipeline run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import shapely
+
+from pipeline.ingest import read_context
+
+
+def _csv(path: Path, *lines: str) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _geojson(path: Path, *geoms: dict, props: list[dict] | None = None) -> Path:
+    feats = [
+        {"type": "Feature", "properties": (props or [{}] * len(geoms))[i], "geometry": g}
+        for i, g in enumerate(geoms)
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+def _rejects(res) -> list[tuple[int, str]]:
+    return sorted(zip(res.rejects["row"].astype(int), res.rejects["rule"], strict=True))
+
+
+# --- context layers ---------------------------------------------------------------------------
+
+
+def test_a_wkt_lanes_table_with_its_geometry_column_named_is_taken_as_told(tmp_path):
+    # 'featurecla: Coastline' on every row says land, but the config named the geometry
+    # column: the layer is taken as told (as a vector file's is), not refused
+    path = _csv(
+        tmp_path / "lanes.csv",
+        "featurecla,shape_wkt",
+        'Coastline,"LINESTRING (0 0, 1 1)"',
+        'Coastline,"LINESTRING (2 2, 3 3)"',
+    )
+    res = read_context(path, "lanes", {"geometry": "shape_wkt"}, crs="EPSG:4326")
+    assert res.n_read == 2 and len(res.frame) == 2 and len(res.rejects) == 0
+
+
+def test_a_multipoint_port_with_a_berth_past_180_is_rejected_like_a_point(tmp_path):
+    # a port's second berth at 181 degrees east in EPSG:4326 is no place, as a point there
+    # is not: both are lon_out_of_range (lines and areas may reach past 180, points may not)
+    path = _geojson(
+        tmp_path / "ports.geojson",
+        {"type": "MultiPoint", "coordinates": [[179.0, 10.0], [181.0, 10.0]]},
+        {"type": "Point", "coordinates": [181.0, 10.0]},
+        {"type": "MultiPoint", "coordinates": [[179.0, 10.0], [179.5, 10.0]]},
+    )
+    res = read_context(path, "ports")
+    assert _rejects(res) == [(1, "lon_out_of_range"), (2, "lon_out_of_range")]
+    assert res.frame["source_row"].tolist() == [3]
+
+
+def test_a_ports_csv_counts_its_ragged_rows_as_read(tmp_path):
+    # read = accepted + rejected: a row of too many fields is read (and rejected), so the
+    # count read is the three data lines, not the two whole rows
+    path = _csv(
+        tmp_path / "ports.csv",
+        "name,lat,lon",
+        "A,51.9,4.1",
+        "B,53.5,9.9,extra,fields",
+        "C,1.26,103.8",
+    )
+    res = read_context(path, "ports")
+    assert res.frame["name"].tolist() == ["A", "C"]
+    assert _rejects(res) == [(3, "ragged_row")]
+    assert res.n_read == 3 == len(res.frame) + len(res.rejects)
+
+
+def test_an_overpass_land_relation_of_closed_member_ways_is_an_area(tmp_path):
+    # a multipolygon relation (an island) given with 'out geom': its outer member ways
+    # close a ring, so the land is the area inside it, not the outline as a coastline
+    outer = [(0.0, 0.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0), (0.0, 0.0)]
+    inner = [(0.5, 0.5), (1.0, 0.5), (1.0, 1.0), (0.5, 1.0), (0.5, 0.5)]
+    rel = {
+        "type": "relation",
+        "id": 9,
+        "tags": {"type": "multipolygon", "place": "island"},
+        "members": [
+            {
+                "type": "way",
+                "role": "outer",
+                "geometry": [{"lat": y, "lon": x} for x, y in outer[:3]],
+            },
+            {
+                "type": "way",
+                "role": "outer",
+                "geometry": [{"lat": y, "lon": x} for x, y in outer[2:]],
+            },
+            {"type": "way", "role": "inner", "geometry": [{"lat": y, "lon": x} for x, y in inner]},
+        ],
+    }
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"version": 0.6, "elements": [rel]}))
+    res = read_context(path, "land")
+    assert res.n_read == 1 and len(res.frame) == 1
+    geom = res.frame.geometry.iloc[0]
+    want = shapely.Polygon(outer, [inner])
+    assert shapely.get_dimensions(geom) == 2
+    assert shapely.equals(shapely.normalize(geom), shapely.normalize(want))
+    # the lake (the inner ring) is no land; the rest of the island is
+    assert not shapely.contains_xy(geom, 0.75, 0.75)
+    assert shapely.contains_xy(geom, 1.5, 1.5)
