@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import shapely
 
+from pipeline.errors import InputError
 from pipeline.ingest import read_context
 
 
@@ -114,3 +116,41 @@ def test_an_overpass_land_relation_of_closed_member_ways_is_an_area(tmp_path):
     # the lake (the inner ring) is no land; the rest of the island is
     assert not shapely.contains_xy(geom, 0.75, 0.75)
     assert shapely.contains_xy(geom, 1.5, 1.5)
+
+
+def test_a_feature_collection_with_an_elements_member_is_read_as_geojson(tmp_path):
+    # RFC 7946 6.1 allows foreign members: an 'elements' list beside 'features' does not make
+    # the file an Overpass answer (whose elements, none here, would have been the ports)
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"name": n},
+            "geometry": {"type": "Point", "coordinates": c},
+        }
+        for n, c in (("Rotterdam", [4.14, 51.95]), ("Hamburg", [9.98, 53.54]))
+    ]
+    doc = {"type": "FeatureCollection", "elements": [], "features": feats}
+    path = tmp_path / "ports.json"
+    path.write_text(json.dumps(doc))
+    res = read_context(path, "ports")
+    assert res.n_read == 2 and res.frame["name"].tolist() == ["Rotterdam", "Hamburg"]
+    assert "Overpass" not in str(res.assumptions.get("format", ""))
+
+
+def test_a_dated_ports_layer_with_its_columns_named_is_taken_as_told(tmp_path):
+    # dates and an event's words among its attributes read as incidents, refused; naming
+    # the layer's columns in the config says it is ports all the same (as for a CSV)
+    props = [
+        {"incident_date": "2021-03-05", "attack_type": "boarded", "label": "Berth 1"},
+        {"incident_date": "2021-04-07", "attack_type": "attempted", "label": "Berth 2"},
+    ]
+    path = _geojson(
+        tmp_path / "berths.geojson",
+        {"type": "Point", "coordinates": [4.1, 51.9]},
+        {"type": "Point", "coordinates": [9.9, 53.5]},
+        props=props,
+    )
+    with pytest.raises(InputError, match="dated events, not ports"):
+        read_context(path, "ports")
+    res = read_context(path, "ports", {"name": "label"})
+    assert res.frame["name"].tolist() == ["Berth 1", "Berth 2"]
