@@ -154,3 +154,20 @@ def test_a_dated_ports_layer_with_its_columns_named_is_taken_as_told(tmp_path):
         read_context(path, "ports")
     res = read_context(path, "ports", {"name": "label"})
     assert res.frame["name"].tolist() == ["Berth 1", "Berth 2"]
+
+
+def test_land_drawn_across_180_without_the_cut_is_cut_there_and_said(tmp_path):
+    # a Fijian island written the short way (179 -> -179): two degrees of land cut at 180,
+    # not a band of 358 degrees round the globe; the note says what was done
+    ring = [[179.0, -17.0], [-179.0, -17.0], [-179.0, -16.0], [179.0, -16.0], [179.0, -17.0]]
+    path = _geojson(tmp_path / "land.geojson", {"type": "Polygon", "coordinates": [ring]})
+    res = read_context(path, "land")
+    geom = res.frame.geometry.iloc[0]
+    assert geom.area == pytest.approx(2.0)
+    assert geom.bounds == pytest.approx((-180.0, -17.0, 180.0, -16.0))
+    assert shapely.contains_xy(geom, [179.5, -179.5, 0.0], [-16.5, -16.5, -16.5]).tolist() == [
+        True,
+        True,
+        False,
+    ]
+    assert any("1 polygon(s) across 180° were read the short way" in n for n in res.notes)
