@@ -171,3 +171,24 @@ def test_land_drawn_across_180_without_the_cut_is_cut_there_and_said(tmp_path):
         False,
     ]
     assert any("1 polygon(s) across 180° were read the short way" in n for n in res.notes)
+
+
+def test_an_island_across_180_is_unwrapped_before_its_validity_is_checked(tmp_path):
+    # read as written, this outline's two steps across 180° cross each other: make_valid
+    # (or the cut at 180°) worked on a bow tie.  Read the short way it is a valid island of
+    # 1.5 square degrees, cut at 180° into the two halves worked out here by shapely
+    from shapely import affinity
+
+    ring = [(179.5, -17), (-179.5, -16), (-179, -16.5), (-179.5, -15), (179.5, -16), (179, -16.5)]
+    ring.append(ring[0])
+    path = _geojson(tmp_path / "land.geojson", {"type": "Polygon", "coordinates": [ring]})
+    island = shapely.Polygon([(x + 360 if x < 0 else x, y) for x, y in ring])
+    east = shapely.intersection(island, shapely.box(0, -90, 180, 90))
+    west = affinity.translate(shapely.intersection(island, shapely.box(180, -90, 360, 90)), -360)
+    want = shapely.union(east, west)
+    res = read_context(path, "land")
+    assert len(res.frame) == 1 and len(res.rejects) == 0
+    geom = res.frame.geometry.iloc[0]
+    assert geom.area == pytest.approx(island.area) == pytest.approx(1.5)
+    assert shapely.symmetric_difference(geom, want).area == pytest.approx(0.0, abs=1e-9)
+    assert "repaired_geometries" not in res.assumptions
