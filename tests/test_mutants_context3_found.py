@@ -9,10 +9,12 @@ line numbers, shapely for geometry, ``zoneinfo``/``datetime`` for times.  Tiny f
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import shapely
+from test_seizures_time_zones import _read, _times
 
 from pipeline.errors import InputError
 from pipeline.ingest import read_context
@@ -192,3 +194,41 @@ def test_an_island_across_180_is_unwrapped_before_its_validity_is_checked(tmp_pa
     assert geom.area == pytest.approx(island.area) == pytest.approx(1.5)
     assert shapely.symmetric_difference(geom, want).area == pytest.approx(0.0, abs=1e-9)
     assert "repaired_geometries" not in res.assumptions
+
+
+# --- time zones -------------------------------------------------------------------------------
+
+
+def _utc(local: str, zone) -> str:
+    """``local`` (``yyyy-mm-dd HH:MM``) in ``zone`` (a tzinfo) as UTC text, by hand."""
+    at = datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def test_a_time_with_its_own_offset_beside_a_blank_offset_cell_is_no_disagreement(tmp_path):
+    # a row whose offset cell is blank gives no offset to disagree with: only the row whose
+    # column says +05:00 beside its own +02:00 is counted
+    res = _read(
+        tmp_path,
+        "date,utc_offset",
+        "2021-03-05T10:00+02:00,",
+        "2021-03-05T10:00+02:00,+05:00",
+        "2021-03-05 10:00,+05:00",
+    )
+    plus2, plus5 = timezone(timedelta(hours=2)), timezone(timedelta(hours=5))
+    assert _times(res) == [
+        _utc("2021-03-05 10:00", plus2),
+        _utc("2021-03-05 10:00", plus2),
+        _utc("2021-03-05 10:00", plus5),
+    ]
+    said = [n for n in res.notes if "carry an offset of their own" in n]
+    assert len(said) == 1 and ": 1 time(s) carry" in said[0]
+
+
+@pytest.mark.parametrize("header", ['"Time (Z)"', '"DTG [Z]"'])
+def test_a_header_saying_zulu_places_nothing(tmp_path, header):
+    # Z is UTC, as UTC and GMT are: no header zone is said to place the times
+    res = _read(tmp_path, header, "2021-03-05 10:00")
+    assert _times(res) == ["2021-03-05 10:00"]
+    assert "utc_offset" not in res.assumptions["columns"]
+    assert not any("placed in UTC" in n for n in res.notes)
