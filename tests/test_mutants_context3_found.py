@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import shapely
@@ -232,3 +233,25 @@ def test_a_header_saying_zulu_places_nothing(tmp_path, header):
     assert _times(res) == ["2021-03-05 10:00"]
     assert "utc_offset" not in res.assumptions["columns"]
     assert not any("placed in UTC" in n for n in res.notes)
+
+
+def test_a_header_zone_beside_an_abbreviation_of_several_zones_is_refused(tmp_path):
+    # the date's header names CET and the time of day's names EST (New York or Sydney?):
+    # the times were placed by CET, a zone the time's own header contradicts
+    with pytest.raises(InputError, match="names the zone 'EST', an abbreviation of several"):
+        _read(tmp_path, '"Date (CET)","Time (EST)"', "2021-03-05,10:00")
+
+
+def test_a_time_with_its_own_offset_is_compared_with_its_rows_zone_at_that_instant(tmp_path):
+    # Europe/Berlin is +02:00 in July and +01:00 in January (zoneinfo): a July time written
+    # +02:00 agrees with it, a July +05:00 and a January +02:00 do not
+    berlin = ZoneInfo("Europe/Berlin")
+    values = [("2021-07-01T12:00", 5), ("2021-07-01T12:00", 2), ("2021-01-01T12:00", 2)]
+    differ = 0
+    for local, hours in values:
+        at = datetime.fromisoformat(local).replace(tzinfo=timezone(timedelta(hours=hours)))
+        differ += at.astimezone(berlin).utcoffset() != timedelta(hours=hours)
+    assert differ == 2
+    res = _read(tmp_path, "date,timezone", *[f"{t}+{h:02d}:00,Europe/Berlin" for t, h in values])
+    said = [n for n in res.notes if "carry an offset of their own" in n]
+    assert len(said) == 1 and f": {differ} time(s) carry" in said[0]
