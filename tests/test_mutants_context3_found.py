@@ -255,3 +255,11 @@ def test_a_time_with_its_own_offset_is_compared_with_its_rows_zone_at_that_insta
     res = _read(tmp_path, "date,timezone", *[f"{t}+{h:02d}:00,Europe/Berlin" for t, h in values])
     said = [n for n in res.notes if "carry an offset of their own" in n]
     assert len(said) == 1 and f": {differ} time(s) carry" in said[0]
+
+
+def test_zoned_times_under_a_header_zone_and_an_ambiguous_one_say_no_zone_was_applied(tmp_path):
+    # every time of day names its offset, so nothing is refused and nothing is placed by a
+    # header: the assumptions do not say the header's CET was applied
+    res = _read(tmp_path, '"Date (CET)","Time (EST)"', "2021-03-05,10:00+02:00")
+    assert _times(res) == [_utc("2021-03-05 10:00", timezone(timedelta(hours=2)))]
+    assert "utc_offset" not in res.assumptions["columns"]
