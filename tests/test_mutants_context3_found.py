@@ -263,3 +263,10 @@ def test_zoned_times_under_a_header_zone_and_an_ambiguous_one_say_no_zone_was_ap
     res = _read(tmp_path, '"Date (CET)","Time (EST)"', "2021-03-05,10:00+02:00")
     assert _times(res) == [_utc("2021-03-05 10:00", timezone(timedelta(hours=2)))]
     assert "utc_offset" not in res.assumptions["columns"]
+
+
+def test_a_refusal_of_local_time_names_the_column_that_says_local(tmp_path):
+    # the date's header says nothing; the time of day's says local time: the one line
+    # names that column, not the date's
+    with pytest.raises(InputError, match=r"time column 'Time \(local\)' says local time"):
+        _read(tmp_path, 'date,"Time (local)"', "2021-03-05,10:00")
