@@ -270,3 +270,22 @@ def test_a_refusal_of_local_time_names_the_column_that_says_local(tmp_path):
     # names that column, not the date's
     with pytest.raises(InputError, match=r"time column 'Time \(local\)' says local time"):
         _read(tmp_path, 'date,"Time (local)"', "2021-03-05,10:00")
+
+
+def test_a_zone_column_blank_in_the_first_chunk_and_zones_later_is_refused_streamed(tmp_path):
+    # the first chunk (at least 64 KiB) has a blank 'Zone' column, so it was not applied;
+    # 'CET' further on (an offset, though written as no map zone is not) was left unapplied
+    # too: those times read as UTC, an hour off.  Streamed, the file is refused in one line
+    from pipeline.ingest.stream import spill_tracks
+
+    rows = ["mmsi,timestamp,lat,lon,Zone"]
+    for i in range(4000):
+        zone = "CET" if i >= 2000 else ""
+        rows.append(
+            f"244000001,2024-03-01 {i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d},10,-60,{zone}"
+        )
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(rows) + "\n")
+    assert len("\n".join(rows[:2001]).encode()) > 65536  # the blank ones fill the first chunk
+    with pytest.raises(InputError, match="column 'Zone' holds UTC offsets or zone names in some"):
+        spill_tracks(path, tmp_path / "spill", chunk_rows=100, n_buckets=2)
