@@ -255,6 +255,10 @@ def test_a_time_with_its_own_offset_is_compared_with_its_rows_zone_at_that_insta
     res = _read(tmp_path, "date,timezone", *[f"{t}+{h:02d}:00,Europe/Berlin" for t, h in values])
     said = [n for n in res.notes if "carry an offset of their own" in n]
     assert len(said) == 1 and f": {differ} time(s) carry" in said[0]
+    # each is read by its own offset, not placed again as Berlin's wall-clock time
+    assert _times(res) == [
+        _utc(t.replace("T", " "), timezone(timedelta(hours=h))) for t, h in values
+    ]
 
 
 def test_zoned_times_under_a_header_zone_and_an_ambiguous_one_say_no_zone_was_applied(tmp_path):
@@ -289,3 +293,9 @@ def test_a_zone_column_blank_in_the_first_chunk_and_zones_later_is_refused_strea
     assert len("\n".join(rows[:2001]).encode()) > 65536  # the blank ones fill the first chunk
     with pytest.raises(InputError, match="column 'Zone' holds UTC offsets or zone names in some"):
         spill_tracks(path, tmp_path / "spill", chunk_rows=100, n_buckets=2)
+
+
+def test_a_zone_column_of_offsets_and_map_zones_is_refused_naming_it(tmp_path):
+    # the one line names the column to rename or leave out
+    with pytest.raises(InputError, match="column 'Zone' holds UTC offsets or zone names"):
+        _read(tmp_path, "date,Zone", "2021-03-05 10:00,+02:00", "2021-03-05 11:00,17")
