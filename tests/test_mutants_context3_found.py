@@ -299,3 +299,10 @@ def test_a_zone_column_of_offsets_and_map_zones_is_refused_naming_it(tmp_path):
     # the one line names the column to rename or leave out
     with pytest.raises(InputError, match="column 'Zone' holds UTC offsets or zone names"):
         _read(tmp_path, "date,Zone", "2021-03-05 10:00,+02:00", "2021-03-05 11:00,17")
+
+
+def test_a_time_with_its_own_offset_written_without_a_colon_is_compared(tmp_path):
+    # '+0200' (ISO 8601 basic) is an offset as '+02:00' is: beside +05:00, one disagreement
+    res = _read(tmp_path, "date,utc_offset", "2021-03-05T10:00+0200,+05:00")
+    assert _times(res) == [_utc("2021-03-05 10:00", timezone(timedelta(hours=2)))]
+    assert any(": 1 time(s) carry an offset of their own" in n for n in res.notes)
