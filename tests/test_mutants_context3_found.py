@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 import shapely
 from test_seizures_time_zones import _read, _times
@@ -306,3 +307,42 @@ def test_a_time_with_its_own_offset_written_without_a_colon_is_compared(tmp_path
     res = _read(tmp_path, "date,utc_offset", "2021-03-05T10:00+0200,+05:00")
     assert _times(res) == [_utc("2021-03-05 10:00", timezone(timedelta(hours=2)))]
     assert any(": 1 time(s) carry an offset of their own" in n for n in res.notes)
+
+
+def test_antarctica_in_polar_stereographic_is_land_to_the_pole(tmp_path):
+    # Antarctica as polar data give it (EPSG:3031, a ring round the South Pole, a lake cut
+    # out): moved vertex by vertex its outline was a ring along 70 S of no area, so no cell
+    # was on land and the distance to the coast from inland (80 S) was 1,100 km, not 0
+    import geopandas as gpd
+    from pyproj import Geod, Transformer
+
+    from pipeline.builtin_factors import distance_to_features_km
+
+    to_polar = Transformer.from_crs("EPSG:4326", "EPSG:3031", always_xy=True)
+    lons = np.linspace(-180.0, 180.0, 145)[:-1]
+    coast = np.column_stack(to_polar.transform(lons, np.full(lons.size, -70.0)))
+    lake_ll = [(-5, -82), (5, -82), (5, -78), (-5, -78)]
+    lake = np.column_stack(to_polar.transform(*zip(*lake_ll, strict=True)))
+    islet = shapely.Polygon(
+        to_polar.transform(lo, la) for lo, la in [(160, -60), (161, -60), (161, -59)]
+    )
+    land = shapely.MultiPolygon([shapely.Polygon(coast, [lake]), islet])
+    assert land.is_valid
+    path = tmp_path / "antarctica.gpkg"
+    gpd.GeoDataFrame({"name": ["Antarctica"]}, geometry=[land], crs="EPSG:3031").to_file(path)
+    res = read_context(path, "land")
+    assert res.n_read == 1 and len(res.frame) == 1 and len(res.rejects) == 0
+    assert any("1 polygon(s) around a pole in EPSG:3031" in n for n in res.notes)
+    geom = res.frame.geometry.iloc[0]
+    assert geom.bounds[0] == pytest.approx(-180.0) and geom.bounds[2] == pytest.approx(180.0)
+    assert geom.bounds[1] == pytest.approx(-90.0)
+    lon = np.array([30.0, 90.0, -170.0, 179.9, 0.0, 0.0, 160.7])
+    lat = np.array([-80.0, -75.0, -89.0, -72.0, -60.0, -81.0, -59.7])
+    # land inland and at the pole, the sea north of 70 S, the lake, the islet off the coast
+    assert shapely.contains_xy(geom, lon, lat).tolist() == [1, 1, 1, 1, 0, 0, 1]
+    km = distance_to_features_km(
+        lon[:5], lat[:5], res.frame.geometry.to_numpy(), inside_is_zero=True
+    )
+    geod = Geod(ellps="WGS84")
+    assert km[:4].tolist() == [0.0] * 4
+    assert km[4] == pytest.approx(geod.inv(0.0, -60.0, 0.0, -70.0)[2] / 1000, rel=0.01)

@@ -745,6 +745,19 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
             to4326 = out.to_crs("EPSG:4326")
         except Exception as exc:  # pyproj raises several types for impossible transforms
             raise InputError(f"{name}: cannot transform from {crs!r} to EPSG:4326: {exc}") from exc
+        around = usable & _around_pole(np.asarray(np.where(usable, geoms, None), dtype=object), crs)
+        if around.any():
+            # Antarctica in EPSG:3031 encloses the South Pole: its outline, moved vertex by
+            # vertex, was a ring along the coast of no area (no cell on land, a cell inside
+            # 1,100 km from the coast); it is closed along the pole instead
+            kept_4326 = to4326.to_numpy().copy()
+            for i in np.flatnonzero(around):
+                kept_4326[i] = _pole_polygon_to_4326(geoms[i], crs)
+            to4326 = gpd.GeoSeries(kept_4326, index=out.index, crs="EPSG:4326")
+            notes.append(
+                f"{name}: {int(around.sum())} polygon(s) around a pole in {_crs_name(crs)} "
+                "closed along the pole in EPSG:4326 (as Natural Earth draws Antarctica)"
+            )
         b = to4326.bounds.to_numpy()
         failed = usable & ~np.isfinite(b).all(axis=1)
     # Degrees only where degrees can be: a configured or declared EPSG:4326 is not
@@ -870,6 +883,86 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
     assumptions.setdefault("crs", {})["value"] = crs_text
     assumptions["kind"] = src.kind
     return frame, rejects, notes
+
+
+def _poles_xy(crs) -> list[tuple[float, float, float]]:
+    """Return (x, y, latitude) of the poles that ``crs`` places at a finite position."""
+    from pyproj import Transformer
+
+    to_crs = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    out = []
+    for lat in (90.0, -90.0):
+        x, y = to_crs.transform(0.0, lat, errcheck=False)
+        if np.isfinite([x, y]).all():
+            out.append((float(x), float(y), lat))
+    return out
+
+
+def _around_pole(geoms: np.ndarray, crs) -> np.ndarray:
+    """Mask of the polygons of a projected ``crs`` with a pole inside them.
+
+    In degrees such a polygon has no closed outline: its ring runs once round the globe.
+    A geographic CRS draws the pole as a line (latitude ±90), never inside a polygon.
+    """
+    mask = np.zeros(len(geoms), dtype=bool)
+    if _is_geographic(crs) or not len(geoms):
+        return mask
+    try:
+        poles = _poles_xy(crs)
+    except Exception:  # an unreadable CRS: the transform says why
+        return mask
+    poly = shapely.get_dimensions(geoms) == 2
+    for x, y, _ in poles:
+        mask |= poly & shapely.contains_xy(geoms, x, y)
+    return mask
+
+
+def _pole_polygon_to_4326(geom, crs):
+    """Return ``geom`` (a polygon of ``crs`` around a pole) in EPSG:4326, within ±180°.
+
+    A part around the pole has its outline unwrapped (continuous longitudes, once round the
+    globe), closed along the pole's latitude, its holes cut out, and is then cut at ±180°;
+    the other parts are moved vertex by vertex, as every other geometry is.
+    """
+    from pyproj import Transformer
+    from shapely import affinity
+
+    to_deg = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    poles = _poles_xy(crs)
+
+    def moved(xy: np.ndarray) -> np.ndarray:
+        lon, lat = to_deg.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    def unwrapped(ring) -> np.ndarray:
+        ll = moved(np.asarray(ring.coords)[:, :2])
+        ll[:, 0] = np.rad2deg(np.unwrap(np.deg2rad(ll[:, 0])))
+        return ll
+
+    out = []
+    for part in shapely.get_parts(geom):
+        pole = next((lat for x, y, lat in poles if shapely.contains_xy(part, x, y)), None)
+        if pole is None:
+            out.append(shapely.transform(part, moved))
+            continue
+        ring = unwrapped(part.exterior)
+        west = float(min(ring[0, 0], ring[-1, 0]))
+        shell = np.vstack([ring, [[ring[-1, 0], pole], [ring[0, 0], pole], ring[0]]])
+        area = shapely.make_valid(shapely.Polygon(shell))
+        for hole in part.interiors:
+            h = unwrapped(hole)
+            h[:, 0] -= 360.0 * np.floor((h[:, 0].min() - west) / 360.0)
+            for turn in (0.0, 360.0):
+                area = area.difference(shapely.Polygon(h + [turn, 0.0]))
+        pieces = [
+            affinity.translate(
+                shapely.intersection(area, shapely.box(360 * k - 180, -90, 360 * k + 180, 90)),
+                -360.0 * k,
+            )
+            for k in range(-1, 3)
+        ]
+        out.append(shapely.union_all(pieces))
+    return shapely.union_all(out) if len(out) > 1 else out[0]
 
 
 def _polygonal(geom, wanted: tuple[int, ...], dim: int):
