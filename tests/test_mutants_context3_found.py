@@ -346,3 +346,86 @@ def test_antarctica_in_polar_stereographic_is_land_to_the_pole(tmp_path):
     geod = Geod(ellps="WGS84")
     assert km[:4].tolist() == [0.0] * 4
     assert km[4] == pytest.approx(geod.inv(0.0, -60.0, 0.0, -70.0)[2] / 1000, rel=0.01)
+
+
+def _overpass(path: Path, *elements: dict) -> Path:
+    path.write_text(json.dumps({"version": 0.6, "elements": list(elements)}))
+    return path
+
+
+def _nodes(*lonlat: tuple[float, float]) -> list[dict]:
+    return [{"lat": y, "lon": x} for x, y in lonlat]
+
+
+def test_an_open_overpass_coastline_way_is_a_line_not_a_closed_polygon(tmp_path):
+    # four nodes whose ends differ: a stretch of coast, not land (shapely would close it)
+    way = {
+        "type": "way",
+        "id": 1,
+        "tags": {"natural": "coastline"},
+        "geometry": _nodes((0, 0), (1, 0), (1, 1), (0, 1)),
+    }
+    res = read_context(_overpass(tmp_path / "export.json", way), "land")
+    assert res.frame.geom_type.tolist() == ["LineString"]
+
+
+def test_an_overpass_lanes_relation_is_lines_even_where_its_ways_close_a_ring(tmp_path):
+    # a route relation that runs round an island is a lane (lines), never an area: only a
+    # land layer builds areas from its relations
+    ring = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]
+    rel = {
+        "type": "relation",
+        "id": 2,
+        "tags": {"type": "route", "route": "ferry"},
+        "members": [{"type": "way", "role": "", "geometry": _nodes(*ring)}],
+    }
+    res = read_context(_overpass(tmp_path / "export.json", rel), "lanes")
+    assert res.frame.geom_type.tolist() == ["MultiLineString"]
+    assert "lane_areas" not in res.assumptions
+
+
+def test_configured_port_columns_win_over_a_geometry_column_found_by_name(tmp_path):
+    # lat/lon named in the config: a 'geometry' column (here the berth's shape as text) is
+    # not taken for WKT, which would reject every port as unparseable
+    path = _csv(tmp_path / "ports.csv", "name,geometry,y,x", "A,quay,51.9,4.1", "B,jetty,53.5,9.9")
+    res = read_context(path, "ports", {"lat": "y", "lon": "x"})
+    assert len(res.rejects) == 0
+    assert res.frame.geometry.to_wkt().tolist() == ["POINT (4.1 51.9)", "POINT (9.9 53.5)"]
+
+
+def test_ports_missing_their_positions_do_not_count_toward_degree_ranges(tmp_path):
+    # one port beyond 90 and two without a position: every position there is outside the
+    # degree ranges, and the file is refused as such (the two blanks made it look 1/3 so)
+    path = _csv(tmp_path / "ports.csv", "name,lat,lon", "A,,", "B,,", "C,95.5,4.1")
+    with pytest.raises(InputError, match="mostly outside degree ranges"):
+        read_context(path, "ports")
+
+
+def test_a_shapefile_without_prj_is_read_in_the_configured_crs(tmp_path):
+    # no .prj: the configured CRS (UTM 31N) places it, transformed by pyproj here too
+    import geopandas as gpd
+    from pyproj import Transformer
+
+    path = tmp_path / "land.shp"
+    square = shapely.box(500000, 5700000, 510000, 5710000)
+    gpd.GeoDataFrame({"name": ["sq"]}, geometry=[square], crs=None).to_file(path)
+    assert not path.with_suffix(".prj").exists()
+    with pytest.raises(InputError, match="declares no CRS"):
+        read_context(path, "land")
+    res = read_context(path, "land", crs="EPSG:32631")
+    to_deg = Transformer.from_crs("EPSG:32631", "EPSG:4326", always_xy=True)
+    lon, lat = to_deg.transform(
+        [500000, 510000, 510000, 500000], [5700000, 5700000, 5710000, 5710000]
+    )
+    assert res.assumptions["crs"]["by"] == "config"
+    want = (min(lon), min(lat), max(lon), max(lat))
+    assert res.frame.geometry.iloc[0].bounds == pytest.approx(want, abs=1e-6)
+
+
+def test_zoned_times_under_a_header_naming_several_zones_are_read(tmp_path):
+    # 'Time (EST)' names no one zone, but every time names its own: nothing to guess
+    res = _read(tmp_path, '"Time (EST)"', "2021-03-05T10:00Z", "2021-03-05T10:00-05:00")
+    assert _times(res) == [
+        "2021-03-05 10:00",
+        _utc("2021-03-05 10:00", timezone(timedelta(hours=-5))),
+    ]
