@@ -323,10 +323,13 @@ def test_antarctica_in_polar_stereographic_is_land_to_the_pole(tmp_path):
     coast = np.column_stack(to_polar.transform(lons, np.full(lons.size, -70.0)))
     lake_ll = [(-5, -82), (5, -82), (5, -78), (-5, -78)]
     lake = np.column_stack(to_polar.transform(*zip(*lake_ll, strict=True)))
+    # a second lake across 180 degrees, past the seam of the coast's ring (which starts at 180 W)
+    seam_ll = [(175, -82), (-175, -82), (-175, -78), (175, -78)]
+    seam = np.column_stack(to_polar.transform(*zip(*seam_ll, strict=True)))
     islet = shapely.Polygon(
         to_polar.transform(lo, la) for lo, la in [(160, -60), (161, -60), (161, -59)]
     )
-    land = shapely.MultiPolygon([shapely.Polygon(coast, [lake]), islet])
+    land = shapely.MultiPolygon([shapely.Polygon(coast, [lake, seam]), islet])
     assert land.is_valid
     path = tmp_path / "antarctica.gpkg"
     gpd.GeoDataFrame({"name": ["Antarctica"]}, geometry=[land], crs="EPSG:3031").to_file(path)
@@ -340,6 +343,8 @@ def test_antarctica_in_polar_stereographic_is_land_to_the_pole(tmp_path):
     lat = np.array([-80.0, -75.0, -89.0, -72.0, -60.0, -81.0, -59.7])
     # land inland and at the pole, the sea north of 70 S, the lake, the islet off the coast
     assert shapely.contains_xy(geom, lon, lat).tolist() == [1, 1, 1, 1, 0, 0, 1]
+    # the lake across 180 degrees, on both sides of it
+    assert not shapely.contains_xy(geom, [178.0, -178.0], [-80.0, -80.0]).any()
     km = distance_to_features_km(
         lon[:5], lat[:5], res.frame.geometry.to_numpy(), inside_is_zero=True
     )
@@ -429,3 +434,38 @@ def test_zoned_times_under_a_header_naming_several_zones_are_read(tmp_path):
         "2021-03-05 10:00",
         _utc("2021-03-05 10:00", timezone(timedelta(hours=-5))),
     ]
+
+
+def test_a_lane_area_around_the_north_pole_is_closed_along_the_north_pole(tmp_path):
+    # an Arctic routeing area north of 80 N in EPSG:3413 (NSIDC polar stereographic north),
+    # its ring starting at 100 E so that its seam is not at 180: 3600 square degrees
+    import geopandas as gpd
+    from pyproj import Transformer
+
+    to_polar = Transformer.from_crs("EPSG:4326", "EPSG:3413", always_xy=True)
+    # drawn westward (clockwise seen from above the pole): it runs from 100 E down to 260 W
+    lons = (np.linspace(100.0, -260.0, 145)[:-1] + 180.0) % 360.0 - 180.0
+    ring = np.column_stack(to_polar.transform(lons, np.full(lons.size, 80.0)))
+    path = tmp_path / "arctic.gpkg"
+    area = shapely.Polygon(ring)
+    gpd.GeoDataFrame({"name": ["arctic"]}, geometry=[area], crs="EPSG:3413").to_file(path)
+    res = read_context(path, "lanes")
+    geom = res.frame.geometry.iloc[0]
+    assert geom.bounds == pytest.approx((-180.0, 80.0, 180.0, 90.0), abs=1e-6)
+    assert geom.area == pytest.approx(3600.0, rel=1e-6)
+    got = shapely.contains_xy(geom, [0.0, 100.0, -170.0, 0.0], [85.0, 89.0, 81.0, 79.0])
+    assert got.tolist() == [True, True, True, False]
+
+
+def test_a_lane_line_through_the_pole_is_a_line_moved_vertex_by_vertex(tmp_path):
+    # a transpolar route drawn through the pole in EPSG:3413: a line, not an area round it
+    import geopandas as gpd
+
+    path = tmp_path / "route.gpkg"
+    line = shapely.LineString([(0.0, -1e6), (0.0, 0.0), (0.0, 1e6)])
+    gpd.GeoDataFrame({"name": ["transpolar"]}, geometry=[line], crs="EPSG:3413").to_file(path)
+    res = read_context(path, "lanes")
+    assert res.frame.geom_type.tolist() == ["LineString"]
+    assert not any("around a pole" in n for n in res.notes)
+    lat = shapely.get_coordinates(res.frame.geometry.to_numpy())[:, 1]
+    assert lat.max() == pytest.approx(90.0)

@@ -952,7 +952,7 @@ def _pole_polygon_to_4326(geom, crs):
         for hole in part.interiors:
             h = unwrapped(hole)
             h[:, 0] -= 360.0 * np.floor((h[:, 0].min() - west) / 360.0)
-            for turn in (0.0, 360.0):
+            for turn in (0.0, -360.0):  # a hole across the seam: its part past it
                 area = area.difference(shapely.Polygon(h + [turn, 0.0]))
         pieces = [
             affinity.translate(
@@ -961,7 +961,8 @@ def _pole_polygon_to_4326(geom, crs):
             )
             for k in range(-1, 3)
         ]
-        out.append(shapely.union_all(pieces))
+        # snapped to 1e-9 degrees (0.1 mm): the pieces meet where the ring began, again
+        out.append(shapely.union_all(pieces, grid_size=1e-9))
     return shapely.union_all(out) if len(out) > 1 else out[0]
 
 
