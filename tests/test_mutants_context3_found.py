@@ -9,6 +9,7 @@ line numbers, shapely for geometry, ``zoneinfo``/``datetime`` for times.  Tiny f
 from __future__ import annotations
 
 import json
+import warnings
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -413,7 +414,9 @@ def test_a_shapefile_without_prj_is_read_in_the_configured_crs(tmp_path):
 
     path = tmp_path / "land.shp"
     square = shapely.box(500000, 5700000, 510000, 5710000)
-    gpd.GeoDataFrame({"name": ["sq"]}, geometry=[square], crs=None).to_file(path)
+    with warnings.catch_warnings():  # pyogrio: "'crs' was not provided" - as meant here
+        warnings.simplefilter("ignore", UserWarning)
+        gpd.GeoDataFrame({"name": ["sq"]}, geometry=[square], crs=None).to_file(path)
     assert not path.with_suffix(".prj").exists()
     with pytest.raises(InputError, match="declares no CRS"):
         read_context(path, "land")
