@@ -83,7 +83,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
@@ -305,18 +305,13 @@ def _classify_texts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series
     return ~nine, not_vessel, reason
 
 
-#: The formats a track file may have (an AIS CSV is read as CSV).
-TRACK_FORMATS = (
-    "csv",
-    "json",
-    "gpx",
-    "kml",
-    "plt",
-    "nmea",
-    "gpkg",
-    "parquet",
-    "geojson",
-    "shapefile",
+#: The formats a track file may have: its options' ``format`` values (``ais_csv`` read as
+#: CSV) but for ``auto`` and ``zip`` (an archive of one of these), so that a format the
+#: options accept is never refused here as unknown.
+TRACK_FORMATS = tuple(
+    {"ais_csv": "csv"}.get(f, f)
+    for f in get_args(TrackSource.model_fields["format"].annotation)
+    if f not in ("auto", "zip")
 )
 
 
