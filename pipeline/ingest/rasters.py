@@ -178,7 +178,7 @@ def open_raster(
                 f"{src.path.name}: select {src.select!r} applies to NetCDF dimensions; a "
                 "GeoTIFF has bands only (use band: N)"
             )
-        da = _open_tiff(src)
+        da = _open_tiff(src, memory_budget_mb)
         if stored := _stored_packing(da.encoding):
             da.attrs["packing"] = stored
         if band_used := da.attrs.pop("band_used", None):
@@ -403,7 +403,7 @@ class _FloatBandArray(BackendArray):
         self.values = values
         self.add_band = add_band
         self.shape = ((1,) if add_band else ()) + tuple(values.shape)
-        self.dtype = values.dtype if values.dtype.kind == "f" else np.dtype("float32")
+        self.dtype = _float_type(values.dtype)
 
     def __getitem__(self, key):
         return explicit_indexing_adapter(key, self.shape, IndexingSupport.BASIC, self._read)
@@ -414,6 +414,20 @@ class _FloatBandArray(BackendArray):
         return vals[np.newaxis][band, ...] if self.add_band else vals
 
 
+def _float_type(dtype) -> np.dtype:
+    """Return the float type holding every value of ``dtype``: float32 up to 16-bit ints.
+
+    A 32- or 64-bit integer goes to float64: float32 holds integers exactly only up to 2**24
+    (a count of 16,777,217 read as 16,777,216), as rioxarray promotes them too.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return dtype
+    return (
+        np.dtype("float32") if dtype.kind in "iub" and dtype.itemsize <= 2 else np.dtype("float64")
+    )
+
+
 def _lazily_float(da: xr.DataArray, *, add_band: bool) -> xr.DataArray:
     """Return ``da`` as floats, with a first dimension ``band`` = [1] when ``add_band``.
 
@@ -422,7 +436,7 @@ def _lazily_float(da: xr.DataArray, *, add_band: bool) -> xr.DataArray:
     """
     if da.chunks is not None:
         out = da.expand_dims(band=[1]) if add_band else da
-        return out if out.dtype.kind == "f" else out.astype("float32")
+        return out if out.dtype.kind == "f" else out.astype(_float_type(out.dtype))
     lazy = LazilyIndexedArray(_FloatBandArray(da.variable, add_band))
     dims = ("band", *da.dims) if add_band else da.dims
     out = xr.DataArray(
@@ -590,7 +604,32 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:160] if text else type(exc).__name__
 
 
-def _open_tiff(src: RasterSource) -> xr.DataArray:
+#: A storage tile, strip or NetCDF chunk is decoded whole to read any pixel of it, so one
+#: larger than the memory budget (at least this many MiB) is refused before a pixel is read:
+#: a GeoTIFF of 600 KB holding one deflated tile of 12,288 x 12,288 float32 grew the process
+#: by 1.2 GB to read a window of 40 x 40 pixels under a budget of 64 MB (a real tile is at
+#: most a few MiB: a COG's 512 x 512).
+_BLOCK_FLOOR_MB = 16.0
+
+
+def _check_block(
+    name: str, shape, itemsize: int, memory_budget_mb: float, what: str, fix: str
+) -> None:
+    """Refuse, in one line, a file whose storage block decodes to more than the budget."""
+    need = float(np.prod([int(n) for n in shape], dtype="float64")) * itemsize / 2**20
+    limit = max(memory_budget_mb, _BLOCK_FLOOR_MB)
+    if need > limit:
+        dims = " x ".join(f"{int(n):,}" for n in shape)
+        raise SourceUnreadable(
+            f"{name}: one {what} of {dims} values decodes to {need:,.0f} MiB, above "
+            f"{limit:g} MiB (ingest.memory_budget_mb={memory_budget_mb:g}, at least "
+            f"{_BLOCK_FLOOR_MB:g}), and reading any pixel decodes all of it (a damaged or "
+            f"hostile file, or one written as a single block); nothing was read: {fix} or "
+            "raise the budget"
+        )
+
+
+def _open_tiff(src: RasterSource, memory_budget_mb: float) -> xr.DataArray:
     import rasterio
     import rioxarray
 
@@ -602,6 +641,17 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
         with ds:
             count, height, width = ds.count, ds.height, ds.width
             _refuse_ungeoreferenced(ds, name)
+            # a pixel-interleaved block holds every band's values
+            block = max(ds.block_shapes, key=lambda b: b[0] * b[1])
+            pixel = count > 1 and ds.interleaving == rasterio.enums.Interleaving.pixel
+            _check_block(
+                name,
+                (count, *block) if pixel else block,
+                max(np.dtype(t).itemsize for t in ds.dtypes),
+                memory_budget_mb,
+                "storage block (tile or strip)",
+                "rewrite it in small tiles (gdal_translate -co TILED=YES in.tif out.tif)",
+            )
             palette = [
                 k + 1
                 for k, c in enumerate(ds.colorinterp)
@@ -661,7 +711,7 @@ def _open_tiff(src: RasterSource) -> xr.DataArray:
         # its flag_values as metadata tags: class codes, as in the NetCDF
         da.attrs["categorical"] = flagged
     if da.dtype.kind != "f":
-        da = da.astype("float32")
+        da = da.astype(_float_type(da.dtype))
     if fills:
         da.attrs["tag_fills"] = fills
     if valid is not None:
@@ -1069,6 +1119,15 @@ def _open_netcdf(
             "in the raster's config"
         )
     da = ds[var]
+    if chunks := da.encoding.get("chunksizes"):
+        _check_block(
+            name,
+            chunks,
+            np.dtype(da.encoding.get("dtype", da.dtype)).itemsize,
+            memory_budget_mb,
+            f"chunk of {var!r}",
+            "rechunk it (nccopy -c lat/512,lon/512 in.nc out.nc, with its dimension names)",
+        )
     flags = [k for k in ("flag_values", "flag_masks", "flag_meanings") if k in da.attrs]
     special = _special_flag_values(da.attrs)
     if special is not None:

@@ -1,0 +1,99 @@
+"""Raster files in hostile and real-exported shapes, and mutants of the reader: second pass.
+
+Found by writing small files as exports lay them out (a single huge storage tile, south-up
+and east-to-west grids, sentinels and packed integers, NetCDF axes under other names and
+orders) and by small hand-made changes to :mod:`pipeline.ingest.rasters` that every other
+test let pass.  Expected values come from an independent computation: numpy over the pixel
+centres that ``h3.latlng_to_cell`` puts in each cell, or the same raster written another way.
+"""
+
+from __future__ import annotations
+
+import h3
+import numpy as np
+import pytest
+import rasterio
+import xarray as xr
+from affine import Affine
+
+from pipeline.errors import SourceUnreadable
+from pipeline.ingest import open_raster
+from pipeline.ingest.options import RasterSource
+from pipeline.zonal import zonal_stats_to_cells
+
+# ---------------------------------------------------------------- a block that decodes huge
+
+
+def test_a_geotiff_of_one_huge_deflated_tile_is_refused_before_a_pixel_is_read(tmp_path):
+    """One deflated tile of 2,064 x 2,048 float32 (a file of ~100 KB) decodes to 16.1 MiB to
+    read any pixel of it: above a budget of 16 MiB it is refused in one line naming the
+    tile, before GDAL decodes it (12,288 x 12,288 grew the process by 1.2 GB for a window of
+    40 x 40 pixels); under a budget that holds it, it is read."""
+    h, w = 2064, 2048
+    path = tmp_path / "one_tile.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=w,
+        height=h,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=Affine(0.001, 0, 10, 0, -0.001, 46),
+        compress="deflate",
+        tiled=True,
+        blockxsize=w,
+        blockysize=h,
+    ) as dst:
+        dst.write(np.full((1, h, w), 7.0, "float32"))
+    assert path.stat().st_size < 200_000
+    with pytest.raises(SourceUnreadable, match=r"one_tile\.tif: one storage block .*2,064 x 2,048"):
+        open_raster(RasterSource(path=path, name="v"), memory_budget_mb=16)
+    da = open_raster(RasterSource(path=path, name="v"), memory_budget_mb=32)
+    assert float(da.isel(band=0, y=5, x=5)) == 7.0
+
+
+def test_a_netcdf_of_one_huge_compressed_chunk_is_refused_before_a_pixel_is_read(tmp_path):
+    """The same for a NetCDF-4 variable stored as one zlib chunk: HDF5 decodes the whole
+    chunk for any pixel (and its chunk cache of 1 MiB keeps none of it, so every window
+    decoded it again)."""
+    h, w = 2064, 2048
+    ds = xr.Dataset(
+        {"v": (("lat", "lon"), np.full((h, w), 7.0, "float32"))},
+        coords={"lat": 46 - 0.001 * (np.arange(h) + 0.5), "lon": 10 + 0.001 * (np.arange(w) + 0.5)},
+    )
+    path = tmp_path / "one_chunk.nc"
+    ds.to_netcdf(path, engine="h5netcdf", encoding={"v": {"chunksizes": (h, w), "zlib": True}})
+    with pytest.raises(SourceUnreadable, match=r"one_chunk\.nc: one chunk of 'v' .*nccopy"):
+        open_raster(RasterSource(path=path, name="v", variable="v"), memory_budget_mb=16)
+
+
+# ---------------------------------------------------------------- wide integers in NetCDF
+
+
+def _cell_of(lon: float, lat: float, res: int = 6) -> int:
+    return h3.str_to_int(h3.latlng_to_cell(lat, lon, res))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "uint32", "int64"])
+def test_a_netcdf_count_above_2_to_the_24_keeps_its_last_digit(tmp_path, dtype):
+    """A 32- or 64-bit integer variable without a fill (AIS ping counts, a population total)
+    was read as float32, which holds integers exactly only up to 2**24: 16,777,217 was read
+    16,777,216, and a cell's mean and max said so.  It is read as float64, as rioxarray
+    reads a GeoTIFF of the same integers."""
+    values = np.array([[16_777_217, 16_777_219], [33_554_435, 16_777_221]], dtype=dtype)
+    ds = xr.Dataset(
+        {"pings": (("lat", "lon"), values)},
+        coords={"lat": [45.9975, 45.9925], "lon": [10.0025, 10.0075]},
+    )
+    path = tmp_path / f"pings_{dtype}.nc"
+    ds.to_netcdf(path, engine="h5netcdf", encoding={"pings": {"_FillValue": None}})
+    da = open_raster(RasterSource(path=path, name="pings", variable="pings"))
+    np.testing.assert_array_equal(da.values[0], values.astype("float64"))
+    cell = _cell_of(10.005, 45.995)
+    assert all(_cell_of(x, y) == cell for y in (45.9975, 45.9925) for x in (10.0025, 10.0075))
+    got = zonal_stats_to_cells(da, [cell], stats=("max", "sum", "count"), method="centre")
+    assert got["pings_max"].iloc[0] == 33_554_435
+    assert got["pings_sum"].iloc[0] == int(values.astype("int64").sum())
+    assert got["pings_count"].iloc[0] == 4
