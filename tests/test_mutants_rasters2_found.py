@@ -16,7 +16,7 @@ import rasterio
 import xarray as xr
 from affine import Affine
 
-from pipeline.errors import SourceUnreadable
+from pipeline.errors import InputError, SourceUnreadable
 from pipeline.ingest import open_raster
 from pipeline.ingest.options import RasterSource
 from pipeline.zonal import zonal_stats_to_cells
@@ -97,3 +97,31 @@ def test_a_netcdf_count_above_2_to_the_24_keeps_its_last_digit(tmp_path, dtype):
     assert got["pings_max"].iloc[0] == 33_554_435
     assert got["pings_sum"].iloc[0] == int(values.astype("int64").sum())
     assert got["pings_count"].iloc[0] == 4
+
+
+# ---------------------------------------------------------------- axes without positions
+
+
+def _nemo_like(path, with_2d: bool = True):
+    """A NEMO-shaped ocean file: dims ``(y, x)`` with no coordinate variables of their own,
+    its pixels placed by 2-D ``nav_lat``/``nav_lon`` (here regular: 44-46°N, 10-13°E)."""
+    lat = 44 + 0.1 * (np.arange(20) + 0.5)
+    lon = 10 + 0.1 * (np.arange(30) + 0.5)
+    yy, xx = np.meshgrid(lat, lon, indexing="ij")
+    coords = {"nav_lat": (("y", "x"), yy), "nav_lon": (("y", "x"), xx)} if with_2d else {}
+    ds = xr.Dataset({"sst": (("y", "x"), np.full((20, 30), 18.5))}, coords=coords)
+    ds.to_netcdf(path, engine="h5netcdf")
+    return path
+
+
+@pytest.mark.parametrize("with_2d", [True, False], ids=["nav_lat_2d", "no_coordinates"])
+def test_a_grid_whose_axes_hold_no_positions_is_refused_even_with_a_crs(tmp_path, with_2d):
+    """Dims without coordinate variables are numbered 0, 1, 2 ... by xarray; the refusal
+    without a CRS told the user to set one, and with ``crs: EPSG:4326`` set the sea surface
+    of 44-46°N, 10-13°E was read at 0-20°N, 0-30°E (pixel indices taken for degrees), exit
+    0.  It is refused with or without a crs, naming the 2-D coordinates that place it."""
+    path = _nemo_like(tmp_path / "nemo.nc", with_2d)
+    said = r"nav_lat.*curvilinear" if with_2d else r"nothing in the file says where"
+    for crs in (None, "EPSG:4326"):
+        with pytest.raises(InputError, match=r"nemo\.nc: dimension\(s\) \['y', 'x'\].*" + said):
+            open_raster(RasterSource(path=path, name="sst", variable="sst", crs=crs))

@@ -1152,6 +1152,7 @@ def _open_netcdf(
             f"{name}: variable {var!r} has dims {list(da.dims)!r}; expected latitude and "
             "longitude dimensions (lat/lon or CF standard_name)"
         )
+    _refuse_axes_without_values(da, lat, lon, name)
     crs = _netcdf_crs(ds, da, src, lat, lon, assumptions)
     other = [str(d) for d in da.dims if d not in (lat, lon)]
     unknown = sorted(set(src.select) - set(other))
@@ -1425,6 +1426,39 @@ def _uneven(coord: np.ndarray, dtype) -> str | None:
     return (
         f"steps from {gaps.min():g} to {gaps.max():g}; value {k} is {c[k]:g}, "
         f"{resid[k]:g} from an even grid of step {step:g}"
+    )
+
+
+def _refuse_axes_without_values(da: xr.DataArray, lat: str, lon: str, name: str) -> None:
+    """Refuse a grid whose axes hold no coordinate values, whatever CRS is configured.
+
+    xarray numbers such an axis 0, 1, 2 ...: with a configured CRS those pixel indices would
+    be read as degrees or metres.  The grid is curvilinear when 2-D latitude/longitude place
+    its pixels (NEMO's ``nav_lat``, ROMS's ``lat_rho``, WRF's ``XLAT``, a satellite swath).
+    """
+    missing = [d for d in (lat, lon) if d not in da.coords]
+    if not missing:
+        return
+    placed = sorted(
+        str(c)
+        for c, v in da.coords.items()
+        if v.ndim >= 2
+        and (
+            str(c).lower() in _LAT_NAMES + _LON_NAMES
+            or v.attrs.get("standard_name") in ("latitude", "longitude")
+            or any(k in str(c).lower() for k in ("lat", "lon"))
+        )
+    )
+    how = (
+        f"its pixels are placed by 2-D coordinates {placed!r} (a curvilinear grid), which "
+        "are not read; regrid it to a regular lat/lon grid first (cdo remapbil, xesmf)"
+        if placed
+        else "nothing in the file says where its pixels lie; give it coordinate variables "
+        "for both axes (or export it with its georeferencing to a GeoTIFF)"
+    )
+    raise InputError(
+        f"{name}: dimension(s) {missing!r} have no coordinate values (xarray would number "
+        f"the pixels 0, 1, 2 ..., and a configured crs would read those as positions); {how}"
     )
 
 
