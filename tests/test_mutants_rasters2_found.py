@@ -125,3 +125,58 @@ def test_a_grid_whose_axes_hold_no_positions_is_refused_even_with_a_crs(tmp_path
     for crs in (None, "EPSG:4326"):
         with pytest.raises(InputError, match=r"nemo\.nc: dimension\(s\) \['y', 'x'\].*" + said):
             open_raster(RasterSource(path=path, name="sst", variable="sst", crs=crs))
+
+
+# ---------------------------------------------------------------- bands packed differently
+
+
+def _two_packings(path):
+    """Band 1 'sst' stored int16 x 0.01; band 2 'chl' stored int16 x 0.5 + 1, whose stored
+    2000 is the product's fill in the top-left 2 x 2 pixels."""
+    sst = np.full((4, 4), 1500, "int16")
+    chl = np.full((4, 4), 40, "int16")
+    chl[:2, :2] = 2000
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=2,
+        dtype="int16",
+        crs="EPSG:4326",
+        transform=Affine(0.001, 0, 10.0, 0, -0.001, 46.0),
+    ) as dst:
+        dst.write(np.stack([sst, chl]))
+        dst.scales = (0.01, 0.5)
+        dst.offsets = (0.0, 1.0)
+        dst.descriptions = ("sst", "chl")
+    return path
+
+
+def test_a_nodata_of_a_band_packed_unlike_band_1_is_its_stored_value(tmp_path):
+    """Bands with different scales leave rioxarray no single ``scale_factor``, and the
+    configured nodata (a stored value, as GDAL's) of band 2 was compared with the decoded
+    values: stored 2000 (decoded 2000 x 0.5 + 1 = 1001) stayed a value beside pixels of 21
+    (a cell over all 16 pixels had a mean of 266, not 21), while the summary said "compared
+    before the scale/offset".  The band's own scale and offset are its packing now."""
+    path = _two_packings(tmp_path / "ocean.tif")
+    da = open_raster(RasterSource(path=path, name="chl", band=2, nodata=2000))
+    want = np.full((4, 4), 40 * 0.5 + 1.0)
+    want[:2, :2] = np.nan
+    np.testing.assert_array_equal(da.values[0], want)
+    assert "decoded it is 1001" in da.attrs["assumptions"]["nodata"]["evidence"]
+    sst = open_raster(RasterSource(path=path, name="sst", band=1, nodata=1500))
+    assert np.isnan(sst.values).all()  # stored 1500 (decoded 15.0) is band 1's nodata
+
+
+def test_a_nodata_over_bands_packed_differently_is_refused_in_one_line(tmp_path):
+    """Over both bands one stored nodata cannot be compared with two decodings: refused,
+    saying to read one band per entry (never compared with decoded values)."""
+    path = _two_packings(tmp_path / "ocean.tif")
+    with pytest.raises(
+        InputError, match=r"ocean\.tif: bands \[1, 2\] are packed with diff.*band: N"
+    ):
+        open_raster(RasterSource(path=path, name="ocean", nodata=2000))
+    da = open_raster(RasterSource(path=path, name="ocean"))  # without a nodata: read
+    np.testing.assert_allclose(da.values[:, 3, 3], [15.0, 21.0], rtol=1e-6)

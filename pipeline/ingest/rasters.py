@@ -703,6 +703,7 @@ def _open_tiff(src: RasterSource, memory_budget_mb: float) -> xr.DataArray:
             f"band {said[0]} of {count}" if src.band is not None else f"bands {', '.join(said)}"
         )
     kept = [src.band] if src.band is not None else list(range(1, count + 1))
+    _band_packing(da, kept, name, src, bool(fills or valid is not None))
     if used := [b for b in kept if b in palette]:
         # a land cover (ESA WorldCover, a classified scene) carries its classes' colours
         da.attrs["categorical"] = f"band {used[0]} has a colour table (palette)"
@@ -717,6 +718,41 @@ def _open_tiff(src: RasterSource, memory_budget_mb: float) -> xr.DataArray:
     if valid is not None:
         da.attrs["tag_valid_range"] = valid
     return da
+
+
+def _band_packing(
+    da: xr.DataArray, kept: list[int], name: str, src: RasterSource, tagged: bool
+) -> None:
+    """Give ``da`` the scale/offset of its bands when they share one (the packing read).
+
+    Bands packed differently (a sea surface temperature x 0.01 beside a chlorophyll x 0.5 +
+    1) leave rioxarray's ``scales``/``offsets`` per band and no ``scale_factor``: a nodata or
+    a tagged fill, a stored value, would then be compared with the decoded values and match
+    nothing.  The band a source picks gives its own; several bands packed differently are
+    refused when a stored value must be compared (a configured nodata, a fill or valid range
+    tag), saying to pick one band.
+    """
+    enc = da.encoding
+    if "scales" not in enc and "offsets" not in enc:
+        return
+    scales = [float(v) for v in enc.get("scales") or ()]
+    offsets = [float(v) for v in enc.get("offsets") or ()]
+    pairs = {
+        (scales[b - 1] if b <= len(scales) else 1.0, offsets[b - 1] if b <= len(offsets) else 0.0)
+        for b in kept
+    }
+    if len(pairs) == 1:
+        scale, offset = pairs.pop()
+        if (scale, offset) != (1.0, 0.0):
+            enc["scale_factor"], enc["add_offset"] = scale, offset
+        return
+    if src.nodata is not None or tagged:
+        what = "the configured nodata" if src.nodata is not None else "its fill/valid-range tags"
+        raise InputError(
+            f"{name}: bands {kept!r} are packed with different scales {scales!r} and offsets "
+            f"{offsets!r}, and {what} (a stored value) cannot be compared with all of them "
+            "at once; read one band per raster entry (band: N)"
+        )
 
 
 def _tagged_valid_range(ds, bands: list[int]) -> dict[str, Any] | None:
