@@ -180,3 +180,72 @@ def test_a_nodata_over_bands_packed_differently_is_refused_in_one_line(tmp_path)
         open_raster(RasterSource(path=path, name="ocean", nodata=2000))
     da = open_raster(RasterSource(path=path, name="ocean"))  # without a nodata: read
     np.testing.assert_allclose(da.values[:, 3, 3], [15.0, 21.0], rtol=1e-6)
+
+
+# ---------------------------------------------------------------- packing that decodes nothing
+
+
+def _tif_scaled(path, scale: float, offset: float):
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=5,
+        height=4,
+        count=1,
+        dtype="int16",
+        crs="EPSG:4326",
+        transform=Affine(0.05, 0, 10.0, 0, -0.05, 46.0),
+    ) as dst:
+        dst.write(np.full((1, 4, 5), 1000, "int16"))
+        dst.scales = (scale,)
+        dst.offsets = (offset,)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("scale", "offset", "said"),
+    [(0.0, 3.0, "all the offset"), (float("nan"), 0.0, "NaN or infinite"), (1.0, np.inf, "NaN")],
+    ids=["scale_0", "scale_nan", "offset_inf"],
+)
+def test_a_band_scale_that_decodes_no_value_is_refused(tmp_path, scale, offset, said):
+    """A band scale of 0 read every pixel as its offset (3.0 everywhere, exit 0); NaN and
+    infinite ones made every pixel missing or infinite.  Refused in one line."""
+    path = _tif_scaled(tmp_path / "scaled.tif", scale, offset)
+    with pytest.raises(InputError, match=rf"scaled\.tif: the (scale_factor|add_offset) .*{said}"):
+        open_raster(RasterSource(path=path, name="v"))
+
+
+def _h5_netcdf(path, attrs: dict):
+    """A NetCDF-4 written by h5py, as other tools write one: int16 'v' with ``attrs``."""
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f.create_dataset("lat", data=45.95 - 0.1 * np.arange(4))
+        f.create_dataset("lon", data=10.05 + 0.1 * np.arange(5))
+        f["lat"].make_scale("lat")
+        f["lon"].make_scale("lon")
+        values = np.full((4, 5), 1000, "int16")
+        values[0, :3] = -999
+        v = f.create_dataset("v", data=values)
+        v.dims[0].attach_scale(f["lat"])
+        v.dims[1].attach_scale(f["lon"])
+        for k, a in attrs.items():
+            v.attrs[k] = a
+    return path
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [{"_FillValue": "-999"}, {"scale_factor": "0.01"}, {"scale_factor": np.float32(0.0)}],
+    ids=["fill_as_text", "scale_as_text", "scale_0"],
+)
+def test_a_netcdf_fill_or_scale_that_cannot_be_applied_is_refused(tmp_path, attrs):
+    """A ``_FillValue`` written as text was ignored by xarray: its -999 pixels were values
+    (a cell's mean pulled down by them, nothing said); a ``scale_factor`` as text failed at
+    the first read with numpy's UFuncTypeError (a traceback); a ``scale_factor`` of 0 read
+    every pixel as 0.  Each is refused at open, naming the attribute."""
+    path = _h5_netcdf(tmp_path / "packed.nc", attrs)
+    key = next(iter(attrs))
+    with pytest.raises(InputError, match=rf"packed\.nc: the {key} of variable 'v' is"):
+        open_raster(RasterSource(path=path, name="v", variable="v"))

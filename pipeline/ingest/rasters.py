@@ -179,6 +179,7 @@ def open_raster(
                 "GeoTIFF has bands only (use band: N)"
             )
         da = _open_tiff(src, memory_budget_mb)
+        _check_packing_numbers(da.encoding, src.path.name, "a band")
         if stored := _stored_packing(da.encoding):
             da.attrs["packing"] = stored
         if band_used := da.attrs.pop("band_used", None):
@@ -720,6 +721,37 @@ def _open_tiff(src: RasterSource, memory_budget_mb: float) -> xr.DataArray:
     return da
 
 
+def _check_packing_numbers(encoding: dict, name: str, whose: str) -> None:
+    """Refuse, in one line, a scale/offset or fill that decodes no value right.
+
+    A ``scale_factor`` of 0 decodes every pixel to the offset (a raster of 3.0 everywhere),
+    a NaN or infinite one to nothing; a ``_FillValue`` or ``scale_factor`` written as text
+    ("-999", "0.01") was ignored (the fill read as a value) or failed at the first read.
+    """
+    found: list[tuple[str, Any]] = [
+        (k, encoding[k])
+        for k in ("scale_factor", "add_offset", "_FillValue", "missing_value")
+        if k in encoding and encoding[k] is not None
+    ]
+    found += [(k[:-1], v) for k in ("scales", "offsets") for v in encoding.get(k) or ()]
+    for key, value in found:
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "iufb":
+            raise InputError(
+                f"{name}: the {key} of {whose} is {value!r}, not a number, so it cannot be applied; "
+                f"write it as a number (ncatted -a {key},<variable>,o,f,<value> in.nc)"
+            )
+        if key in ("scale_factor", "add_offset", "scale", "offset"):
+            numbers = arr.astype("float64").ravel()
+            zero = key in ("scale_factor", "scale") and bool((numbers == 0).any())
+            if not np.isfinite(numbers).all() or zero:
+                raise InputError(
+                    f"{name}: the {key} of {whose} is {arr.tolist()!r}: values decoded with it would be "
+                    f"{'all the offset' if zero else 'NaN or infinite'}, not the quantity; fix "
+                    "the file's scale/offset (gdal_edit.py -scale/-offset, or ncatted)"
+                )
+
+
 def _band_packing(
     da: xr.DataArray, kept: list[int], name: str, src: RasterSource, tagged: bool
 ) -> None:
@@ -1164,6 +1196,7 @@ def _open_netcdf(
             f"chunk of {var!r}",
             "rechunk it (nccopy -c lat/512,lon/512 in.nc out.nc, with its dimension names)",
         )
+    _check_packing_numbers(da.encoding, name, f"variable {var!r}")
     flags = [k for k in ("flag_values", "flag_masks", "flag_meanings") if k in da.attrs]
     special = _special_flag_values(da.attrs)
     if special is not None:
