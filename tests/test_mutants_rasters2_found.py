@@ -249,3 +249,55 @@ def test_a_netcdf_fill_or_scale_that_cannot_be_applied_is_refused(tmp_path, attr
     key = next(iter(attrs))
     with pytest.raises(InputError, match=rf"packed\.nc: the {key} of variable 'v' is"):
         open_raster(RasterSource(path=path, name="v", variable="v"))
+
+
+# ---------------------------------------------------------------- mutants of extent and coverage
+
+
+def test_a_degree_grid_wider_than_the_globe_inside_plus_minus_360_is_refused(tmp_path):
+    """600 columns of 1° from -300 to 300: each end lies within ±360, but no longitude
+    range is 600° wide (coordinates in another unit labelled degrees); refused, not wrapped
+    onto itself.  Killed the mutant that dropped the width test."""
+    path = tmp_path / "wide.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=600,
+        height=4,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=Affine(1.0, 0, -300.0, 0, -1.0, 10.0),
+    ) as dst:
+        dst.write(np.ones((1, 4, 600), "float32"))
+    with pytest.raises(InputError, match=r"wide\.tif: raster extent .* spans longitudes beyond"):
+        open_raster(RasterSource(path=path, name="v"))
+
+
+def test_coverage_says_so_when_the_raster_overlaps_the_whole_area_but_half_is_nodata(tmp_path):
+    """Full overlap, half the pixels in the area nodata: the summary's note states the
+    share that holds a value (the cells over the rest get none).  Killed the mutant that
+    wrote the note on partial overlap only."""
+    from pipeline.ingest import raster_coverage
+
+    values = np.full((10, 10), 4.0, "float32")
+    values[:, :5] = -9999.0
+    path = tmp_path / "half.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=10,
+        height=10,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=Affine(0.1, 0, 10.0, 0, -0.1, 46.0),
+        nodata=-9999.0,
+    ) as dst:
+        dst.write(values[None])
+    got = raster_coverage(open_raster(RasterSource(path=path, name="v")), (10.0, 45.0, 11.0, 46.0))
+    assert got["overlap_fraction"] == 1.0
+    assert got["valid_fraction_in_area"] == 0.5
+    assert got["note"] is not None and "50" in got["note"] and "hold a value" in got["note"]
