@@ -301,3 +301,21 @@ def test_coverage_says_so_when_the_raster_overlaps_the_whole_area_but_half_is_no
     assert got["overlap_fraction"] == 1.0
     assert got["valid_fraction_in_area"] == 0.5
     assert got["note"] is not None and "50" in got["note"] and "hold a value" in got["note"]
+
+
+@pytest.mark.parametrize(("ny", "nx"), [(1, 5), (5, 1)], ids=["one_row", "one_column"])
+def test_a_netcdf_one_pixel_thick_is_refused_not_stretched_to_1_degree(tmp_path, ny, nx):
+    """One row of 0.1° pixels (a transect, a grid cut to the area): rioxarray cannot tell
+    the pixel size from one coordinate and took 1° for both axes, so the row at 45.95°N
+    was read 45.45-46.45°N and its 0.1° columns spread over 9.55-10.95°E, exit 0.
+    Refused in one line."""
+    lat = 45.95 - 0.1 * np.arange(ny)
+    lon = 10.05 + 0.1 * np.arange(nx)
+    ds = xr.Dataset(
+        {"v": (("lat", "lon"), np.full((ny, nx), 3.0))}, coords={"lat": lat, "lon": lon}
+    )
+    path = tmp_path / "thin.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    axis = "lat" if ny == 1 else "lon"
+    with pytest.raises(InputError, match=rf"thin\.nc: '{axis}' holds a single coordinate"):
+        open_raster(RasterSource(path=path, name="v", variable="v"))

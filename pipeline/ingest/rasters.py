@@ -1321,6 +1321,15 @@ def _open_netcdf(
                 "grids are read (a Mercator or other stretched grid would be misplaced): "
                 "regrid it to a regular lat/lon grid first (e.g. cdo remapbil or gdalwarp)"
             )
+    for dim, axis in (("y", lat), ("x", lon)):
+        if da.sizes[dim] < 2:
+            # rioxarray cannot tell a pixel's size from one coordinate and takes 1 unit (a
+            # 0.1° row read as 1° tall, its columns spread over the wrong longitudes)
+            raise InputError(
+                f"{name}: {axis!r} holds a single coordinate ({float(da[dim].to_numpy()[0]):g}), so "
+                "the pixel size along it is unknown; only grids of at least 2 x 2 pixels are "
+                "read (export it with its georeferencing to a GeoTIFF, which states the size)"
+            )
     ys = da["y"].to_numpy()
     if ys.size > 1 and ys[0] < ys[-1]:
         da = da.isel(y=slice(None, None, -1))
