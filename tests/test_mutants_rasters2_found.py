@@ -319,3 +319,29 @@ def test_a_netcdf_one_pixel_thick_is_refused_not_stretched_to_1_degree(tmp_path,
     axis = "lat" if ny == 1 else "lon"
     with pytest.raises(InputError, match=rf"thin\.nc: '{axis}' holds a single coordinate"):
         open_raster(RasterSource(path=path, name="v", variable="v"))
+
+
+def test_a_packed_nodata_masks_its_stored_value_only_not_the_next_integers(tmp_path):
+    """Stored int16 x 0.5 with nodata -9999 (decoded -4999.5): the stored neighbours -9998
+    and -10000 (decoded -4999 and -5000, one step away) are values and stay values.
+    Killed the mutant that widened the match from half a step to a whole one."""
+    stored = np.array([[-9999, -9998, -10000, 500]], "int16").repeat(2, axis=0)
+    path = tmp_path / "packed.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=2,
+        count=1,
+        dtype="int16",
+        crs="EPSG:4326",
+        transform=Affine(0.01, 0, 10.0, 0, -0.01, 46.0),
+    ) as dst:
+        dst.write(stored[None])
+        dst.scales = (0.5,)
+        dst.offsets = (0.0,)
+    da = open_raster(RasterSource(path=path, name="v", nodata=-9999))
+    got = da.values[0, 0]
+    assert np.isnan(got[0])
+    np.testing.assert_array_equal(got[1:], [-4999.0, -5000.0, 250.0])
