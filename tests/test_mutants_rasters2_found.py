@@ -345,3 +345,38 @@ def test_a_packed_nodata_masks_its_stored_value_only_not_the_next_integers(tmp_p
     got = da.values[0, 0]
     assert np.isnan(got[0])
     np.testing.assert_array_equal(got[1:], [-4999.0, -5000.0, 250.0])
+
+
+# ---------------------------------------------------------------- a time step held twice
+
+
+def _repeated_day(path):
+    """Daily rain of 1, 2, 3 mm on Jan 1, 2, 2 (two downloads concatenated, overlapping)."""
+    ds = xr.Dataset(
+        {"rain": (("time", "lat", "lon"), np.stack([np.full((2, 3), k) for k in (1.0, 2.0, 3.0)]))},
+        coords={
+            "time": np.array(["2020-01-01", "2020-01-02", "2020-01-02"], "datetime64[ns]"),
+            "lat": [45.95, 45.85],
+            "lon": [10.05, 10.15, 10.25],
+        },
+    )
+    ds.to_netcdf(path, engine="h5netcdf")
+    return path
+
+
+@pytest.mark.parametrize(
+    "time",
+    ["latest", "2020-01-02", {"start": "2020-01-01", "end": "2020-01-02", "aggregate": "sum"}],
+    ids=["latest", "date", "window_sum"],
+)
+def test_a_time_step_held_twice_is_refused_not_picked_or_counted_twice(tmp_path, time):
+    """A window's sum over Jan 1-2 was 1 + 2 + 3 = 6 mm (Jan 2 counted twice, exit 0), and
+    latest or the date picked one of the two grids of Jan 2 unsaid.  Refused, naming the
+    step and how to pick one; a step picked by index is read."""
+    path = _repeated_day(tmp_path / "rain.nc")
+    with pytest.raises(InputError, match=r"rain\.nc: time step 2020-01-02T00:00:00 appears 2 "):
+        open_raster(RasterSource(path=path, name="rain", variable="rain", time=time))
+    one = open_raster(
+        RasterSource(path=path, name="rain", variable="rain", select={"time": {"index": 2}})
+    )
+    assert float(one.isel(band=0, y=0, x=0)) == 3.0

@@ -1660,6 +1660,7 @@ def _select_time(
     choice = src.time
     if choice == "latest":
         if as_of is None:
+            _refuse_repeated_steps(times, [int(np.argmax(times))], dim, name)
             return da.isel({dim: int(np.argmax(times))})
         # a forecast or a file updated since: its days after the run's day are no 'latest'
         # of a map of that day (the run's records after as_of are left out alike)
@@ -1673,6 +1674,7 @@ def _select_time(
                 "time: YYYY-MM-DD"
             )
         pick = before[int(np.argmax(times[before]))]
+        _refuse_repeated_steps(times, [pick], dim, name)
         latest = da.isel({dim: int(pick)})
         latest.attrs = {**da.attrs, "steps_after_as_of": int((times > limit).sum())}
         return latest
@@ -1683,6 +1685,7 @@ def _select_time(
                 f"{name}: no time step on {choice.isoformat()!r}; steps run from "
                 f"{times.min().date().isoformat()} to {times.max().date().isoformat()}"
             )
+        _refuse_repeated_steps(times, [int(hit[-1])], dim, name)
         return da.isel({dim: int(hit[-1])})
     win = choice
     assert isinstance(win, TimeWindow)
@@ -1695,6 +1698,7 @@ def _select_time(
             f"{name}: no time step between {win.start.isoformat()} and {win.end.isoformat()}; "
             f"steps run from {times.min().date().isoformat()} to {times.max().date().isoformat()}"
         )
+    _refuse_repeated_steps(times, sel, dim, name)
     sub = da.isel({dim: sel})
     ydim = [d for d in sub.dims if d != dim][0]
     row_bytes = max(sub.size // max(sub.sizes[ydim], 1) * 8, 1)
@@ -1726,6 +1730,28 @@ def _select_time(
         text += f"; {partial:,} pixels hold a value in fewer of them (as few as {fewest}): {what}"
     res.attrs["time_window"] = text
     return res
+
+
+def _refuse_repeated_steps(times: pd.DatetimeIndex, used, dim: Hashable, name: str) -> None:
+    """Refuse, in one line, a step the selection uses that the time axis holds twice.
+
+    Files concatenated with an overlap (two downloads, ERA5 and ERA5T) repeat a step with
+    two grids: "latest" or a date would pick one of them unsaid, and a window's sum would
+    count that day twice.
+    """
+    counts = pd.Series(times).value_counts()
+    repeated = [t for t in times[np.asarray(used, dtype="int64")] if counts.get(t, 0) > 1]
+    if not repeated:
+        return
+    t = repeated[0]
+    steps = [int(k) for k in np.flatnonzero(np.asarray(times == t))]
+    raise InputError(
+        f"{name}: time step {t.isoformat()} appears {len(steps)} times in {str(dim)!r} "
+        f"(indexes {steps[:5]!r}: files concatenated with an overlap?); which grid is meant "
+        "is unknown and a window would count it twice: drop the repeats (cdo "
+        "delete,timestep=N) or pick one step by index (select: {"
+        f"{str(dim)}: {{index: {steps[-1]}}}}})"
+    )
 
 
 def raster_windows(da: xr.DataArray, *, memory_budget_mb: float | None = None):
