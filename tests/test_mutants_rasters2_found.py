@@ -380,3 +380,40 @@ def test_a_time_step_held_twice_is_refused_not_picked_or_counted_twice(tmp_path,
         RasterSource(path=path, name="rain", variable="rain", select={"time": {"index": 2}})
     )
     assert float(one.isel(band=0, y=0, x=0)) == 3.0
+
+
+def _global_degrees(step: float = 0.5) -> xr.DataArray:
+    """A global lon/lat grid of ``step``° pixels in memory (values are their column)."""
+    import rioxarray  # noqa: F401  (registers the .rio accessor)
+
+    nx, ny = int(360 / step), int(180 / step)
+    da = xr.DataArray(
+        np.tile(np.arange(nx, dtype="float32"), (ny, 1)),
+        dims=("y", "x"),
+        coords={"y": 90 - step * (np.arange(ny) + 0.5), "x": -180 + step * (np.arange(nx) + 0.5)},
+    )
+    return da.rio.write_crs("EPSG:4326").rio.write_transform(Affine(step, 0, -180, 0, -step, 90))
+
+
+def test_a_clip_margin_at_60_degrees_reaches_twice_as_many_degrees_of_longitude():
+    """100 km of margin is 0.9° of latitude but 1.8° of longitude at 60°N (a degree of
+    longitude is half as long there): a cell on the bbox's east edge reaches that far and
+    must see the pixels it covers.  Killed the mutant that widened longitudes by the
+    latitude's degrees."""
+    from pipeline.ingest import clip_raster
+
+    clipped = clip_raster(_global_degrees(), (10.0, 59.0, 12.0, 60.0), margin_km=100)
+    xs = clipped["x"].to_numpy()
+    need = 100 / 111.32 / np.cos(np.radians(60.0 + 100 / 111.32))
+    assert xs.min() <= 10.0 - need + 0.5 and xs.max() >= 12.0 + need - 0.5
+
+
+def test_a_clip_margin_past_minus_180_wraps_to_the_east_end_of_the_grid():
+    """A bbox at 179.9°W grown by 50 km reaches past the antimeridian: the margin wraps to
+    the grid's east end (179.x°E), never clamped at -180 (the cells over 180° would miss the
+    pixels east of it).  Killed the mutant that clamped the margin."""
+    from pipeline.ingest import clip_raster
+
+    clipped = clip_raster(_global_degrees(), (-179.9, 0.0, -179.5, 0.5), margin_km=50)
+    xs = clipped["x"].to_numpy()
+    assert (xs > 179.0).any() and (xs < -179.0).any()
