@@ -417,3 +417,32 @@ def test_a_clip_margin_past_minus_180_wraps_to_the_east_end_of_the_grid():
     clipped = clip_raster(_global_degrees(), (-179.9, 0.0, -179.5, 0.5), margin_km=50)
     xs = clipped["x"].to_numpy()
     assert (xs > 179.0).any() and (xs < -179.0).any()
+
+
+def test_a_raster_between_one_and_two_budgets_is_windowed_in_windows_within_it(tmp_path):
+    """0.46 MiB of float32 under a budget of 0.3 MiB is windowed, and a window's decoded
+    size times the working copies it takes (the masked read, its float copy, the loaded
+    array and the validity mask: ``_WINDOW_COPIES``) stays within the budget.  Killed the
+    mutants that windowed only above twice the budget and that left the copies out."""
+    from pipeline.ingest import raster_windows
+    from pipeline.ingest.rasters import _WINDOW_COPIES
+
+    path = tmp_path / "mid.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=300,
+        height=400,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=Affine(0.01, 0, 10.0, 0, -0.01, 46.0),
+    ) as dst:
+        dst.write(np.ones((1, 400, 300), "float32"))
+    budget = 0.3
+    da = open_raster(RasterSource(path=path, name="v"), memory_budget_mb=budget)
+    assert da.attrs["declared_mb"] == pytest.approx(400 * 300 * 4 / 2**20, abs=1e-3)
+    assert da.attrs["windowed"] is True
+    sizes = [w.nbytes for _, w in raster_windows(da)]
+    assert len(sizes) > 1 and max(sizes) * _WINDOW_COPIES <= budget * 2**20
