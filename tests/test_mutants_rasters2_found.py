@@ -446,3 +446,40 @@ def test_a_raster_between_one_and_two_budgets_is_windowed_in_windows_within_it(t
     assert da.attrs["windowed"] is True
     sizes = [w.nbytes for _, w in raster_windows(da)]
     assert len(sizes) > 1 and max(sizes) * _WINDOW_COPIES <= budget * 2**20
+
+
+def test_the_mask_counted_over_a_window_is_the_mask_under_that_window(tmp_path):
+    """A window of a 0.1° grid starts at row 3, whose origin computes to 2.99999999999997
+    pixels from the grid's: the companion's pixels under it are found by rounding, never by
+    truncating (one row north: 28 pixels counted masked that were not).  Every pixel of the raster holds a value, so what is not valid in the area is
+    exactly what the mask removed."""
+    from pipeline.ingest import raster_coverage
+
+    def tif(path, values, dtype, nodata):
+        with rasterio.open(
+            path,
+            "w",
+            driver="GTiff",
+            width=40,
+            height=40,
+            count=1,
+            dtype=dtype,
+            crs="EPSG:4326",
+            transform=Affine(0.1, 0, 10.0, 0, -0.1, 46.0),
+            nodata=nodata,
+        ) as dst:
+            dst.write(np.asarray(values, dtype)[None])
+        return path
+
+    seen = np.full((40, 40), 2)
+    seen[:20] = 0  # the north half: no observation
+    avg = tif(tmp_path / "avg.tif", np.full((40, 40), 5.0), "float32", -9999.0)
+    cvg = tif(tmp_path / "cvg.tif", seen, "uint8", 0)
+    da = open_raster(RasterSource(path=avg, name="v", mask={"path": cvg}))
+    cov = raster_coverage(da, (10.71, 42.51, 13.49, 45.69))
+    pixels, valid = (
+        cov["pixels_in_area"],
+        round(cov["valid_fraction_in_area"] * cov["pixels_in_area"]),
+    )
+    assert pixels == 32 * 28  # rows 3..34, columns 7..34 (centres inside the area)
+    assert cov["masked_in_area"] == pixels - valid == 17 * 28  # rows 3..19
