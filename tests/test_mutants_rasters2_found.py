@@ -483,3 +483,32 @@ def test_the_mask_counted_over_a_window_is_the_mask_under_that_window(tmp_path):
     )
     assert pixels == 32 * 28  # rows 3..34, columns 7..34 (centres inside the area)
     assert cov["masked_in_area"] == pixels - valid == 17 * 28  # rows 3..19
+
+
+def test_a_gdal_cache_set_in_bytes_below_the_budget_is_never_raised(tmp_path):
+    """GDAL reads a GDAL_CACHEMAX above 100,000 as bytes: 50,000,000 is 47 MiB, below a
+    quarter of a 512 MB budget (128 MiB), so it is kept, never raised to 128 MiB (the
+    process chose it smaller).  Killed the mutant that read it as MiB."""
+    from rasterio.env import get_gdal_config, set_gdal_config
+
+    path = _tif_scaled(tmp_path / "plain.tif", 1.0, 0.0)
+    before = get_gdal_config("GDAL_CACHEMAX")
+    set_gdal_config("GDAL_CACHEMAX", 50_000_000)
+    try:
+        open_raster(RasterSource(path=path, name="v"), memory_budget_mb=512)
+        assert int(get_gdal_config("GDAL_CACHEMAX")) == 50_000_000
+    finally:
+        set_gdal_config("GDAL_CACHEMAX", before)
+
+
+def test_a_geotiff_named_like_netcdf_is_read_as_the_geotiff_it_is_and_said(tmp_path, caplog):
+    """A GeoTIFF saved as ``.nc`` is read by its first bytes, and the log says so (a file
+    named for one format holding another is worth a word).  Killed the mutant that
+    dropped the warning."""
+    import logging
+
+    path = _tif_scaled(tmp_path / "sst.nc", 1.0, 0.0)
+    with caplog.at_level(logging.WARNING, logger="pipeline.ingest.rasters"):
+        da = open_raster(RasterSource(path=path, name="v"))
+    assert float(da.isel(band=0, y=0, x=0)) == 1000.0
+    assert "named like NetCDF but is a TIFF" in caplog.text
