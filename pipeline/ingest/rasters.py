@@ -37,6 +37,12 @@ product's convention).  :func:`raster_coverage` checks a raster against the area
 overlap, or no valid cell inside it, is refused at ingest; partial coverage is reported; a
 common fill (-9999, -3.4e38) the declared nodata does not name is refused.  Every such decision is in
 ``da.attrs["assumptions"]``.
+
+Refused before a pixel is read, as hostile or unplaceable: a storage tile, strip or NetCDF
+chunk that decodes beyond the memory budget, a scale of 0 or not finite, a fill or scale
+written as text, a NetCDF axis without coordinate values (a curvilinear grid) or one pixel
+thick, a time step held twice that the selection uses, and a nodata over bands packed
+differently (a band picked gives its own scale/offset).
 """
 
 from __future__ import annotations
