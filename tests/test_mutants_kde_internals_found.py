@@ -1,0 +1,124 @@
+"""Mutation check of the density core's internals: FFT tiles, direct sums, memo tiles, weights.
+
+Each test here kills mutants of ``pipeline/density/_fft.py``, ``_direct.py``, ``_tiles.py``,
+``_centres.py``, ``_inputs.py``, ``_weights.py`` and the evaluators' choice that survived
+the rest of the suite, by an independent value: a brute-force haversine kernel sum written
+here, scipy's ``fftconvolve``, h3's cell centres and the decay worked out by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.density import density_memo, kernel_density
+from pipeline.grid import cells_to_latlng, change_resolution, region_to_cells
+
+#: H3's authalic Earth radius (km), written out here: the value h3's C library uses.
+R_KM = 6371.007180918475
+
+
+def _haversine(lon1, lat1, lon2, lat2):
+    """Great-circle distance (km), written independently of pipeline.sphere."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * R_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _xyz(lon, lat):
+    lon, lat = np.radians(lon), np.radians(lat)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+
+
+def _lonlat(xyz):
+    xyz = xyz / np.linalg.norm(xyz, axis=-1, keepdims=True)
+    return np.degrees(np.arctan2(xyz[..., 1], xyz[..., 0])), np.degrees(np.arcsin(xyz[..., 2]))
+
+
+def _memo(root):
+    from pipeline.runner.cache import StageCache
+
+    root.mkdir(parents=True, exist_ok=True)
+    return StageCache(root / ".cache").memo("m", [1])
+
+
+# -- memo tiles: a tile's inputs reach as far as its farthest target's support ----------
+
+
+def test_a_new_point_reaching_only_a_tiles_farthest_target_recomputes_that_tile(tmp_path):
+    """A tile's key holds every point within the support of *any* of its targets.
+
+    The new point lies 0.9 supports beyond the target farthest from its tile's centre: it
+    reaches that target only.  Keyed by a cap too small (the nearest target's distance for
+    the radius, or half the support for the margin) the tile kept last night's bits.
+    """
+    from pipeline.density._tiles import tile_resolution
+
+    h = 30.0  # quartic: the support is h
+    cells = region_to_cells((0.0, 0.0, 6.0, 5.0), 5)
+    tiles = change_resolution(cells, tile_resolution(h))
+    values, counts = np.unique(tiles, return_counts=True)
+    mine = cells[tiles == values[np.argmax(counts)]]
+    lat, lon = cells_to_latlng(mine)
+    txyz = _xyz(lon, lat)
+    centre = txyz.sum(axis=0) / np.linalg.norm(txyz.sum(axis=0))
+    far = int(np.argmax(np.arccos(np.clip(txyz @ centre, -1, 1))))
+    # along the great circle from the tile's centre through its farthest target, 0.9 h on
+    tangent = txyz[far] - (txyz[far] @ centre) * centre
+    tangent /= np.linalg.norm(tangent)
+    theta = np.arccos(txyz[far] @ centre) + 0.9 * h / R_KM
+    new_lon, new_lat = _lonlat(np.cos(theta) * centre + np.sin(theta) * tangent)
+    assert _haversine(lon[far], lat[far], new_lon, new_lat) == pytest.approx(0.9 * h, rel=1e-6)
+    base_lon, base_lat = lon[:3], lat[:3]  # points of the tile: it has a memo entry
+    kw = {"bandwidth_km": h, "kernel": "quartic", "method": "direct"}
+    with density_memo(_memo(tmp_path)):
+        kernel_density((base_lon, base_lat), mine, **kw)
+    pts = (np.r_[base_lon, new_lon], np.r_[base_lat, new_lat])
+    with density_memo(_memo(tmp_path)):
+        nightly = kernel_density(pts, mine, **kw)
+    plain = kernel_density(pts, mine, **kw)  # no memo: the sums over every point
+    # only the new point reaches the farthest target
+    assert plain[far] > 0 and _haversine(lon[far], lat[far], base_lon, base_lat).min() > h
+    np.testing.assert_allclose(nightly, plain, rtol=1e-12, atol=0)
+
+
+def test_memo_tiles_of_another_kernel_are_never_served(tmp_path):
+    """A tile's key names the kernel: the epanechnikov after the quartic at the same
+    bandwidth, same points and cells, gives the epanechnikov's sums, not the quartic's."""
+    cells = region_to_cells((0.0, 0.0, 1.0, 1.0), 5)
+    rng = np.random.default_rng(5)
+    lon, lat = rng.uniform(0.3, 0.7, 30), rng.uniform(0.3, 0.7, 30)
+    kw = {"bandwidth_km": 40.0, "method": "direct"}
+    with density_memo(_memo(tmp_path / "night")):
+        quartic = kernel_density((lon, lat), cells, kernel="quartic", **kw)
+    with density_memo(_memo(tmp_path / "night")):
+        epan = kernel_density((lon, lat), cells, kernel="epanechnikov", **kw)
+    d = _haversine(lon[None, :], lat[None, :], *np.flip(cells_to_latlng(cells), 0)[:, :, None])
+    u = d / 40.0
+    # the planar formula by hand (the sphere's factor at 40 km is 1 + 2e-6)
+    want = (np.where(u < 1, 2 / np.pi * (1 - u * u), 0.0) / 40.0**2).sum(axis=1)
+    np.testing.assert_allclose(epan, want, rtol=1e-5)
+    assert not np.allclose(quartic, epan, rtol=1e-3)
+
+
+def test_memo_tiles_of_cells_coarser_than_a_tile_are_the_cells_own_sums(tmp_path):
+    """Cells coarser than the tiles (resolution 3 and 5 against tiles of resolution 4 for a
+    quartic of 5 km) are tiled by their centres: one tile per target, the sums as without a
+    memo (their children as tiles were 7 keys per target)."""
+    from pipeline.density._tiles import tile_resolution
+
+    assert tile_resolution(5.0) == 4
+    coarse = region_to_cells((10.0, 50.0, 12.0, 51.5), 3)
+    cells = np.concatenate([coarse, region_to_cells((10.4, 50.4, 10.6, 50.6), 5)])
+    lat, lon = cells_to_latlng(cells)
+    # points next to each centre: every cell is reached
+    p_lon, p_lat = lon + 0.01, lat - 0.01
+    kw = {"bandwidth_km": 5.0, "kernel": "quartic", "method": "direct"}
+    with density_memo(_memo(tmp_path)):
+        got = kernel_density((p_lon, p_lat), cells, **kw)
+    d = _haversine(p_lon[None, :], p_lat[None, :], lon[:, None], lat[:, None])
+    u = d / 5.0
+    want = (np.where(u < 1, 3 / np.pi * (1 - u * u) ** 2, 0.0) / 25.0).sum(axis=1)
+    assert (want > 0).all()
+    np.testing.assert_allclose(got, want, rtol=1e-5)
