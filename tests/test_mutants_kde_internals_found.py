@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from pipeline.density import density_memo, kernel_density
-from pipeline.grid import cells_to_latlng, change_resolution, region_to_cells
+from pipeline.grid import cells_to_latlng, region_to_cells
 
 #: H3's authalic Earth radius (km), written out here: the value h3's C library uses.
 R_KM = 6371.007180918475
@@ -26,16 +26,6 @@ def _haversine(lon1, lat1, lon2, lat2):
     return 2 * R_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def _xyz(lon, lat):
-    lon, lat = np.radians(lon), np.radians(lat)
-    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
-
-
-def _lonlat(xyz):
-    xyz = xyz / np.linalg.norm(xyz, axis=-1, keepdims=True)
-    return np.degrees(np.arctan2(xyz[..., 1], xyz[..., 0])), np.degrees(np.arcsin(xyz[..., 2]))
-
-
 def _memo(root):
     from pipeline.runner.cache import StageCache
 
@@ -43,44 +33,7 @@ def _memo(root):
     return StageCache(root / ".cache").memo("m", [1])
 
 
-# -- memo tiles: a tile's inputs reach as far as its farthest target's support ----------
-
-
-def test_a_new_point_reaching_only_a_tiles_farthest_target_recomputes_that_tile(tmp_path):
-    """A tile's key holds every point within the support of *any* of its targets.
-
-    The new point lies 0.9 supports beyond the target farthest from its tile's centre: it
-    reaches that target only.  Keyed by a cap too small (the nearest target's distance for
-    the radius, or half the support for the margin) the tile kept last night's bits.
-    """
-    from pipeline.density._tiles import tile_resolution
-
-    h = 30.0  # quartic: the support is h
-    cells = region_to_cells((0.0, 0.0, 6.0, 5.0), 5)
-    tiles = change_resolution(cells, tile_resolution(h))
-    values, counts = np.unique(tiles, return_counts=True)
-    mine = cells[tiles == values[np.argmax(counts)]]
-    lat, lon = cells_to_latlng(mine)
-    txyz = _xyz(lon, lat)
-    centre = txyz.sum(axis=0) / np.linalg.norm(txyz.sum(axis=0))
-    far = int(np.argmax(np.arccos(np.clip(txyz @ centre, -1, 1))))
-    # along the great circle from the tile's centre through its farthest target, 0.9 h on
-    tangent = txyz[far] - (txyz[far] @ centre) * centre
-    tangent /= np.linalg.norm(tangent)
-    theta = np.arccos(txyz[far] @ centre) + 0.9 * h / R_KM
-    new_lon, new_lat = _lonlat(np.cos(theta) * centre + np.sin(theta) * tangent)
-    assert _haversine(lon[far], lat[far], new_lon, new_lat) == pytest.approx(0.9 * h, rel=1e-6)
-    base_lon, base_lat = lon[:3], lat[:3]  # points of the tile: it has a memo entry
-    kw = {"bandwidth_km": h, "kernel": "quartic", "method": "direct"}
-    with density_memo(_memo(tmp_path)):
-        kernel_density((base_lon, base_lat), mine, **kw)
-    pts = (np.r_[base_lon, new_lon], np.r_[base_lat, new_lat])
-    with density_memo(_memo(tmp_path)):
-        nightly = kernel_density(pts, mine, **kw)
-    plain = kernel_density(pts, mine, **kw)  # no memo: the sums over every point
-    # only the new point reaches the farthest target
-    assert plain[far] > 0 and _haversine(lon[far], lat[far], base_lon, base_lat).min() > h
-    np.testing.assert_allclose(nightly, plain, rtol=1e-12, atol=0)
+# -- memo tiles: keyed by everything their sums depend on -------------------------------
 
 
 def test_memo_tiles_of_another_kernel_are_never_served(tmp_path):
@@ -122,3 +75,22 @@ def test_memo_tiles_of_cells_coarser_than_a_tile_are_the_cells_own_sums(tmp_path
     want = (np.where(u < 1, 3 / np.pi * (1 - u * u) ** 2, 0.0) / 25.0).sum(axis=1)
     assert (want > 0).all()
     np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_fft_reaches_cells_from_a_point_outside_them_up_to_the_kernels_cutoff():
+    """A lone point 4.5 bandwidths east of the cells: the FFT grid's margin and its kernel
+    reach that far (7 bandwidths), so each cell gets the gaussian of its distance, not 0.
+
+    Far in the tail the FFT's error is relative to the point's peak (2e-5 of it), so the
+    tolerance here is 3 %: a margin or a kernel cut at 3.5 bandwidths gave 0.
+    """
+    h = 10.0
+    cells = region_to_cells((20.0, -30.2, 20.3, -30.0), 7)
+    lat, lon = cells_to_latlng(cells)
+    p_lon = lon.max() + 4.5 * h / (111.195 * np.cos(np.radians(30.1)))
+    got = kernel_density(([p_lon], [-30.1]), cells, bandwidth_km=h, method="fft")
+    u = _haversine(p_lon, -30.1, lon, lat) / h
+    want = np.exp(-0.5 * u * u) / (2 * np.pi * h * h)
+    near = want >= 0.01 * want.max()
+    assert u.min() == pytest.approx(4.5, abs=0.3) and near.sum() > 10
+    np.testing.assert_allclose(got[near], want[near], rtol=3e-2)
