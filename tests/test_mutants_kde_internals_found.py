@@ -94,3 +94,26 @@ def test_fft_reaches_cells_from_a_point_outside_them_up_to_the_kernels_cutoff():
     near = want >= 0.01 * want.max()
     assert u.min() == pytest.approx(4.5, abs=0.3) and near.sum() > 10
     np.testing.assert_allclose(got[near], want[near], rtol=3e-2)
+
+
+# -- direct sums: every pair within reach, however the pairs are split ------------------
+
+
+def test_tree_pairs_split_into_blocks_still_sum_every_target(monkeypatch):
+    """More pairs than a block holds split the targets in halves until each fits: both
+    halves are summed (a block of 8,000,000 pairs in a run; 40 here), each target its
+    triangular kernel over the points within h, by a haversine written here."""
+    from pipeline.density import _direct
+
+    monkeypatch.setattr(_direct, "_PAIR_BLOCK", 40)
+    monkeypatch.setattr(_direct, "MIN_DENSE_TERMS", 10**18)  # every target to the tree
+    rng = np.random.default_rng(2)
+    t_lon, t_lat = rng.uniform(-5.0, -4.0, 60), rng.uniform(60.0, 60.5, 60)
+    p_lon, p_lat = rng.uniform(-5.0, -4.0, 80), rng.uniform(60.0, 60.5, 80)
+    w = rng.uniform(0.5, 2.0, 80)
+    h = 15.0
+    got = _direct.density_tree(t_lon, t_lat, p_lon, p_lat, w, h, "triangular")
+    u = _haversine(p_lon[None, :], p_lat[None, :], t_lon[:, None], t_lat[:, None]) / h
+    want = (np.where(u < 1, 3 / np.pi * (1 - u), 0.0) / h**2) @ w
+    assert (want > 0).all()
+    np.testing.assert_allclose(got, want, rtol=1e-5)
