@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.density import density_memo, kernel_density
+from pipeline.density import centre_sampling_note, density_memo, kernel_density
+from pipeline.errors import ConfigError, InputError
 from pipeline.grid import cells_to_latlng, region_to_cells
 
 #: H3's authalic Earth radius (km), written out here: the value h3's C library uses.
@@ -77,25 +78,6 @@ def test_memo_tiles_of_cells_coarser_than_a_tile_are_the_cells_own_sums(tmp_path
     np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
-def test_fft_reaches_cells_from_a_point_outside_them_up_to_the_kernels_cutoff():
-    """A lone point 4.5 bandwidths east of the cells: the FFT grid's margin and its kernel
-    reach that far (7 bandwidths), so each cell gets the gaussian of its distance, not 0.
-
-    Far in the tail the FFT's error is relative to the point's peak (2e-5 of it), so the
-    tolerance here is 3 %: a margin or a kernel cut at 3.5 bandwidths gave 0.
-    """
-    h = 10.0
-    cells = region_to_cells((20.0, -30.2, 20.3, -30.0), 7)
-    lat, lon = cells_to_latlng(cells)
-    p_lon = lon.max() + 4.5 * h / (111.195 * np.cos(np.radians(30.1)))
-    got = kernel_density(([p_lon], [-30.1]), cells, bandwidth_km=h, method="fft")
-    u = _haversine(p_lon, -30.1, lon, lat) / h
-    want = np.exp(-0.5 * u * u) / (2 * np.pi * h * h)
-    near = want >= 0.01 * want.max()
-    assert u.min() == pytest.approx(4.5, abs=0.3) and near.sum() > 10
-    np.testing.assert_allclose(got[near], want[near], rtol=3e-2)
-
-
 # -- direct sums: every pair within reach, however the pairs are split ------------------
 
 
@@ -141,3 +123,32 @@ def test_auto_takes_fft_where_the_pairs_outnumber_its_grid_and_direct_elsewhere(
         (lon, lat), cells, bandwidth_km=5.0, kernel="quartic", return_result=True
     )
     assert quartic.method == "direct"
+
+
+# -- inputs and notes --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("h", [0.0, 1e-4, 9.99e-4], ids=["zero", "tenth-metre", "under-a-metre"])
+def test_a_bandwidth_under_a_metre_is_refused(h):
+    """``MIN_BANDWIDTH_KM`` is 1e-3 km: 0 divided by zero in the kernel (NaN densities)."""
+    cells = region_to_cells((0.0, 0.0, 0.05, 0.05), 8)
+    with pytest.raises(ConfigError, match=r"bandwidth_km must be a number >= 0.001 km"):
+        kernel_density(([0.02], [0.02]), cells, bandwidth_km=h)
+    assert kernel_density(([0.02], [0.02]), cells, bandwidth_km=1e-3).shape == cells.shape
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("nan")], ids=["inf", "nan"])
+def test_a_weight_that_is_not_finite_is_refused_naming_it(bad):
+    """An infinite weight is no amount: its cells' density inf, every other cell's 0 * inf."""
+    cells = region_to_cells((0.0, 0.0, 0.05, 0.05), 8)
+    with pytest.raises(InputError, match=r"weights must be finite and >= 0; weight 1 is"):
+        kernel_density(([0.02, 0.03], [0.02, 0.03]), cells, bandwidth_km=1.0, weights=[1.0, bad])
+
+
+def test_a_note_on_a_kernel_far_narrower_than_a_cell_says_its_events_are_out_of_reach():
+    """At a fifth of a cell edge the measured median error is 100 %: a cell's events are
+    mostly out of its centre's reach, and the note says so; at 1.5 edges (29 %) it does not."""
+    at_fifth = centre_sampling_note("density.bandwidth_km", 5.0, "quartic", 4)
+    assert at_fifth is not None and "mostly out of its centre's reach" in at_fifth
+    at_one_and_half = centre_sampling_note("density.bandwidth_km", 39.0, "quartic", 4)
+    assert at_one_and_half is not None and "out of" not in at_one_and_half
