@@ -8,10 +8,20 @@ here, scipy's ``fftconvolve``, h3's cell centres and the decay worked out by han
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from pipeline.density import centre_sampling_note, density_memo, kernel_density
+from pipeline import schema
+from pipeline.density import (
+    centre_sampling_note,
+    decay_anchor,
+    density_memo,
+    kernel_density,
+    seizure_weights,
+)
 from pipeline.errors import ConfigError, InputError
 from pipeline.grid import cells_to_latlng, region_to_cells
 
@@ -152,3 +162,23 @@ def test_a_note_on_a_kernel_far_narrower_than_a_cell_says_its_events_are_out_of_
     assert at_fifth is not None and "mostly out of its centre's reach" in at_fifth
     at_one_and_half = centre_sampling_note("density.bandwidth_km", 39.0, "quartic", 4)
     assert at_one_and_half is not None and "out of" not in at_one_and_half
+
+
+# -- time-decay weights --------------------------------------------------------------------
+
+
+def test_an_event_years_after_as_of_weighs_0_from_the_anchor_without_an_overflow():
+    """Decayed from :func:`decay_anchor`'s anchor, as a run's density is, an event after
+    ``as_of`` weighs 0 because it is in its future: 0.5 ** (-(2031 - anchor) / 0.5 days) is
+    2 ** 4,000 (inf, and numpy's overflow warning, an error here, in the run's log).  The
+    others weigh ``0.5 ** (age / half-life)`` from the anchor, by hand."""
+    times = pd.to_datetime(["2026-01-01T00:00Z", "2026-01-01T12:00Z", "2031-06-01T00:00Z"])
+    s = pd.DataFrame({schema.TIME: times})
+    as_of = pd.Timestamp("2026-01-02T00:00Z")
+    anchor, factor = decay_anchor(as_of, 0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w = seizure_weights(s, as_of=as_of, half_life_days=0.5, decay_from=anchor)
+    ages = (times[:2] - anchor).total_seconds().to_numpy() / 86400.0
+    np.testing.assert_allclose(w, np.r_[2.0 ** (ages / 0.5), 0.0], rtol=1e-12)
+    np.testing.assert_allclose(w * factor, [0.25, 0.5, 0.0], rtol=1e-12)

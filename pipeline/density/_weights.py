@@ -98,6 +98,7 @@ def seizure_weights(
                 "would be 0 and the density zero everywhere, not 'no data'; give as_of on or "
                 "after the first seizure, or only the seizures up to as_of (none: no density)"
             )
+        decay: float | np.ndarray
         if hl is None:
             decay = 1.0
         elif decay_from is None:
@@ -105,7 +106,10 @@ def seizure_weights(
         else:
             start = pd.Timestamp(decay_from)
             start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
-            decay = 0.5 ** ((start - times).dt.total_seconds().to_numpy() / 86400.0 / hl)
+            since = (start - times).dt.total_seconds().to_numpy() / 86400.0
+            # an event after as_of weighs 0 (below); its power from decay_from, 2 ** 1024 and
+            # more (numpy's overflow warning in a run's log) a few years on, is not taken
+            decay = 0.5 ** (np.where(age >= 0, since, 0.0) / hl)
         w = np.where(age >= 0, decay, 0.0)
         if hl is not None and (age >= 0).any() and not 0.5 ** (age[age >= 0].min() / hl) > 0:
             # every weight underflowed: the density would be 0 everywhere, silently
