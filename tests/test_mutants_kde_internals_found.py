@@ -155,6 +155,17 @@ def test_a_weight_that_is_not_finite_is_refused_naming_it(bad):
         kernel_density(([0.02, 0.03], [0.02, 0.03]), cells, bandwidth_km=1.0, weights=[1.0, bad])
 
 
+def test_an_empty_point_is_refused_as_an_empty_geometry_naming_its_row():
+    """``POINT EMPTY`` (a geocoder's miss) is named as such, not as coordinates of NaN."""
+    import geopandas as gpd
+    import shapely
+
+    cells = region_to_cells((0.0, 0.0, 0.05, 0.05), 8)
+    points = gpd.GeoSeries([shapely.Point(0.02, 0.02), shapely.Point()], crs=4326)
+    with pytest.raises(InputError, match=r"non-empty Point geometries; row 1 is <POINT EMPTY>"):
+        kernel_density(points, cells, bandwidth_km=1.0)
+
+
 def test_a_note_on_a_kernel_far_narrower_than_a_cell_says_its_events_are_out_of_reach():
     """At a fifth of a cell edge the measured median error is 100 %: a cell's events are
     mostly out of its centre's reach, and the note says so; at 1.5 edges (29 %) it does not."""
