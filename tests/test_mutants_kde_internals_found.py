@@ -193,3 +193,26 @@ def test_an_event_years_after_as_of_weighs_0_from_the_anchor_without_an_overflow
     ages = (times[:2] - anchor).total_seconds().to_numpy() / 86400.0
     np.testing.assert_allclose(w, np.r_[2.0 ** (ages / 0.5), 0.0], rtol=1e-12)
     np.testing.assert_allclose(w * factor, [0.25, 0.5, 0.0], rtol=1e-12)
+
+
+def test_the_anchor_and_decay_from_given_in_another_zone_are_their_utc_instants():
+    """``as_of`` at 02:00 in Paris in summer is 00:00 UTC: the anchor's factor counts the days
+    from that instant, ``0.5 ** (days / half-life)`` by hand, not from 02:00 read as UTC; a
+    ``decay_from`` in another zone is its instant too."""
+    paris = pd.Timestamp("2026-06-30T02:00", tz="Europe/Paris")
+    anchor, factor = decay_anchor(paris, 1.0)
+    days = (pd.Timestamp("2026-06-30T00:00Z") - anchor).total_seconds() / 86400.0
+    assert days == int(days)  # the anchor is a whole number of days after 1970
+    assert factor / 0.5**days == pytest.approx(1.0, rel=1e-12)  # 2 ** -154: no abs tolerance
+    s = pd.DataFrame({schema.TIME: pd.to_datetime(["2026-06-29T00:00Z", "2026-06-28T12:00Z"])})
+    start = pd.Timestamp("2026-06-29T08:00", tz="Asia/Tokyo")  # 2026-06-28T23:00Z
+    w = seizure_weights(s, as_of=paris, half_life_days=1.0, decay_from=start)
+    np.testing.assert_allclose(w, [0.5 ** (-1 / 24), 0.5 ** (11 / 24)], rtol=1e-12)
+
+
+def test_commodity_weights_ignore_case_and_surrounding_blanks_on_both_sides():
+    """``" Cocaine "`` in the mapping weighs the seizures labelled ``"cocaine "``; others the
+    ``default`` weight."""
+    s = pd.DataFrame({schema.COMMODITY: ["cocaine ", "Heroin", None]})
+    w = seizure_weights(s, commodity_weights={" Cocaine ": 3.0, "default": 0.5})
+    np.testing.assert_array_equal(w, [3.0, 0.5, 0.5])
