@@ -166,6 +166,16 @@ def test_an_empty_point_is_refused_as_an_empty_geometry_naming_its_row():
         kernel_density(points, cells, bandwidth_km=1.0)
 
 
+def test_a_weights_series_with_repeated_labels_is_refused_not_reindexed():
+    """Labels repeated in the points' index cannot align a Series of weights by label:
+    refused in one line (pandas' reindex raised its own ValueError)."""
+    cells = region_to_cells((0.0, 0.0, 0.05, 0.05), 8)
+    pts = pd.DataFrame({"lon": [0.02, 0.03, 0.04], "lat": [0.02, 0.03, 0.04]}, index=[0, 0, 1])
+    weights = pd.Series([1.0, 2.0, 3.0], index=[1, 0, 0])
+    with pytest.raises(InputError, match=r"weights is a Series whose index is not the points'"):
+        kernel_density(pts, cells, bandwidth_km=1.0, weights=weights)
+
+
 def test_a_note_on_a_kernel_far_narrower_than_a_cell_says_its_events_are_out_of_reach():
     """At a fifth of a cell edge the measured median error is 100 %: a cell's events are
     mostly out of its centre's reach, and the note says so; at 1.5 edges (29 %) it does not."""
@@ -183,16 +193,18 @@ def test_an_event_years_after_as_of_weighs_0_from_the_anchor_without_an_overflow
     ``as_of`` weighs 0 because it is in its future: 0.5 ** (-(2031 - anchor) / 0.5 days) is
     2 ** 4,000 (inf, and numpy's overflow warning, an error here, in the run's log).  The
     others weigh ``0.5 ** (age / half-life)`` from the anchor, by hand."""
-    times = pd.to_datetime(["2026-01-01T00:00Z", "2026-01-01T12:00Z", "2031-06-01T00:00Z"])
+    times = pd.to_datetime(
+        ["2026-01-01T00:00Z", "2026-01-01T12:00Z", "2026-01-02T00:00Z", "2031-06-01T00:00Z"]
+    )
     s = pd.DataFrame({schema.TIME: times})
-    as_of = pd.Timestamp("2026-01-02T00:00Z")
+    as_of = pd.Timestamp("2026-01-02T00:00Z")  # the third event is on it: age 0, weight 1
     anchor, factor = decay_anchor(as_of, 0.5)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         w = seizure_weights(s, as_of=as_of, half_life_days=0.5, decay_from=anchor)
-    ages = (times[:2] - anchor).total_seconds().to_numpy() / 86400.0
+    ages = (times[:3] - anchor).total_seconds().to_numpy() / 86400.0
     np.testing.assert_allclose(w, np.r_[2.0 ** (ages / 0.5), 0.0], rtol=1e-12)
-    np.testing.assert_allclose(w * factor, [0.25, 0.5, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(w * factor, [0.25, 0.5, 1.0, 0.0], rtol=1e-12)
 
 
 def test_the_anchor_and_decay_from_given_in_another_zone_are_their_utc_instants():
