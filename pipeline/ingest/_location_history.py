@@ -61,13 +61,15 @@ _IOS_HOLDS = ("timelinePath", "visit", "activity")
 
 
 def _is_ios_segments(records: list[dict]) -> bool:
-    """Whether an array's objects are iOS Timeline segments: spans holding geo: positions."""
-    if not records:
+    """Whether an array's objects are iOS Timeline segments: spans holding geo: positions.
+
+    Every object is a span; a span may hold no place (``timelineMemory``, a trip's summary,
+    is in most real exports: requiring a place of each had a whole history refused for "no
+    latitude/longitude columns").
+    """
+    if not records or not all("startTime" in rec and "endTime" in rec for rec in records):
         return False
-    for rec in records:
-        if not ("startTime" in rec and "endTime" in rec and any(k in rec for k in _IOS_HOLDS)):
-            return False
-    return any(_holds_geo_uri(rec) for rec in records)
+    return any(any(k in rec for k in _IOS_HOLDS) and _holds_geo_uri(rec) for rec in records)
 
 
 def _holds_geo_uri(rec: dict) -> bool:
@@ -284,11 +286,11 @@ def _after_start(start: Any, point: dict) -> Any:
     try:
         t0 = datetime.fromisoformat(str(start).strip().replace("Z", "+00:00"))
         step = float(str(minutes))
-    except (TypeError, ValueError):
+        if t0.tzinfo is None or not np.isfinite(step):
+            return f"{start} + {minutes} min"
+        return (t0 + timedelta(minutes=step)).isoformat()
+    except (TypeError, ValueError, OverflowError):  # beyond year 9999: a traceback it was
         return f"{start} + {minutes} min"
-    if t0.tzinfo is None or not np.isfinite(step):
-        return f"{start} + {minutes} min"
-    return (t0 + timedelta(minutes=step)).isoformat()
 
 
 def _takeout(text: str, obj: dict, out: _Out) -> None:
