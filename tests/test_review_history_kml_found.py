@@ -152,3 +152,161 @@ def test_an_entity_the_kml_does_not_define_is_refused_not_skipped(tmp_path):
     # the same DOCTYPE without such a reference reads as before (no DTD is ever fetched)
     path.write_text(_kml(TRACK, doctype))
     assert len(read_tracks(path).frame) == 2
+
+
+def _e7(lat: float, lon: float) -> dict:
+    return {"latitudeE7": round(lat * 1e7), "longitudeE7": round(lon * 1e7)}
+
+
+def _raw(lat: float, lon: float, t: str) -> dict:
+    return {"latE7": round(lat * 1e7), "lngE7": round(lon * 1e7), "timestamp": t}
+
+
+def _activity(a: tuple, b: tuple, t0: str, t1: str, raw: list[dict], **more) -> dict:
+    return {
+        "startLocation": _e7(*a),
+        "endLocation": _e7(*b),
+        "duration": {"startTimestamp": t0, "endTimestamp": t1},
+        "simplifiedRawPath": {"points": raw},
+        **more,
+    }
+
+
+def _takeout_reference(objects: list[dict]) -> list[tuple[pd.Timestamp, float, float]]:
+    """(time, lat, lon) of every timed position of timelineObjects, by json alone."""
+    out = []
+
+    def add(loc: dict, t: str, lat: str = "latitudeE7", lon: str = "longitudeE7") -> None:
+        out.append((pd.Timestamp(t), loc[lat] / 1e7, loc[lon] / 1e7))
+
+    for o in objects:
+        for key, part in o.items():
+            span = part["duration"]
+            if key == "activitySegment":
+                add(part["startLocation"], span["startTimestamp"])
+                add(part["endLocation"], span["endTimestamp"])
+                if "parkingEvent" in part:
+                    add(part["parkingEvent"]["location"], part["parkingEvent"]["timestamp"])
+            else:
+                add(part["location"], span["startTimestamp"])
+                add(part["location"], span["endTimestamp"])
+            for p in part.get("simplifiedRawPath", {}).get("points", []):
+                add(p, p["timestamp"], "latE7", "lngE7")
+    return sorted(set(out))  # a repeat of place and time is one position
+
+
+def test_a_takeout_object_of_both_parts_gives_each_and_keeps_later_raw_paths_in_place(tmp_path):
+    both = {
+        "activitySegment": _activity(
+            (51.50, 0.1), (51.60, 0.1), "2022-01-01T10:00:00Z", "2022-01-01T10:30:00Z",
+            [_raw(51.55, 0.1, "2022-01-01T10:15:00Z")],
+        ),
+        "placeVisit": {
+            "location": {**_e7(51.60, 0.1), "placeId": "x"},
+            "duration": {
+                "startTimestamp": "2022-01-01T10:30:00Z",
+                "endTimestamp": "2022-01-01T11:00:00Z",
+            },
+            "simplifiedRawPath": {
+                "points": [
+                    _raw(51.6001, 0.1, "2022-01-01T10:40:00Z"),
+                    _raw(51.6002, 0.1, "2022-01-01T10:50:00Z"),
+                ]
+            },
+        },
+    }  # fmt: skip
+    after = {
+        "activitySegment": _activity(
+            (51.60, 0.1), (51.70, 0.1), "2022-01-01T11:00:00Z", "2022-01-01T11:30:00Z",
+            [_raw(51.65, 0.1, "2022-01-01T11:15:00Z")],
+        )
+    }  # fmt: skip
+    objects = [both, after]
+    path = tmp_path / "2022_JANUARY.json"
+    text = json.dumps({"timelineObjects": objects}, indent=2)
+    path.write_text(text)
+    res = read_tracks(path)  # was: ValueError (zip() argument 2 is longer than argument 1)
+    assert_accounted(res)
+    ref = _takeout_reference(objects)
+    assert list(res.frame["time"]) == [r[0] for r in ref]
+    np.testing.assert_allclose(res.frame["lat"], [r[1] for r in ref], rtol=0, atol=1e-12)
+    # each raw point at its own object's line, the later activity's too
+    by_time = dict(zip(res.frame["time"], res.lines.tolist(), strict=True))
+    assert by_time[pd.Timestamp("2022-01-01T10:50:00Z")] == _line_of(text, '"latE7": 516002000', 1)
+    assert by_time[pd.Timestamp("2022-01-01T11:15:00Z")] == _line_of(text, '"latE7": 516500000', 1)
+
+
+def test_parking_events_are_read_at_their_own_time_and_child_visits_said(tmp_path):
+    parking = {
+        "location": {**_e7(51.6004, 0.1003), "accuracyMetres": 20},
+        "method": "END_OF_ACTIVITY_SEGMENT",
+        "locationSource": "UNKNOWN",
+        "timestamp": "2022-01-01T10:31:00Z",
+    }
+    act = _activity(
+        (51.50, 0.1), (51.60, 0.1), "2022-01-01T10:00:00Z", "2022-01-01T10:30:00Z", [],
+        parkingEvent=parking,
+    )  # fmt: skip
+    visit = {
+        "location": _e7(51.60, 0.1),
+        "duration": {"startTimestamp": "2022-01-01T10:45:00Z", "endTimestamp": "2022-01-01T12:00:00Z"},
+        "childVisits": [{"location": _e7(51.6001, 0.1001), "duration": {}}],
+    }  # fmt: skip
+    objects = [{"activitySegment": act}, {"placeVisit": visit}]
+    path = tmp_path / "2022_JANUARY.json"
+    path.write_text(json.dumps({"timelineObjects": objects}, indent=2))
+    res = read_tracks(path)
+    assert_accounted(res)
+    assert res.rejects.empty
+    ref = _takeout_reference(objects)
+    assert list(res.frame["time"]) == [r[0] for r in ref]
+    np.testing.assert_allclose(res.frame["lat"], [r[1] for r in ref], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res.frame["lon"], [r[2] for r in ref], rtol=0, atol=1e-12)
+    said = " ".join(res.notes)
+    assert "1 activity parking" in said and "1 child visits" in said
+
+
+def test_an_android_segment_gives_its_path_its_visit_and_its_parking(tmp_path):
+    timeline = {
+        "semanticSegments": [
+            {
+                "startTime": "2024-03-01T08:00:00.000+01:00",
+                "endTime": "2024-03-01T09:00:00.000+01:00",
+                "timelinePath": [
+                    {"point": "51.5000000°, 0.1000000°", "time": "2024-03-01T08:10:00.000+01:00"}
+                ],
+                "visit": {"topCandidate": {"placeLocation": {"latLng": "51.5100000°, 0.1000000°"}}},
+            },
+            {
+                "startTime": "2024-03-01T09:00:00.000+01:00",
+                "endTime": "2024-03-01T09:20:00.000+01:00",
+                "activity": {
+                    "start": {"latLng": "51.5100000°, 0.1000000°"},
+                    "end": {"latLng": "51.5300000°, 0.1100000°"},
+                    "parking": {
+                        "location": {"latLng": "51.5301000°, 0.1101000°"},
+                        "startTime": "2024-03-01T09:22:00.000+01:00",
+                    },
+                },
+            },
+        ]
+    }  # fmt: skip
+    path = tmp_path / "Timeline.json"
+    path.write_text(json.dumps(timeline, indent=2, ensure_ascii=False))
+    res = read_tracks(path)
+    assert_accounted(res)
+
+    def at(t: str) -> pd.Timestamp:
+        return pd.Timestamp(datetime.fromisoformat(t).astimezone(UTC))
+
+    want = [  # the visit's departure repeats the activity's start: one kept, one a duplicate
+        (at("2024-03-01T08:00:00+01:00"), 51.51, 0.1),
+        (at("2024-03-01T08:10:00+01:00"), 51.5, 0.1),
+        (at("2024-03-01T09:00:00+01:00"), 51.51, 0.1),
+        (at("2024-03-01T09:20:00+01:00"), 51.53, 0.11),
+        (at("2024-03-01T09:22:00+01:00"), 51.5301, 0.1101),
+    ]
+    assert list(res.frame["time"]) == [w[0] for w in want]
+    np.testing.assert_allclose(res.frame["lat"], [w[1] for w in want], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res.frame["lon"], [w[2] for w in want], rtol=0, atol=1e-12)
+    assert res.rejects["rule"].tolist() == ["duplicate"]

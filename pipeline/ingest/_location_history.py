@@ -27,14 +27,16 @@ place of one kind paired with a time of another (every record rejected), or metr
 second read as knots.  Here every
 position the export gives a time for becomes one record: a path point or a raw fix at its
 time, a visit's place at its arrival and at its departure (the phone stayed there), an
-activity's start and end at theirs.  Nothing is interpolated and nothing is moved.  Each
+activity's start and end at theirs and its parking (Android's ``parking``, Takeout's
+``parkingEvent``) at its own; a segment or object holding several of these gives each.  Nothing is interpolated and nothing is moved.  Each
 record keeps the physical line where its object starts (a visit's and an activity's two are
 at their segment's line), its kind (``record``) and its accuracy in metres where given, and
 goes through the same parsing and rejects as any JSON record: a position or a time that
 does not parse is a reject at its line with its text.  A history is one device's: its
 records are one track named after the file (the config's ``vessel_id`` names it otherwise).
 What holds no position (Wi-Fi scans, activity records, the location profile, a segment
-without a place) is counted in a note, never read as a position.
+without a place, a trip's ``timelineMemory``) is counted in a note, never read as a position;
+so are Takeout's child visits (places inside a visit whose own place is read).
 """
 
 from __future__ import annotations
@@ -149,6 +151,7 @@ def location_history_records(
     if any(k.startswith(("visit", "activity")) for k in out.kinds):
         said += (
             ": a visit is its place at arrival and at departure, an activity its start and end "
+            "(and where its car was parked, at that time, where given) "
             "(a segment's end repeats the next one's start: the repeat is rejected as a "
             "duplicate)"
         )
@@ -244,7 +247,8 @@ def _segments(segments: list, starts: list[int], text: str, out: _Out, *, ios: b
     k = 0
     for seg_any, at in zip(segments, starts, strict=True):
         seg = _obj(seg_any)
-        path = seg.get("timelinePath")
+        # a segment's path, visit and activity each (a visit beside a path was dropped unsaid)
+        path, visit, activity = seg.get("timelinePath"), seg.get("visit"), seg.get("activity")
         if isinstance(path, list):
             where = point_starts[k] if point_starts else [at] * len(path)
             k += 1
@@ -254,25 +258,30 @@ def _segments(segments: list, starts: list[int], text: str, out: _Out, *, ios: b
                 if ios:
                     time = _after_start(seg.get("startTime"), point)
                 out.degrees("path_point", p_at, point.get("point"), time, pattern, {})
-            continue
-        visit, activity = seg.get("visit"), seg.get("activity")
         if isinstance(visit, dict):
             top = visit.get("topCandidate")
             place = top.get("placeLocation") if isinstance(top, dict) else None
-            if isinstance(place, dict):
-                place = place.get("latLng")
             for end, stamp in (("arrival", "startTime"), ("departure", "endTime")):
-                out.degrees(f"visit_{end}", at, place, seg.get(stamp), pattern, {})
-        elif isinstance(activity, dict):
+                out.degrees(f"visit_{end}", at, _lat_lng(place), seg.get(stamp), pattern, {})
+        if isinstance(activity, dict):
             for end, stamp in (("start", "startTime"), ("end", "endTime")):
-                where_ = activity.get(end)
-                if isinstance(where_, dict):
-                    where_ = where_.get("latLng")
+                where_ = _lat_lng(activity.get(end))
                 out.degrees(f"activity_{end}", at, where_, seg.get(stamp), pattern, {})
-        elif seg:
+            parking = _obj(activity.get("parking"))
+            if parking:  # where the car was left, at its own time
+                where_ = _lat_lng(parking.get("location"))
+                out.degrees("activity_parking", at, where_, parking.get("startTime"), pattern, {})
+        if isinstance(path, list) or isinstance(visit, dict) or isinstance(activity, dict):
+            continue
+        if seg:
             out.passed["segments without a place"] += 1
         else:  # no object, or an empty one: a record with nothing, rejected at its line
             out.degrees("segment", at, None, None, pattern, {})
+
+
+def _lat_lng(place: Any) -> Any:
+    """Return a place's position text: Android's ``{"latLng": ...}`` or iOS's text itself."""
+    return place.get("latLng") if isinstance(place, dict) else place
 
 
 def _after_start(start: Any, point: dict) -> Any:
@@ -308,34 +317,52 @@ def _takeout(text: str, obj: dict, out: _Out) -> None:
     k = 0
     for o_any, at in zip(objects, starts, strict=True):
         o = _obj(o_any)
-        act, visit = o.get("activitySegment"), o.get("placeVisit")
-        is_act = isinstance(act, dict)
-        part = act if is_act else visit
-        if not isinstance(part, dict):
+        # each part an object holds, in the order the raw paths were gathered: an object of
+        # both had its visit dropped unsaid, and the next object's raw path paired with the
+        # visit's points (a ValueError where their counts differed)
+        parts = [
+            (k_, o[k_]) for k_ in ("activitySegment", "placeVisit") if isinstance(o.get(k_), dict)
+        ]
+        if not parts:
             if o:
                 out.passed[next(iter(o))] += 1
             else:  # no object, or an empty one: a record with nothing, rejected at its line
                 _e7(out, "timeline_object", at, None, None)
             continue
-        span = _obj(part.get("duration"))
-        if is_act:
-            for end, key in (("start", "startLocation"), ("end", "endLocation")):
-                _e7(out, f"activity_{end}", at, part.get(key), _stamp(span, f"{end}Timestamp"))
-        else:
-            for end, key in (("arrival", "startTimestamp"), ("departure", "endTimestamp")):
-                _e7(out, f"visit_{end}", at, part.get("location"), _stamp(span, key))
-        waypoints = _obj(part.get("waypointPath")).get("waypoints")
-        if isinstance(waypoints, list) and waypoints:  # the route snapped to roads: no times
-            out.passed["waypoints of activity paths (no time)"] += len(waypoints)
-        raw = part.get("simplifiedRawPath")
-        if isinstance(raw, dict) and isinstance(raw.get("points"), list):
-            where = raw_starts[k] if raw_starts else [at] * len(raw["points"])
-            k += 1
-            for p_any, p_at in zip(raw["points"], where, strict=True):
-                p = _obj(p_any)
-                loc = {"latitudeE7": p.get("latE7"), "longitudeE7": p.get("lngE7")}
-                extra = {"accuracy_m": p.get("accuracyMeters")}
-                _e7(out, "raw_path_point", p_at, loc, _stamp(p, "timestamp"), extra)
+        for key, part in parts:
+            k = _takeout_part(out, at, key == "activitySegment", part, raw_starts, k)
+
+
+def _takeout_part(
+    out: _Out, at: int, is_act: bool, part: dict, raw_starts: list[list[int]] | None, k: int
+) -> int:
+    """Add the records of one ``activitySegment`` or ``placeVisit``; return the next raw path."""
+    span = _obj(part.get("duration"))
+    if is_act:
+        for end, key in (("start", "startLocation"), ("end", "endLocation")):
+            _e7(out, f"activity_{end}", at, part.get(key), _stamp(span, f"{end}Timestamp"))
+        parking = _obj(part.get("parkingEvent"))
+        if parking:  # where the car was left, at its own time
+            _e7(out, "activity_parking", at, parking.get("location"), _stamp(parking, "timestamp"))
+    else:
+        for end, key in (("arrival", "startTimestamp"), ("departure", "endTimestamp")):
+            _e7(out, f"visit_{end}", at, part.get("location"), _stamp(span, key))
+        children = part.get("childVisits")
+        if isinstance(children, list) and children:  # places inside this one, in its span
+            out.passed["child visits (places inside a visit, its own read)"] += len(children)
+    waypoints = _obj(part.get("waypointPath")).get("waypoints")
+    if isinstance(waypoints, list) and waypoints:  # the route snapped to roads: no times
+        out.passed["waypoints of activity paths (no time)"] += len(waypoints)
+    raw = part.get("simplifiedRawPath")
+    if isinstance(raw, dict) and isinstance(raw.get("points"), list):
+        where = raw_starts[k] if raw_starts else [at] * len(raw["points"])
+        k += 1
+        for p_any, p_at in zip(raw["points"], where, strict=True):
+            p = _obj(p_any)
+            loc = {"latitudeE7": p.get("latE7"), "longitudeE7": p.get("lngE7")}
+            extra = {"accuracy_m": p.get("accuracyMeters", p.get("accuracyMetres"))}
+            _e7(out, "raw_path_point", p_at, loc, _stamp(p, "timestamp"), extra)
+    return k
 
 
 def _is_records_json(locations: Any) -> bool:
