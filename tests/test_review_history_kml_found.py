@@ -310,3 +310,33 @@ def test_an_android_segment_gives_its_path_its_visit_and_its_parking(tmp_path):
     np.testing.assert_allclose(res.frame["lat"], [w[1] for w in want], rtol=0, atol=1e-12)
     np.testing.assert_allclose(res.frame["lon"], [w[2] for w in want], rtol=0, atol=1e-12)
     assert res.rejects["rule"].tolist() == ["duplicate"]
+
+
+@pytest.mark.parametrize(
+    ("coord", "when", "rule", "column"),
+    [
+        ("5.01 <b>9</b>2.01 0", "2024-03-01T10:05:00Z", "coord_unparseable", "lat"),
+        ("5.01 2.01 0", "2024-03-01T10:05:00Z<x/>", "time_unparseable", "time"),
+        ("5.01,2.01,0", "2024-03-01T10:05:00Z", "coord_unparseable", "lat"),
+    ],
+    ids=["element-in-coord", "element-in-when", "commas"],
+)
+def test_a_coord_or_when_not_as_kml_writes_it_is_rejected_as_written(
+    tmp_path, coord, when, rule, column
+):
+    body = f"""<Placemark><name>X</name>
+<gx:Track>
+<when>2024-03-01T10:00:00Z</when><gx:coord>5 2 0</gx:coord>
+<when>{when}</when><gx:coord>{coord}</gx:coord>
+</gx:Track></Placemark>"""
+    text = _kml(body)
+    path = tmp_path / "odd.kml"
+    path.write_text(text)
+    res = read_tracks(path)
+    assert_accounted(res)
+    # an element inside cleared the text before it: "5.01 <b>9</b>2.01 0" was read as
+    # longitude 2.01, latitude 0; commas gave "latitude missing" for a latitude written
+    (bad,) = res.rejects.itertuples()
+    assert (bad.rule, bad.column, bad.row) == (rule, column, _line_of(text, f"<when>{when}"))
+    (good,) = res.frame.itertuples()
+    assert (good.lon, good.lat) == (5.0, 2.0)

@@ -95,14 +95,26 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
     # the current placemark's index and whether it holds a track; the current track's lists
     # and how many open elements are Placemarks (a count: a scan of the open elements at each
     # tag took 12 s for 30,000 nested folders, quadratic in the depth a hostile file gives)
-    state = {"placemark": -1, "tracked": 0, "untracked": 0, "outside": 0, "at": 0, "open": 0}
+    # and the depth of an open <when>/<coord> of a track ("value", 0 when none is open)
+    state = {
+        "placemark": -1, "tracked": 0, "untracked": 0, "outside": 0, "at": 0, "open": 0,
+        "value": 0,
+    }  # fmt: skip
     track: dict[str, list] = {"when": [], "coord": []}
 
     def start(tag: str, _attrs: dict[str, str]) -> None:
         tag = _local(tag)
         if not stack:
             root.append(tag)
+        if state["value"]:  # an element inside a time or position (not KML): kept in its
+            # text, which is then rejected as written (it cleared the text before: "5 <b/>1
+            # 2" was read as longitude 1, latitude 2)
+            stack.append(tag)
+            text.append(f"<{tag}>")
+            return
         inside = state["open"] > 0
+        if tag in ("when", "coord") and stack[-1:] == ["Track"]:
+            state["value"] = len(stack) + 1
         stack.append(tag)
         text.clear()
         state["at"] = parser.CurrentLineNumber
@@ -120,6 +132,9 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
     def end(tag: str) -> None:
         tag = _local(tag)
         stack.pop()
+        if state["value"] and len(stack) >= state["value"]:  # the end of an element inside
+            return
+        state["value"] = 0
         if tag == "Placemark":
             state["open"] -= 1
         parent = stack[-1] if stack else ""
@@ -200,12 +215,16 @@ def _lon_lat(coord: str) -> tuple[str | None, str | None]:
     """Return the longitude and latitude texts of a ``gx:coord`` (``lon lat [alt]``).
 
     One word is a longitude without its latitude (missing, rejected as such: ``-122.0`` read
-    alone as a latitude would be rejected as out of range, a wrong reason); more than three
-    give the whole text for both, rejected as unparseable; empty gives None.
+    alone as a latitude would be rejected as out of range, a wrong reason); more than three,
+    or one word holding a comma (``-122.0,37.4,0``, a ``<coordinates>`` tuple: a coord's
+    values are separated by spaces), give the whole text for both, rejected as unparseable
+    (it was "latitude missing"); empty gives None.
     """
     words = coord.split()
     if not words:
         return None, None
+    if len(words) == 1 and "," in coord:
+        return coord, coord
     if len(words) == 1:
         return words[0], None
     if len(words) <= 3:
