@@ -340,3 +340,23 @@ def test_a_coord_or_when_not_as_kml_writes_it_is_rejected_as_written(
     assert (bad.rule, bad.column, bad.row) == (rule, column, _line_of(text, f"<when>{when}"))
     (good,) = res.frame.itertuples()
     assert (good.lon, good.lat) == (5.0, 2.0)
+
+
+def test_an_android_export_part_that_is_no_array_is_said_not_passed_over(tmp_path):
+    timeline = {
+        "semanticSegments": [
+            {
+                "startTime": "2024-03-01T08:00:00.000+01:00",
+                "endTime": "2024-03-01T09:00:00.000+01:00",
+                "timelinePath": [{"point": "51.5°, 0.1°", "time": "2024-03-01T08:10:00.000+01:00"}],
+            }
+        ],
+        "rawSignals": {"position": {"LatLng": "51.6°, 0.1°", "timestamp": "2024-03-01T07:00Z"}},
+    }
+    path = tmp_path / "Timeline.json"
+    path.write_text(json.dumps(timeline, indent=2, ensure_ascii=False))
+    res = read_tracks(path)
+    assert_accounted(res)
+    assert len(res.frame) == 1
+    # a rawSignals object (not the array of signals) was neither read nor counted
+    assert any("not read: 1 rawSignals" in n for n in res.notes)

@@ -232,8 +232,8 @@ def _android(text: str, obj: dict, out: _Out) -> None:
                     "speed_m_s": pos.get("speedMetersPerSecond"),
                 },
             )
-    for key in obj:
-        if key not in ("semanticSegments", "rawSignals"):
+    for key, value in obj.items():  # one of the two not an array: said, not passed over
+        if key not in ("semanticSegments", "rawSignals") or not isinstance(value, list):
             out.passed[key] += 1
 
 
