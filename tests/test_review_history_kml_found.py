@@ -360,3 +360,18 @@ def test_an_android_export_part_that_is_no_array_is_said_not_passed_over(tmp_pat
     assert len(res.frame) == 1
     # a rawSignals object (not the array of signals) was neither read nor counted
     assert any("not read: 1 rawSignals" in n for n in res.notes)
+
+
+def test_a_track_inside_a_track_is_refused_not_read_with_a_point_lost(tmp_path):
+    inner = "<gx:Track><when>2024-03-01T10:05:00Z</when><gx:coord>5.01 2.01 0</gx:coord></gx:Track>"
+    body = TRACK.replace(
+        "<gx:coord>1.0 2.0 0</gx:coord>", f"<gx:coord>1.0 2.0 0</gx:coord>\n{inner}"
+    )
+    text = _kml(body)
+    path = tmp_path / "nested.kml"
+    path.write_text(text)
+    # was: the inner track's start cleared the outer's first point (dropped unsaid) and the
+    # inner's point was given twice (a duplicate reject)
+    line = _line_of(text, inner)
+    with pytest.raises(SourceUnreadable, match=f"a track inside a track at line {line}"):
+        read_tracks(path)

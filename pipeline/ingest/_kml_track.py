@@ -98,7 +98,7 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
     # and the depth of an open <when>/<coord> of a track ("value", 0 when none is open)
     state = {
         "placemark": -1, "tracked": 0, "untracked": 0, "outside": 0, "at": 0, "open": 0,
-        "value": 0,
+        "value": 0, "track_open": 0,
     }  # fmt: skip
     track: dict[str, list] = {"when": [], "coord": []}
 
@@ -123,6 +123,14 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
             state["placemark"] += 1
             state["tracked"] = 0
         elif tag == "Track" and inside:
+            if state["track_open"]:  # a track inside a track, not KML: refused
+                # (its start cleared the outer track's points: one dropped unsaid, and the
+                # inner's given twice)
+                raise SourceUnreadable(
+                    f"{name}: a track inside a track at line {parser.CurrentLineNumber} (not "
+                    "KML: which positions belong to which is unknown); refused"
+                )
+            state["track_open"] = 1
             state["tracked"] = 1
             track["when"].clear()
             track["coord"].clear()
@@ -142,6 +150,7 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
         if parent == "Track" and tag in ("when", "coord") and inside:
             track[tag].append(("".join(text).strip(), state["at"]))
         elif tag == "Track" and inside:
+            state["track_open"] = 0
             _flush(track, state["placemark"])
         elif tag == "name" and parent == "Placemark":
             names[("track", state["placemark"])] = "".join(text).strip()
