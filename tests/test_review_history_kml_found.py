@@ -375,3 +375,83 @@ def test_a_track_inside_a_track_is_refused_not_read_with_a_point_lost(tmp_path):
     line = _line_of(text, inner)
     with pytest.raises(SourceUnreadable, match=f"a track inside a track at line {line}"):
         read_tracks(path)
+
+
+def test_records_json_with_a_location_lacking_its_position_is_still_records_json(tmp_path):
+    locations = [
+        {"timestamp": "2022-03-01T09:59:00Z", "activity": [{"type": "STILL"}]},  # no position
+        {"latitudeE7": 515074000, "longitudeE7": -1278000, "timestamp": "2022-03-01T10:00:00Z"},
+    ]
+    path = tmp_path / "Records.json"
+    text = json.dumps({"locations": locations}, indent=2)
+    path.write_text(text)
+    res = read_tracks(path)
+    assert_accounted(res)
+    assert any("Records.json locations" in n for n in res.notes)
+    (bad,) = res.rejects.itertuples()
+    assert bad.rule == "coord_missing" and bad.row == _line_of(
+        text, '"timestamp": "2022-03-01T09:59', 1
+    )
+    assert res.frame["lat"].tolist() == [515074000 / 1e7]
+
+
+def test_raw_signals_position_spelled_latlng_and_a_start_without_offset(tmp_path):
+    timeline = {
+        "rawSignals": [
+            {"position": {"latLng": "51.5°, -0.1°", "timestamp": "2024-03-01T07:00:00.000Z"}},
+            {"position": {"LatLng": "51.5001°, -0.1°", "timestamp": "2024-03-01T07:01:00.000Z"}},
+        ]
+    }
+    path = tmp_path / "Timeline.json"
+    path.write_text(json.dumps(timeline, ensure_ascii=False))
+    res = read_tracks(path)
+    assert res.rejects.empty
+    assert res.frame["lat"].tolist() == [51.5, 51.5001]
+    # an iOS segment's start without its offset: its points' times are unknown, rejected
+    segments = json.loads(json.dumps(IOS[:1]))
+    segments[0]["startTime"] = "2024-03-01T08:00:00.000"
+    path = tmp_path / "location-history.json"
+    path.write_text(json.dumps(segments, indent=2))
+    res = read_tracks(path)
+    assert res.frame.empty and set(res.rejects["rule"]) == {"time_unparseable"}
+
+
+def _kmz_bytes(members: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for member, data in members.items():
+            zf.writestr(member, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        {"trip.kml": "TRACK", "files/old.kml": "<kml/>"},
+        {"a.kml": "<kml/>", "doc.kml": "TRACK"},
+    ],
+    ids=["one-at-top", "doc-kml-first"],
+)
+def test_a_kmz_reads_its_one_top_document_or_its_doc_kml(tmp_path, members):
+    path = tmp_path / "trip.kmz"
+    path.write_bytes(
+        _kmz_bytes({k: _kml(TRACK) if v == "TRACK" else v for k, v in members.items()})
+    )
+    res = read_tracks(path)
+    assert res.frame["lon"].tolist() == [1.0, 1.01]
+
+
+def test_a_folders_name_never_names_a_placemarks_track_and_four_values_are_no_coord(tmp_path):
+    body = f"<Folder>{TRACK}<name>Folder named late</name></Folder>"
+    body = body.replace("<gx:coord>1.01 2.0 0</gx:coord>", "<gx:coord>1.01 2.0 0 7</gx:coord>")
+    text = _kml(body)
+    path = tmp_path / "f.kml"
+    path.write_text(text)
+    res = read_tracks(path)
+    assert_accounted(res)
+    assert set(res.frame["vessel_id"]) == {"Skiff"}
+    (bad,) = res.rejects.itertuples()
+    assert bad.rule == "coord_unparseable" and "1.01 2.0 0 7" in bad.value
