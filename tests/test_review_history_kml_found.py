@@ -455,3 +455,24 @@ def test_a_folders_name_never_names_a_placemarks_track_and_four_values_are_no_co
     assert set(res.frame["vessel_id"]) == {"Skiff"}
     (bad,) = res.rejects.itertuples()
     assert bad.rule == "coord_unparseable" and "1.01 2.0 0 7" in bad.value
+
+
+def test_a_position_of_a_long_run_of_spaces_is_matched_in_linear_time():
+    # the position pattern alone (the tracks reader's later parsing of such a reject's text
+    # is slower still, and not this reader's)
+    from pipeline.ingest._location_history import location_history_records
+
+    hostile = "51.5°, -0.1" + " " * 30_000 + "x"  # seconds to fail before (quadratic)
+    value = {
+        "rawSignals": [
+            {"position": {"LatLng": hostile, "timestamp": "2024-03-01T07:00:00.000Z"}},
+            {"position": {"LatLng": "51.5°, -0.1°", "timestamp": "2024-03-01T07:01:00.000Z"}},
+        ]
+    }
+    text = json.dumps(value, ensure_ascii=False)
+    began = time.process_time()
+    got = location_history_records(text, 0, value, "Timeline.json")
+    assert time.process_time() - began < 2
+    assert got is not None
+    records = got[0]
+    assert [r["latitude"] for r in records] == [hostile, "51.5"]  # as written, then rejected
