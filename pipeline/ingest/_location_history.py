@@ -53,9 +53,7 @@ __all__ = ["location_history_records"]
 #: Android's ``"51.5074123°, -0.1277583°"`` (the degree signs may be missing).  One way only
 #: to match each run of spaces: ``\s*°?\s*`` split a run two ways at every length, and a
 #: value of 16,000 spaces took 3.4 s to fail (quadratic: a hostile megabyte, hours).
-_LATLNG = re.compile(
-    r"^\s*([+-]?\d+(?:\.\d+)?)\s*(?:°\s*)?,\s*([+-]?\d+(?:\.\d+)?)\s*(?:°\s*)?$"
-)
+_LATLNG = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*(?:°\s*)?,\s*([+-]?\d+(?:\.\d+)?)\s*(?:°\s*)?$")
 #: iOS's ``geo:51.507412,-0.127758`` (RFC 5870 URI, without its optional altitude or params).
 _GEO_URI = re.compile(r"^\s*geo:\s*([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)\s*$")
 
