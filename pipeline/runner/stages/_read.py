@@ -486,6 +486,7 @@ def ingest(state: RunState) -> None:
                 ),
             )
         }
+    refuse_one_vessel_of_two_files(cfg.inputs.tracks, frames["tracks"], track_names)
     if frames["seizures"]:
         state.seizures = pd.concat(frames["seizures"], ignore_index=True)
     if cfg.density.use_quantity:
@@ -521,6 +522,44 @@ def ingest(state: RunState) -> None:
     state.seizures = sort_seizures(state.seizures[state.seizures[S.TIME] <= state.as_of])
     if len(state.pings):  # final now: written on the second core while the stages compute
         state.background.submit("pings", write_pings, state.pings, state.staging / "pings.parquet")
+
+
+def refuse_one_vessel_of_two_files(sources, results: list, names: list[str]) -> None:
+    """Refuse two track files of one name whose vessels are both named after that name.
+
+    A phone's location history (``Timeline.json``: Google's name, whatever the phone), a
+    GPX track without a name (``trip:track_0``) and a KML track without a Placemark name
+    name their vessel after their file: two phones' ``a/Timeline.json`` and
+    ``b/Timeline.json`` in one run became one vessel, their pings one track jumping between
+    them, without a word.  ``results`` are the files' accepted pings (frames, or spills
+    with their ``vessels``); ``names`` tell the files apart (:func:`distinct_names`).
+
+    Raises
+    ------
+    InputError
+        Naming both files and the vessel, and ``vessel_id`` as the way out.
+    """
+    by_name: dict[str, list[int]] = {}
+    for i, src in enumerate(sources):
+        by_name.setdefault(Path(src.path).name, []).append(i)
+    for file_name, idx in by_name.items():
+        if len(idx) < 2:
+            continue
+        stem = Path(file_name).stem
+        seen: dict[str, int] = {}
+        for i in idx:
+            result = results[i]
+            ids = result.vessels if hasattr(result, "vessels") else result[S.VESSEL_ID].unique()
+            for v in map(str, ids):
+                if v != file_name and not v.startswith(f"{stem}:"):
+                    continue  # named by the file's own data or the config, not by its name
+                j = seen.setdefault(v, i)
+                if names[j] != names[i]:  # one file listed twice is one file
+                    raise InputError(
+                        f"track files {names[j]!r} and {names[i]!r} both name a vessel "
+                        f"{v!r} after their file name: their pings would be one vessel's; "
+                        "set vessel_id for each of them (inputs.tracks[].vessel_id)"
+                    )
 
 
 def _say_mixed_units(state: RunState) -> None:
