@@ -16,11 +16,25 @@ import yaml
 from conftest import REPO
 from pydantic import ValidationError
 
+import pipeline
 from pipeline.errors import InputError
 from pipeline.hotspots import HotspotOptions
 from pipeline.model import FittedOptions
 
 EXAMPLE = REPO / "configs" / "example.yaml"
+
+
+def _every_other(ctx):
+    """1-5 in every other cell, not covered in the others."""
+    import numpy as np
+
+    i = np.arange(len(ctx.cells))
+    return np.where(i % 2 == 0, 1.0 + i % 5, np.nan)
+
+
+scorestage_half = pipeline.factor(
+    name="scorestage_half", unit="n", description="every other cell", register=False
+)(_every_other)
 
 
 def _example(*keys: str) -> dict:
@@ -201,3 +215,200 @@ def test_the_weighted_model_scores_a_cell_once_explains_one_and_reports_transfor
     for bad in ([], cells[:2]):
         with pytest.raises(InputError, match="explain takes one cell"):
             m.explain(bad)
+
+
+def test_explain_gives_the_cells_class_and_no_risk_where_no_factor_covers_it():
+    """Mutants: explain's ``risk_class`` read from another column, a cell no factor covers
+    explained as a risk of 0 (missing is not zero: its class is "no data")."""
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.grid import region_to_cells
+    from pipeline.model import WeightedModel
+
+    cells = region_to_cells((0, 0, 0.5, 0.5), 5)[:5]
+    # a: 0, 1, 2, 4 and not covered; capped at the 0.99 quantile of the non-zero values
+    feats = pd.DataFrame({"cell": cells, "a": [0.0, 1.0, 2.0, 4.0, np.nan]})
+    m = WeightedModel({"a": 1.0}).fit(None, cells, None, feats)
+    got = {c: m.explain(c) for c in cells}
+    cap = np.quantile([1.0, 2.0, 4.0], 0.99)
+    for c, value in zip(cells[:4], [0.0, 1.0, 2.0, 4.0], strict=True):
+        risk = 100.0 * min(value / cap, 1.0)
+        assert got[c]["risk"] == pytest.approx(risk)
+        # the default breaks 0, 20, 40, 60, 80, 100
+        labels = ["very low", "low", "medium", "high", "very high"]
+        assert got[c]["risk_class"] == labels[min(int(risk // 20), 4)]
+    blank = got[cells[4]]
+    assert np.isnan(blank["risk"]) and blank["risk_class"] == "no data"
+    assert blank["factors"][0]["value"] is None and blank["factors"][0]["covered"] is False
+
+
+@pytest.fixture(scope="module")
+def fitted_stage(tmp_path_factory):
+    """The score stage's fitted view of 400 seizures in two clusters, 682 res-5 cells.
+
+    ``fit_region: active``: the cells far from every seizure are quiet (no shares).  The
+    stage's :func:`_fitted_scores` is called on the features table as the stage hands it.
+    """
+    import numpy as np
+    import pandas as pd
+    from conftest import config_from
+
+    from pipeline import schema as S
+    from pipeline.features import FeatureTable
+    from pipeline.grid import region_to_cells
+    from pipeline.runner.stages import RunState, _score
+    from pipeline.score import score_cells
+
+    tmp = tmp_path_factory.mktemp("fitted_stage")
+    bbox = (100.0, -1.0, 104.0, 3.0)
+    rng = np.random.default_rng(5)
+    n = 400
+    lon = np.r_[101.0 + rng.normal(0, 0.15, n // 2), 102.5 + rng.normal(0, 0.3, n // 2)]
+    lat = np.r_[0.5 + rng.normal(0, 0.15, n // 2), 1.5 + rng.normal(0, 0.3, n // 2)]
+    times = pd.Timestamp("2023-01-01", tz="UTC") + pd.to_timedelta(rng.uniform(0, 730, n), "D")
+    seizures = pd.DataFrame(
+        {S.TIME: times, S.LON: lon, S.LAT: lat, S.COMMODITY: "x", S.QUANTITY: 1.0}
+    )
+    pd.DataFrame({"date": times.strftime("%Y-%m-%d"), "lon": lon, "lat": lat}).to_csv(
+        tmp / "s.csv", index=False
+    )
+    cfg = config_from(
+        {
+            "run": {"as_of": "2024-12-31", "out_dir": str(tmp / "out")},
+            "area": {"bbox": list(bbox), "resolution": 5, "cells": "all"},
+            "inputs": {"seizures": [{"path": str(tmp / "s.csv")}]},
+            "score": {
+                "model": "fitted",
+                "fitted": {"fit_region": "active", "bandwidths_km": [10, 20]},
+                "factors": {"seizure_density": {"weight": 1}},
+            },
+        },
+        tmp,
+    )
+    cells = region_to_cells(bbox, 5)
+    table = pd.DataFrame({S.CELL: cells, S.SEIZURE_DENSITY: np.ones(len(cells))})
+    state = RunState(
+        config=cfg,
+        as_of=pd.Timestamp("2024-12-31", tz="UTC"),
+        out=tmp / "out",
+        staging=tmp,
+        cache=None,  # type: ignore[arg-type]  # the score stage reads no cache
+        features=FeatureTable(table=table),
+        seizures=seizures,
+    )
+    weighted = score_cells(table, cfg.score.factors, covered=table)
+    out, report = _score._fitted_scores(state, table, weighted)
+    return out, report
+
+
+def test_the_fitted_top_factor_is_the_largest_feature_share_and_none_without_shares(fitted_stage):
+    """Mutants: a quiet cell (no share) named the first feature as its top factor; the area's
+    share (the cell's size, no factor) ranked among the features."""
+    import numpy as np
+
+    out, report = fitted_stage
+    assert report.get("fallback") is None  # the model was fitted
+    feats = [c for c in out.columns if c.endswith("__share") and c != "area__share"]
+    assert len(feats) >= 2
+    arr = out[feats].to_numpy(dtype="float64")
+    quiet = np.isnan(arr).all(axis=1)
+    assert 0 < quiet.sum() < len(out)
+    assert out.loc[quiet, "top_factor"].isna().all()
+    names = np.array([c.removesuffix("__share") for c in feats])
+    expected = names[np.argmax(np.where(np.isnan(arr), -np.inf, arr), axis=1)]
+    assert (out.loc[~quiet, "top_factor"].to_numpy() == expected[~quiet]).all()
+    # cells where the area's share exceeds every feature's: the area is no factor
+    assert ((out["area__share"].to_numpy()[:, None] > arr).all(axis=1) & ~quiet).any()
+
+
+def test_the_fitted_risk_is_the_area_percentile_of_the_expected_rate_to_six_decimals(fitted_stage):
+    """Mutants: the percentile rounded to 4 decimals (off by up to 5e-5), or of the share of
+    cells rather than of the area.  Reference: h3's cell areas, the share of the area at or
+    below each cell's rate, for the cells whose rate no other cell shares."""
+    import h3
+    import numpy as np
+
+    from pipeline import schema as S
+
+    out, _ = fitted_stage
+    area = np.array([h3.cell_area(h3.int_to_str(int(c)), "km^2") for c in out[S.CELL]])
+    rate = out["expected_per_km2"].to_numpy(dtype="float64")
+    own = np.array([(np.abs(rate - r) <= 1e-9 * r).sum() == 1 for r in rate])
+    assert own.sum() > 100
+    below = np.array([area[rate < r].sum() for r in rate])
+    ref = 100.0 * (below + area) / area.sum()
+    np.testing.assert_allclose(out[S.RISK].to_numpy()[own], ref[own], rtol=0, atol=1e-6)
+
+
+def test_the_bootstrap_gives_the_density_all_the_weight_where_it_alone_covers_a_cell(tmp_path):
+    """Mutant: the density's share of a cell's weight counted every factor's weight, covering
+    or not.  Where the other factor does not cover a cell the risk is the density's points
+    alone (share 1); at share 1/2 every resample's risk was half the published one, and the
+    interval [risk_lower, risk_upper] missed the risk it is of in each such cell."""
+    import numpy as np
+    import pandas as pd
+    from conftest import config_from
+
+    from pipeline import schema as S
+    from pipeline.density import kernel_density
+    from pipeline.features import FeatureTable
+    from pipeline.grid import region_to_cells
+    from pipeline.runner.stages import RunState, _score
+    from pipeline.score import score_cells
+
+    bbox = (100.0, 0.0, 101.0, 1.0)
+    rng = np.random.default_rng(7)
+    lon, lat = 100.5 + rng.normal(0, 0.12, 300), 0.5 + rng.normal(0, 0.12, 300)
+    times = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.uniform(0, 300, 300), "D")
+    pd.DataFrame({"date": times.strftime("%Y-%m-%d"), "lon": lon, "lat": lat}).to_csv(
+        tmp_path / "s.csv", index=False
+    )
+    cfg = config_from(
+        {
+            "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": list(bbox), "resolution": 6},
+            "inputs": {"seizures": [{"path": str(tmp_path / "s.csv")}]},
+            "density": {"bandwidth_km": 10, "half_life_days": 365},
+            "hotspots": {"uncertainty": {"n_resamples": 49}},
+            "factors": {"plugins": ["test_mutants_scorestage_found:scorestage_half"]},
+            "score": {
+                "factors": {"seizure_density": {"weight": 1}, "scorestage_half": {"weight": 1}}
+            },
+        },
+        tmp_path,
+    )
+    cells = region_to_cells(bbox, 6)
+    half = np.arange(len(cells)) % 2 == 0
+    table = pd.DataFrame(
+        {
+            S.CELL: cells,
+            S.SEIZURE_DENSITY: kernel_density(
+                (lon, lat), cells, bandwidth_km=10.0, kernel=cfg.density.kernel
+            ),
+            S.SEIZURE_DENSITY + S.COVERED_SUFFIX: True,
+            "scorestage_half": np.where(half, 1.0 + np.arange(len(cells)) % 5, np.nan),
+            "scorestage_half" + S.COVERED_SUFFIX: half,
+        }
+    )
+    scores = score_cells(table, cfg.score.factors, covered=table)
+    state = RunState(
+        config=cfg,
+        as_of=pd.Timestamp("2024-12-31", tz="UTC"),
+        out=tmp_path / "out",
+        staging=tmp_path,
+        cache=None,  # type: ignore[arg-type]  # the build reads no cache
+        features=FeatureTable(table=table, info={S.SEIZURE_DENSITY: {"bandwidth_km": 10.0}}),
+        seizures=pd.DataFrame(
+            {S.TIME: times, S.LON: lon, S.LAT: lat, S.COMMODITY: "x", S.QUANTITY: 1.0}
+        ),
+    )
+    got = _score._build_uncertainty(state, scores, False).table
+    got = got.set_index(S.CELL).reindex(scores[S.CELL])
+    risk = scores[S.RISK].to_numpy()
+    alone = ~scores["scorestage_half" + S.COVERED_SUFFIX].to_numpy() & (risk > 20)
+    assert alone.sum() >= 10
+    # the density's points are the whole risk there
+    np.testing.assert_allclose(scores[S.SEIZURE_DENSITY + S.CONTRIB_SUFFIX][alone], risk[alone])
+    lo, hi = got["risk_lower"].to_numpy()[alone], got["risk_upper"].to_numpy()[alone]
+    assert ((lo <= risk[alone] + 1e-9) & (risk[alone] <= hi + 1e-9)).mean() >= 0.9
