@@ -24,12 +24,16 @@ from pipeline.model import FittedOptions
 EXAMPLE = REPO / "configs" / "example.yaml"
 
 
-def _every_other(ctx):
-    """1-5 in every other cell, not covered in the others."""
+def _every_other_values(n: int):
+    """√1 to √7 in every other cell (risks of many decimals), not covered in the others."""
     import numpy as np
 
-    i = np.arange(len(ctx.cells))
-    return np.where(i % 2 == 0, 1.0 + i % 5, np.nan)
+    i = np.arange(n)
+    return np.where(i % 2 == 0, np.sqrt(1.0 + i % 7), np.nan)
+
+
+def _every_other(ctx):
+    return _every_other_values(len(ctx.cells))
 
 
 scorestage_half = pipeline.factor(
@@ -387,7 +391,7 @@ def test_the_bootstrap_gives_the_density_all_the_weight_where_it_alone_covers_a_
                 (lon, lat), cells, bandwidth_km=10.0, kernel=cfg.density.kernel
             ),
             S.SEIZURE_DENSITY + S.COVERED_SUFFIX: True,
-            "scorestage_half": np.where(half, 1.0 + np.arange(len(cells)) % 5, np.nan),
+            "scorestage_half": _every_other_values(len(cells)),
             "scorestage_half" + S.COVERED_SUFFIX: half,
         }
     )
@@ -412,3 +416,80 @@ def test_the_bootstrap_gives_the_density_all_the_weight_where_it_alone_covers_a_
     np.testing.assert_allclose(scores[S.SEIZURE_DENSITY + S.CONTRIB_SUFFIX][alone], risk[alone])
     lo, hi = got["risk_lower"].to_numpy()[alone], got["risk_upper"].to_numpy()[alone]
     assert ((lo <= risk[alone] + 1e-9) & (risk[alone] <= hi + 1e-9)).mean() >= 0.9
+    # a cell the seizures cannot move keeps its interval exactly on its risk (README), not
+    # rounded off it (a weighted risk is not rounded before the tables' 7 digits)
+    fixed = (got["risk_lower"] == got["risk_upper"]).to_numpy()
+    assert fixed.sum() >= 10
+    assert (got["risk_lower"].to_numpy()[fixed] == risk[fixed]).all()
+    # the share of the 49 resamples in the cell's class, to 4 decimals: k / 49
+    k = got["risk_class_stability"].dropna().to_numpy() * 49
+    assert (k < 48.5).any()
+    np.testing.assert_allclose(k, np.round(k), atol=49 * 5e-5)
+
+
+def _hotspot_state(tmp_path, cache_root, as_of: str, risk_seed: int, values: str):
+    """A run's state as the hot-spot stage is handed it: 200 seizures over two years, the
+    scores of 1-degree res-6 cells with a seeded risk, a cache at ``cache_root``."""
+    import numpy as np
+    import pandas as pd
+    from conftest import config_from
+
+    from pipeline import schema as S
+    from pipeline.grid import region_to_cells
+    from pipeline.runner.cache import StageCache
+    from pipeline.runner.stages import RunState
+
+    bbox = (100.0, 0.0, 101.0, 1.0)
+    rng = np.random.default_rng(3)
+    lon, lat = 100.5 + rng.normal(0, 0.15, 200), 0.5 + rng.normal(0, 0.15, 200)
+    times = pd.Timestamp("2023-01-01", tz="UTC") + pd.to_timedelta(rng.uniform(0, 540, 200), "D")
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "s.csv").write_text("date,lon,lat\n2024-01-01,100.5,0.5\n")
+    cfg = config_from(
+        {
+            "run": {"as_of": as_of, "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": list(bbox), "resolution": 6},
+            "inputs": {"seizures": [{"path": str(tmp_path / "s.csv")}]},
+            "hotspots": {"values": values, "permutations": 0},
+        },
+        tmp_path,
+    )
+    cells = region_to_cells(bbox, 6)
+    risk = np.random.default_rng(risk_seed).uniform(0, 100, len(cells))
+    return RunState(
+        config=cfg,
+        as_of=pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(1, "ns"),
+        out=tmp_path / "out",
+        staging=tmp_path,
+        cache=StageCache(cache_root),
+        seizures=pd.DataFrame({S.TIME: times, S.LON: lon, S.LAT: lat}),
+        digests={"seizures": "the same seizures every night"},
+        scores=pd.DataFrame({S.CELL: cells, S.RISK: risk}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "first", "second"),
+    [
+        ("counts", ("2024-06-30", 1), ("2024-12-31", 1)),
+        ("risk", ("2024-12-31", 1), ("2024-12-31", 2)),
+    ],
+    ids=["counts-as_of-moved", "risk-risk-changed"],
+)
+def test_the_hot_spots_of_a_night_are_those_of_a_cold_run(tmp_path, values, first, second):
+    """Mutants: the hot-spot stage's cache key blind to ``as_of`` (the cube ends there: a
+    later night served the months of the earlier one) or, with ``values: risk``, to the risk."""
+    import pandas as pd
+
+    from pipeline.runner.stages import _score
+
+    warm = tmp_path / "warm"
+    night1 = _hotspot_state(tmp_path / "n1", warm, first[0], first[1], values)
+    _score.hotspots(night1)
+    night2 = _hotspot_state(tmp_path / "n2", warm, second[0], second[1], values)
+    _score.hotspots(night2)
+    cold = _hotspot_state(tmp_path / "n3", tmp_path / "cold", second[0], second[1], values)
+    _score.hotspots(cold)
+    assert night1.hotspots != cold.hotspots  # the two nights differ
+    assert night2.hotspots == cold.hotspots
+    pd.testing.assert_frame_equal(night2.scores, cold.scores)
