@@ -427,7 +427,7 @@ def test_the_bootstrap_gives_the_density_all_the_weight_where_it_alone_covers_a_
     np.testing.assert_allclose(k, np.round(k), atol=49 * 5e-5)
 
 
-def _hotspot_state(tmp_path, cache_root, as_of: str, risk_seed: int, values: str):
+def _hotspot_state(tmp_path, cache_root, as_of: str, risk_seed: int, values: str, period: str):
     """A run's state as the hot-spot stage is handed it: 200 seizures over two years, the
     scores of 1-degree res-6 cells with a seeded risk, a cache at ``cache_root``."""
     import numpy as np
@@ -450,7 +450,7 @@ def _hotspot_state(tmp_path, cache_root, as_of: str, risk_seed: int, values: str
             "run": {"as_of": as_of, "out_dir": str(tmp_path / "out")},
             "area": {"bbox": list(bbox), "resolution": 6},
             "inputs": {"seizures": [{"path": str(tmp_path / "s.csv")}]},
-            "hotspots": {"values": values, "permutations": 0},
+            "hotspots": {"values": values, "permutations": 0, "emerging": {"period": period}},
         },
         tmp_path,
     )
@@ -471,24 +471,26 @@ def _hotspot_state(tmp_path, cache_root, as_of: str, risk_seed: int, values: str
 @pytest.mark.parametrize(
     ("values", "first", "second"),
     [
-        ("counts", ("2024-06-30", 1), ("2024-12-31", 1)),
-        ("risk", ("2024-12-31", 1), ("2024-12-31", 2)),
+        ("counts", ("2024-06-30", 1, "month"), ("2024-12-31", 1, "month")),
+        ("risk", ("2024-12-31", 1, "month"), ("2024-12-31", 2, "month")),
+        ("counts", ("2024-12-31", 1, "month"), ("2024-12-31", 1, "quarter")),
     ],
-    ids=["counts-as_of-moved", "risk-risk-changed"],
+    ids=["counts-as_of-moved", "risk-risk-changed", "counts-period-changed"],
 )
 def test_the_hot_spots_of_a_night_are_those_of_a_cold_run(tmp_path, values, first, second):
     """Mutants: the hot-spot stage's cache key blind to ``as_of`` (the cube ends there: a
-    later night served the months of the earlier one) or, with ``values: risk``, to the risk."""
+    later night served the months of the earlier one), to the emerging options, or, with
+    ``values: risk``, to the risk."""
     import pandas as pd
 
     from pipeline.runner.stages import _score
 
     warm = tmp_path / "warm"
-    night1 = _hotspot_state(tmp_path / "n1", warm, first[0], first[1], values)
+    night1 = _hotspot_state(tmp_path / "n1", warm, *first[:2], values, first[2])
     _score.hotspots(night1)
-    night2 = _hotspot_state(tmp_path / "n2", warm, second[0], second[1], values)
+    night2 = _hotspot_state(tmp_path / "n2", warm, *second[:2], values, second[2])
     _score.hotspots(night2)
-    cold = _hotspot_state(tmp_path / "n3", tmp_path / "cold", second[0], second[1], values)
+    cold = _hotspot_state(tmp_path / "n3", tmp_path / "cold", *second[:2], values, second[2])
     _score.hotspots(cold)
     assert night1.hotspots != cold.hotspots  # the two nights differ
     assert night2.hotspots == cold.hotspots
