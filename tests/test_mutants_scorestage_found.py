@@ -345,11 +345,9 @@ def test_the_fitted_risk_is_the_area_percentile_of_the_expected_rate_to_six_deci
     np.testing.assert_allclose(out[S.RISK].to_numpy()[own], ref[own], rtol=0, atol=1e-6)
 
 
-def test_the_bootstrap_gives_the_density_all_the_weight_where_it_alone_covers_a_cell(tmp_path):
-    """Mutant: the density's share of a cell's weight counted every factor's weight, covering
-    or not.  Where the other factor does not cover a cell the risk is the density's points
-    alone (share 1); at share 1/2 every resample's risk was half the published one, and the
-    interval [risk_lower, risk_upper] missed the risk it is of in each such cell."""
+def _bootstrap_state(tmp_path, cache_root=None, **sections):
+    """A weighted run's state as the uncertainty stage is handed it: 300 seizures, 296 res-6
+    cells, the density and ``scorestage_half`` (every other cell) weighted 1:1."""
     import numpy as np
     import pandas as pd
     from conftest import config_from
@@ -358,9 +356,11 @@ def test_the_bootstrap_gives_the_density_all_the_weight_where_it_alone_covers_a_
     from pipeline.density import kernel_density
     from pipeline.features import FeatureTable
     from pipeline.grid import region_to_cells
-    from pipeline.runner.stages import RunState, _score
+    from pipeline.runner.cache import StageCache
+    from pipeline.runner.stages import RunState
     from pipeline.score import score_cells
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     bbox = (100.0, 0.0, 101.0, 1.0)
     rng = np.random.default_rng(7)
     lon, lat = 100.5 + rng.normal(0, 0.12, 300), 0.5 + rng.normal(0, 0.12, 300)
@@ -381,6 +381,7 @@ def test_the_bootstrap_gives_the_density_all_the_weight_where_it_alone_covers_a_
             },
         },
         tmp_path,
+        **sections,
     )
     cells = region_to_cells(bbox, 6)
     half = np.arange(len(cells)) % 2 == 0
@@ -401,12 +402,27 @@ def test_the_bootstrap_gives_the_density_all_the_weight_where_it_alone_covers_a_
         as_of=pd.Timestamp("2024-12-31", tz="UTC"),
         out=tmp_path / "out",
         staging=tmp_path,
-        cache=None,  # type: ignore[arg-type]  # the build reads no cache
+        cache=StageCache(cache_root or tmp_path / "cache"),
         features=FeatureTable(table=table, info={S.SEIZURE_DENSITY: {"bandwidth_km": 10.0}}),
         seizures=pd.DataFrame(
             {S.TIME: times, S.LON: lon, S.LAT: lat, S.COMMODITY: "x", S.QUANTITY: 1.0}
         ),
+        digests={"seizures": "the same seizures every night"},
     )
+    return state, scores
+
+
+def test_the_bootstrap_gives_the_density_all_the_weight_where_it_alone_covers_a_cell(tmp_path):
+    """Mutant: the density's share of a cell's weight counted every factor's weight, covering
+    or not.  Where the other factor does not cover a cell the risk is the density's points
+    alone (share 1); at share 1/2 every resample's risk was half the published one, and the
+    interval [risk_lower, risk_upper] missed the risk it is of in each such cell."""
+    import numpy as np
+
+    from pipeline import schema as S
+    from pipeline.runner.stages import _score
+
+    state, scores = _bootstrap_state(tmp_path)
     got = _score._build_uncertainty(state, scores, False).table
     got = got.set_index(S.CELL).reindex(scores[S.CELL])
     risk = scores[S.RISK].to_numpy()
@@ -495,3 +511,26 @@ def test_the_hot_spots_of_a_night_are_those_of_a_cold_run(tmp_path, values, firs
     assert night1.hotspots != cold.hotspots  # the two nights differ
     assert night2.hotspots == cold.hotspots
     pd.testing.assert_frame_equal(night2.scores, cold.scores)
+
+
+@pytest.mark.parametrize(
+    "sections",
+    [{"hotspots": {"seed": 1}}, {"render": {"classes": "fixed"}}],
+    ids=["hotspots.seed", "render.classes"],
+)
+def test_the_interval_of_a_night_is_that_of_a_cold_run(tmp_path, sections):
+    """Mutants: the uncertainty stage's key blind to ``hotspots.seed`` (outside
+    ``hotspots.uncertainty``: another seed served yesterday's resamples) or to
+    ``render.classes`` (the class stability is that of the map's classes)."""
+    import pandas as pd
+
+    from pipeline.runner.stages import _score
+
+    warm = tmp_path / "warm"
+    night1, scores = _bootstrap_state(tmp_path / "n1", warm)
+    first = _score._risk_uncertainty(night1, scores)
+    night2, _ = _bootstrap_state(tmp_path / "n2", warm, **sections)
+    cold, _ = _bootstrap_state(tmp_path / "n3", tmp_path / "cold", **sections)
+    got, want = _score._risk_uncertainty(night2, scores), _score._risk_uncertainty(cold, scores)
+    assert not first.table.equals(want.table)  # the option changes the interval
+    pd.testing.assert_frame_equal(got.table, want.table)
