@@ -534,3 +534,15 @@ def test_the_interval_of_a_night_is_that_of_a_cold_run(tmp_path, sections):
     got, want = _score._risk_uncertainty(night2, scores), _score._risk_uncertainty(cold, scores)
     assert not first.table.equals(want.table)  # the option changes the interval
     pd.testing.assert_frame_equal(got.table, want.table)
+
+
+def test_the_maps_layer_defaults_are_those_render_options_documents():
+    """Mutants: a layer switched on or off by default against the docstring (the significance
+    outlines on, the emerging fill, the panel, the heat and the clustered points off), the
+    classes or the basemap scale changed."""
+    from pipeline.render import RenderOptions
+
+    o = RenderOptions()
+    assert o.show_significance and not o.show_emerging and not o.show_panel
+    assert not o.show_heat and not o.show_seizure_points
+    assert (o.classes, o.basemap, o.tiles) == ("fixed", "50m", None)
