@@ -472,6 +472,7 @@ def _hotspot_state(tmp_path, cache_root, as_of: str, risk_seed: int, values: str
     )
     cells = region_to_cells(bbox, 6)
     risk = np.random.default_rng(risk_seed).uniform(0, 100, len(cells))
+    risk[::10] = np.nan  # cells with no observation: no risk
     return RunState(
         config=cfg,
         as_of=pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(1, "ns"),
@@ -511,6 +512,13 @@ def test_the_hot_spots_of_a_night_are_those_of_a_cold_run(tmp_path, values, firs
     assert night1.hotspots != cold.hotspots  # the two nights differ
     assert night2.hotspots == cold.hotspots
     pd.testing.assert_frame_equal(night2.scores, cold.scores)
+    s, times = cold.scores, cold.seizures["time"]
+    if values == "risk":  # a cell with no risk is no value of 0 among its neighbours'
+        assert s.loc[s["risk"].isna(), "gi_z"].isna().all()
+        assert s.loc[s["risk"].notna(), "gi_z"].notna().all()
+    else:  # what the outlines are of: every seizure, oldest to newest
+        span = f"{times.min():%Y-%m-%d} to {times.max():%Y-%m-%d} UTC"
+        assert span in cold.hotspots["gi_star"]["values"]
 
 
 @pytest.mark.parametrize(
