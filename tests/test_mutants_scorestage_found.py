@@ -345,7 +345,7 @@ def test_the_fitted_risk_is_the_area_percentile_of_the_expected_rate_to_six_deci
     np.testing.assert_allclose(out[S.RISK].to_numpy()[own], ref[own], rtol=0, atol=1e-6)
 
 
-def _bootstrap_state(tmp_path, cache_root=None, **sections):
+def _bootstrap_state(tmp_path, cache_root=None, zero: int = 0, **sections):
     """A weighted run's state as the uncertainty stage is handed it: 300 seizures, 296 res-6
     cells, the density and ``scorestage_half`` (every other cell) weighted 1:1."""
     import numpy as np
@@ -373,7 +373,11 @@ def _bootstrap_state(tmp_path, cache_root=None, **sections):
             "run": {"as_of": "2024-12-31", "out_dir": str(tmp_path / "out")},
             "area": {"bbox": list(bbox), "resolution": 6},
             "inputs": {"seizures": [{"path": str(tmp_path / "s.csv")}]},
-            "density": {"bandwidth_km": 10, "half_life_days": 365},
+            "density": {
+                "bandwidth_km": 10,
+                "half_life_days": 365,
+                "commodity_weights": {"x": 1, "y": 0},
+            },
             "hotspots": {"uncertainty": {"n_resamples": 49}},
             "factors": {"plugins": ["test_mutants_scorestage_found:scorestage_half"]},
             "score": {
@@ -404,8 +408,15 @@ def _bootstrap_state(tmp_path, cache_root=None, **sections):
         staging=tmp_path,
         cache=StageCache(cache_root or tmp_path / "cache"),
         features=FeatureTable(table=table, info={S.SEIZURE_DENSITY: {"bandwidth_km": 10.0}}),
+        # ``zero`` more seizures of commodity y (weight 0) near the others
         seizures=pd.DataFrame(
-            {S.TIME: times, S.LON: lon, S.LAT: lat, S.COMMODITY: "x", S.QUANTITY: 1.0}
+            {
+                S.TIME: times.append(times[:zero]),
+                S.LON: np.r_[lon, lon[:zero] + 0.01],
+                S.LAT: np.r_[lat, lat[:zero]],
+                S.COMMODITY: ["x"] * 300 + ["y"] * zero,
+                S.QUANTITY: 1.0,
+            }
         ),
         digests={"seizures": "the same seizures every night"},
     )
@@ -554,3 +565,18 @@ def test_the_maps_layer_defaults_are_those_render_options_documents():
     assert o.show_significance and not o.show_emerging and not o.show_panel
     assert not o.show_heat and not o.show_seizure_points
     assert (o.classes, o.basemap, o.tiles) == ("fixed", "50m", None)
+
+
+def test_seizures_of_weight_0_change_no_interval(tmp_path):
+    """Mutant: the seizures of weight 0 kept among those resampled: they change no risk, yet
+    drawn among the N they thinned the others and moved every interval (README)."""
+    import pandas as pd
+
+    from pipeline.runner.stages import _score
+
+    state, scores = _bootstrap_state(tmp_path / "a")
+    more, _ = _bootstrap_state(tmp_path / "b", zero=60)
+    assert len(more.seizures) == len(state.seizures) + 60
+    got = _score._build_uncertainty(more, scores, False)
+    pd.testing.assert_frame_equal(got.table, _score._build_uncertainty(state, scores, False).table)
+    assert (got.summary["n_events"], got.summary["n_events_weight_0"]) == (300, 60)
