@@ -580,3 +580,16 @@ def test_seizures_of_weight_0_change_no_interval(tmp_path):
     got = _score._build_uncertainty(more, scores, False)
     pd.testing.assert_frame_equal(got.table, _score._build_uncertainty(state, scores, False).table)
     assert (got.summary["n_events"], got.summary["n_events_weight_0"]) == (300, 60)
+
+
+def test_seizures_at_one_position_give_no_interval_and_say_why(tmp_path):
+    """Mutant: seizures all at one position resampled: every resample holds the same map, and
+    a zero-width interval with a class stability of 1 read as certainty (README)."""
+    from pipeline import schema as S
+    from pipeline.runner.stages import _score
+
+    state, scores = _bootstrap_state(tmp_path)
+    state.seizures = state.seizures.assign(**{S.LON: 100.5, S.LAT: 0.5})
+    got = _score._build_uncertainty(state, scores, False)
+    assert got.summary["method"] == "none" and "one position" in got.summary["reason"]
+    assert got.table["risk_lower"].isna().all() and got.table["risk_class_stability"].isna().all()
