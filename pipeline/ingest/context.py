@@ -899,10 +899,13 @@ def _poles_xy(crs) -> list[tuple[float, float, float]]:
 
 
 def _around_pole(geoms: np.ndarray, crs) -> np.ndarray:
-    """Mask of the polygons of a projected ``crs`` with a pole inside them.
+    """Mask of the polygons of a projected ``crs`` whose outline goes round or to a pole.
 
-    In degrees such a polygon has no closed outline: its ring runs once round the globe.
-    A geographic CRS draws the pole as a line (latitude ±90), never inside a polygon.
+    In degrees such an outline has no closed ring: it runs once round the globe (Antarctica,
+    or the Southern Ocean round it, the pole in its hole), or it stops at the pole, where
+    every longitude meets (a sector claim from the pole, Natural Earth's Antarctica
+    reprojected, its edge along the pole now a vertex).  A geographic CRS draws the pole as
+    a line (latitude ±90), never inside a polygon.
     """
     mask = np.zeros(len(geoms), dtype=bool)
     if _is_geographic(crs) or not len(geoms):
@@ -911,59 +914,96 @@ def _around_pole(geoms: np.ndarray, crs) -> np.ndarray:
         poles = _poles_xy(crs)
     except Exception:  # an unreadable CRS: the transform says why
         return mask
-    poly = shapely.get_dimensions(geoms) == 2
+    idx = np.flatnonzero(shapely.get_dimensions(geoms) == 2)
+    parts, owner = shapely.get_parts(geoms[idx], return_index=True)
+    shells = shapely.polygons(shapely.get_exterior_ring(parts))
     for x, y, _ in poles:
-        mask |= poly & shapely.contains_xy(geoms, x, y)
+        mask[idx[owner[shapely.intersects_xy(shells, x, y)]]] = True
     return mask
 
 
 def _pole_polygon_to_4326(geom, crs):
-    """Return ``geom`` (a polygon of ``crs`` around a pole) in EPSG:4326, within ±180°.
+    """Return ``geom`` (a polygon of ``crs`` round or to a pole) in EPSG:4326, within ±180°.
 
-    A part around the pole has its outline unwrapped (continuous longitudes, once round the
-    globe), closed along the pole's latitude, its holes cut out, and is then cut at ±180°;
-    the other parts are moved vertex by vertex, as every other geometry is.
+    Each ring of a part round or to the pole is moved with its vertices at the pole opened
+    into the pole's edge (from the longitude it comes from to the one it leaves by), its
+    longitudes unwrapped (continuous), closed along the pole when it runs once round the
+    globe, and cut at ±180°; the part is its outline's area less its holes'.  The other parts
+    are moved vertex by vertex, as every other geometry is.
     """
     from pyproj import Transformer
-    from shapely import affinity
 
     to_deg = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     poles = _poles_xy(crs)
 
+    def pole_of(xy: np.ndarray) -> float | None:
+        ring = shapely.Polygon(xy)
+        return next((lat for x, y, lat in poles if shapely.intersects_xy(ring, x, y)), None)
+
+    out = []
+    for part in shapely.get_parts(geom):
+        shell = np.asarray(part.exterior.coords)[:, :2]
+        pole = pole_of(shell)
+        if pole is None:
+            out.append(shapely.transform(part, _moved_by(to_deg)))
+            continue
+        area = _ring_area_4326(shell, pole, to_deg)
+        holes = [np.asarray(h.coords)[:, :2] for h in part.interiors]
+        if holes:
+            cut = [_ring_area_4326(h, pole_of(h), to_deg) for h in holes]
+            area = shapely.difference(area, shapely.union_all(cut), grid_size=1e-9)
+        out.append(area)
+    return shapely.union_all(out) if len(out) > 1 else out[0]
+
+
+def _moved_by(to_deg):
     def moved(xy: np.ndarray) -> np.ndarray:
         lon, lat = to_deg.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
-    def unwrapped(ring) -> np.ndarray:
-        ll = moved(np.asarray(ring.coords)[:, :2])
-        ll[:, 0] = np.rad2deg(np.unwrap(np.deg2rad(ll[:, 0])))
-        return ll
+    return moved
 
-    out = []
-    for part in shapely.get_parts(geom):
-        pole = next((lat for x, y, lat in poles if shapely.contains_xy(part, x, y)), None)
-        if pole is None:
-            out.append(shapely.transform(part, moved))
-            continue
-        ring = unwrapped(part.exterior)
-        west = float(min(ring[0, 0], ring[-1, 0]))
-        shell = np.vstack([ring, [[ring[-1, 0], pole], [ring[0, 0], pole], ring[0]]])
-        area = shapely.make_valid(shapely.Polygon(shell))
-        for hole in part.interiors:
-            h = unwrapped(hole)
-            h[:, 0] -= 360.0 * np.floor((h[:, 0].min() - west) / 360.0)
-            for turn in (0.0, -360.0):  # a hole across the seam: its part past it
-                area = area.difference(shapely.Polygon(h + [turn, 0.0]))
-        pieces = [
-            affinity.translate(
-                shapely.intersection(area, shapely.box(360 * k - 180, -90, 360 * k + 180, 90)),
-                -360.0 * k,
-            )
-            for k in range(-1, 3)
-        ]
-        # snapped to 1e-9 degrees (0.1 mm): the pieces meet where the ring began, again
-        out.append(shapely.union_all(pieces, grid_size=1e-9))
-    return shapely.union_all(out) if len(out) > 1 else out[0]
+
+def _ring_area_4326(xy: np.ndarray, pole: float | None, to_deg):
+    """Return the area a projected ring encloses, in EPSG:4326 within ±180°.
+
+    ``pole`` is the latitude of the pole the ring goes round or touches (None: neither).
+    A vertex at the pole has no longitude of its own (pyproj gives the CRS's central
+    meridian): it becomes the pole's edge from its previous vertex's longitude to its next's.
+    """
+    from shapely import affinity
+
+    ll = _moved_by(to_deg)(xy)[:-1]
+    at = np.abs(ll[:, 1]) >= 90.0 - 1e-9
+    if at.any() and not at.all():
+        rank = np.arange(len(ll))
+        other = np.flatnonzero(~at)
+        before = other[(np.searchsorted(other, rank, side="right") - 1) % other.size]
+        after = other[np.searchsorted(other, rank, side="left") % other.size]
+        rows = np.repeat(rank, np.where(at, 2, 1))
+        second = np.r_[False, rows[1:] == rows[:-1]]
+        lon = np.where(
+            second, ll[after[rows], 0], np.where(at[rows], ll[before[rows], 0], ll[rows, 0])
+        )
+        ll = np.column_stack([lon, ll[rows, 1]])
+    ll = np.vstack([ll, ll[:1]])
+    ll[:, 0] = np.rad2deg(np.unwrap(np.deg2rad(ll[:, 0])))
+    if abs(ll[-1, 0] - ll[0, 0]) > 180.0 and pole is not None:
+        # once round the globe: closed along the pole
+        ll = np.vstack([ll, [[ll[-1, 0], pole], [ll[0, 0], pole], ll[0]]])
+    made = shapely.make_valid(shapely.Polygon(ll))
+    area = shapely.union_all([g for g in shapely.get_parts(made) if g.geom_type == "Polygon"])
+    pieces = [
+        affinity.translate(
+            shapely.intersection(area, shapely.box(360 * k - 180, -90, 360 * k + 180, 90)),
+            -360.0 * k,
+        )
+        for k in range(-2, 3)
+    ]
+    # snapped to 1e-9 degrees (0.1 mm): the pieces meet where the ring began, again
+    whole = shapely.union_all(pieces, grid_size=1e-9)
+    polys = [g for g in shapely.get_parts(whole) if g.geom_type == "Polygon"]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
 
 
 def _polygonal(geom, wanted: tuple[int, ...], dim: int):
