@@ -91,3 +91,18 @@ def test_a_large_polygon_beside_the_pole_is_moved_as_it_was(tmp_path):
     geom, area = _read(tmp_path, [ring], 3031)
     assert area == pytest.approx(_box_area_km2(0, 150, -85, -65), rel=1e-3)
     assert geom.bounds == pytest.approx((0.0, -85.0, 150.0, -65.0), abs=1e-6)
+
+
+def test_a_pole_drawn_as_a_line_is_no_pole_vertex(tmp_path):
+    # Equal Earth draws the South Pole as the map's bottom edge: Antarctica's edge along it
+    # keeps its vertices' own longitudes, not opened as a pole point, and nothing is noted
+    lons = np.linspace(-180.0, 180.0, 145)
+    ring = [*_parallel(-70.0), *zip(lons[::-1][1:-1], np.full(143, -90.0), strict=True)]
+    to = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:8857", always_xy=True)
+    poly = shapely.Polygon(np.column_stack(to.transform(*np.asarray(ring, float).T)))
+    path = tmp_path / "ee.gpkg"
+    geopandas.GeoDataFrame({"name": ["a"]}, geometry=[poly], crs="EPSG:8857").to_file(path)
+    res = read_context(path, "land")
+    assert not any("around a pole" in n for n in res.notes)
+    geom = res.frame.geometry.iloc[0]
+    assert shapely.contains_xy(geom, [0.0, 90.0, -90.0], [-89.5, -89.5, -80.0]).all()

@@ -886,15 +886,20 @@ def _finish(raw, rows, geoms, rules, crs, src: ContextSource, name: str, assumpt
 
 
 def _poles_xy(crs) -> list[tuple[float, float, float]]:
-    """Return (x, y, latitude) of the poles that ``crs`` places at a finite position."""
+    """Return (x, y, latitude) of the poles that ``crs`` places at one finite point.
+
+    A pole drawn as a line (Equal Earth, Mollweide, plate carrée) is left out: a vertex on
+    it keeps its own longitude, and Antarctica's edge along it is moved as it is.
+    """
     from pyproj import Transformer
 
     to_crs = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     out = []
     for lat in (90.0, -90.0):
-        x, y = to_crs.transform(0.0, lat, errcheck=False)
-        if np.isfinite([x, y]).all():
-            out.append((float(x), float(y), lat))
+        x, y = to_crs.transform([0.0, 90.0, -135.0], [lat] * 3, errcheck=False)
+        x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+        if np.isfinite([x, y]).all() and np.ptp(x) < 1e-3 and np.ptp(y) < 1e-3:
+            out.append((float(x[0]), float(y[0]), lat))
     return out
 
 
