@@ -106,3 +106,12 @@ def test_a_pole_drawn_as_a_line_is_no_pole_vertex(tmp_path):
     assert not any("around a pole" in n for n in res.notes)
     geom = res.frame.geometry.iloc[0]
     assert shapely.contains_xy(geom, [0.0, 90.0, -90.0], [-89.5, -89.5, -80.0]).all()
+
+
+def test_a_half_of_the_polar_cap_cut_along_a_meridian_keeps_its_area(tmp_path):
+    # its straight edge runs through the pole (no vertex there, 2e-10 m off it as computed):
+    # that edge was 180° of longitude at once, the half read as a line of no area
+    geom, area = _read(tmp_path, [_parallel(-60.0, 0.0, 180.0, 90)], 3031, "lanes")
+    assert area == pytest.approx(_box_area_km2(0, 180, -90, -60), rel=1e-4)
+    got = shapely.contains_xy(geom, [90.0, 10.0, 170.0, -90.0], [-89.0, -89.0, -89.0, -89.0])
+    assert got.tolist() == [True, True, True, False]

@@ -923,7 +923,8 @@ def _around_pole(geoms: np.ndarray, crs) -> np.ndarray:
     parts, owner = shapely.get_parts(geoms[idx], return_index=True)
     shells = shapely.polygons(shapely.get_exterior_ring(parts))
     for x, y, _ in poles:
-        mask[idx[owner[shapely.intersects_xy(shells, x, y)]]] = True
+        # on its outline within 1 mm: an edge through the pole is computed that close
+        mask[idx[owner[shapely.dwithin(shells, shapely.Point(x, y), 1e-3)]]] = True
     return mask
 
 
@@ -941,9 +942,9 @@ def _pole_polygon_to_4326(geom, crs):
     to_deg = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     poles = _poles_xy(crs)
 
-    def pole_of(xy: np.ndarray) -> float | None:
+    def pole_of(xy: np.ndarray) -> tuple[float, float, float] | None:
         ring = shapely.Polygon(xy)
-        return next((lat for x, y, lat in poles if shapely.intersects_xy(ring, x, y)), None)
+        return next((p for p in poles if shapely.dwithin(ring, shapely.Point(p[:2]), 1e-3)), None)
 
     out = []
     for part in shapely.get_parts(geom):
@@ -969,15 +970,25 @@ def _moved_by(to_deg):
     return moved
 
 
-def _ring_area_4326(xy: np.ndarray, pole: float | None, to_deg):
+def _ring_area_4326(xy: np.ndarray, pole: tuple[float, float, float] | None, to_deg):
     """Return the area a projected ring encloses, in EPSG:4326 within ±180°.
 
-    ``pole`` is the latitude of the pole the ring goes round or touches (None: neither).
-    A vertex at the pole has no longitude of its own (pyproj gives the CRS's central
-    meridian): it becomes the pole's edge from its previous vertex's longitude to its next's.
+    ``pole`` is the (x, y, latitude) of the pole the ring goes round or touches (None:
+    neither).  An edge through the pole gets a vertex there.  A vertex at the pole has no
+    longitude of its own (pyproj gives the CRS's central meridian): it becomes the pole's
+    edge from its previous vertex's longitude to its next's.
     """
     from shapely import affinity
 
+    if pole is not None:
+        # a straight edge across the pole (a half of the Arctic cut along a meridian) runs
+        # 180° of longitude at once, which unwrapping cannot tell east from west
+        a, d = xy[:-1], np.diff(xy, axis=0)
+        p = np.array(pole[:2])
+        t = ((p - a) * d).sum(axis=1) / np.maximum((d * d).sum(axis=1), 1e-300)
+        off = np.hypot(*(a + t[:, None] * d - p).T)
+        across = np.flatnonzero((t > 0.0) & (t < 1.0) & (off < 1e-3))
+        xy = np.insert(xy, across + 1, p, axis=0)
     ll = _moved_by(to_deg)(xy)[:-1]
     at = np.abs(ll[:, 1]) >= 90.0 - 1e-9
     if at.any() and not at.all():
@@ -995,7 +1006,7 @@ def _ring_area_4326(xy: np.ndarray, pole: float | None, to_deg):
     ll[:, 0] = np.rad2deg(np.unwrap(np.deg2rad(ll[:, 0])))
     if abs(ll[-1, 0] - ll[0, 0]) > 180.0 and pole is not None:
         # once round the globe: closed along the pole
-        ll = np.vstack([ll, [[ll[-1, 0], pole], [ll[0, 0], pole], ll[0]]])
+        ll = np.vstack([ll, [[ll[-1, 0], pole[2]], [ll[0, 0], pole[2]], ll[0]]])
     made = shapely.make_valid(shapely.Polygon(ll))
     area = shapely.union_all([g for g in shapely.get_parts(made) if g.geom_type == "Polygon"])
     pieces = [
