@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import SourceUnreadable
 
-__all__ = ["GpxPoints", "read_gpx_points"]
+__all__ = ["GpxPoints", "parse_xml", "read_gpx_points", "xml_parser"]
 
 _POINT = {"trkpt": "track", "rtept": "route"}
 _OWNER = {"trk": "track", "rte": "route"}
@@ -53,6 +53,59 @@ class GpxPoints:
     n_outside: int = 0
 
 
+def xml_parser(name: str) -> expat.XMLParserType:
+    """Return an expat parser that refuses entity declarations and undefined references.
+
+    Declarations are the "billion laughs" expansion; no external entity is ever fetched
+    (expat resolves none).  Under a DOCTYPE naming an external DTD expat skips a reference
+    to an entity the document does not define without an error: ``<time>2024-03-0&x;1``
+    read as ``2024-03-01``, ``1 2&x;.5`` as ``1 2.5`` (KML's found first, GPX's alike).
+    """
+    parser = expat.ParserCreate()
+
+    def no_entities(*_args) -> None:
+        raise SourceUnreadable(f"{name}: declares XML entities; refused (entity expansion)")
+
+    def skipped_entity(entity: str, _is_parameter: bool) -> None:
+        raise SourceUnreadable(
+            f"{name}: refers to the entity {entity!r} that it does not define (an external "
+            "DTD is never read); refused"
+        )
+
+    parser.EntityDeclHandler = no_entities
+    parser.SkippedEntityHandler = skipped_entity
+    parser.buffer_text = True
+    return parser
+
+
+def parse_xml(
+    parser: expat.XMLParserType,
+    source: bytes | IO[bytes],
+    name: str,
+    kind: str,
+    root: list[str],
+    root_tag: str,
+) -> None:
+    """Run ``parser`` over ``source``; refuse it unless well-formed with ``root_tag`` as root.
+
+    ``root`` is filled by the caller's start handler with the first element's name.
+    """
+    try:
+        if isinstance(source, bytes | bytearray):
+            parser.ParseFile(io.BytesIO(source))
+        else:
+            parser.ParseFile(source)
+    except expat.ExpatError as exc:
+        raise SourceUnreadable(
+            f"{name}: not a readable {kind} file: line {exc.lineno}: {expat.ErrorString(exc.code)}"
+        ) from None
+    if root[:1] != [root_tag]:
+        raise SourceUnreadable(
+            f"{name}: not a {kind} file (root element {root[0] if root else None!r}, "
+            f"expected {root_tag!r})"
+        )
+
+
 def _local(tag: str) -> str:
     return tag.rsplit(":", 1)[-1].rsplit("}", 1)[-1]
 
@@ -66,7 +119,7 @@ def read_gpx_points(source: bytes | IO[bytes], name: str) -> GpxPoints:
         Not well-formed XML (the message names the line), not a ``<gpx>`` document, or a
         document declaring entities.
     """
-    parser = expat.ParserCreate()
+    parser = xml_parser(name)
     kinds: list[str] = []
     owners: list[int] = []
     lats: list[str | None] = []
@@ -122,27 +175,10 @@ def read_gpx_points(source: bytes | IO[bytes], name: str) -> GpxPoints:
     def chars(data: str) -> None:
         text.append(data)
 
-    def no_entities(*_args) -> None:
-        raise SourceUnreadable(f"{name}: declares XML entities; refused (entity expansion)")
-
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
-    parser.EntityDeclHandler = no_entities
-    parser.buffer_text = True
-    try:
-        if isinstance(source, bytes | bytearray):
-            parser.ParseFile(io.BytesIO(source))
-        else:
-            parser.ParseFile(source)
-    except expat.ExpatError as exc:
-        raise SourceUnreadable(
-            f"{name}: not a readable GPX file: line {exc.lineno}: {expat.ErrorString(exc.code)}"
-        ) from None
-    if root[:1] != ["gpx"]:
-        raise SourceUnreadable(
-            f"{name}: not a GPX file (root element {root[0] if root else None!r}, expected 'gpx')"
-        )
+    parse_xml(parser, source, name, "GPX", root, "gpx")
     frame = pd.DataFrame(
         {
             "kind": pd.Series(kinds, dtype=object),

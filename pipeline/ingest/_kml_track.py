@@ -20,14 +20,13 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import PurePosixPath
-from xml.parsers import expat
 
 import numpy as np
 import pandas as pd
 
 from ..errors import SourceUnreadable
 from ._archive import check_zip_expansion
-from ._gpx import GpxPoints
+from ._gpx import GpxPoints, parse_xml, xml_parser
 
 __all__ = ["kml_document", "read_kml_track_points"]
 
@@ -82,7 +81,7 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
         Not well-formed XML (the message names the line), not a ``<kml>`` document, a
         document declaring entities, or one holding no track.
     """
-    parser = expat.ParserCreate()
+    parser = xml_parser(name)
     owners: list[int] = []
     lats: list[str | None] = []
     lons: list[str | None] = []
@@ -172,33 +171,10 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
     def chars(data: str) -> None:
         text.append(data)
 
-    def no_entities(*_args) -> None:
-        raise SourceUnreadable(f"{name}: declares XML entities; refused (entity expansion)")
-
-    def skipped_entity(entity: str, _is_parameter: bool) -> None:
-        # under a DOCTYPE naming an external DTD expat skips an undefined reference without
-        # an error: <gx:coord>1 2&x;.5</gx:coord> was read as "1 2.5"
-        raise SourceUnreadable(
-            f"{name}: refers to the entity {entity!r} that it does not define (an external "
-            "DTD is never read); refused"
-        )
-
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
-    parser.EntityDeclHandler = no_entities
-    parser.SkippedEntityHandler = skipped_entity
-    parser.buffer_text = True
-    try:
-        parser.ParseFile(io.BytesIO(data))
-    except expat.ExpatError as exc:
-        raise SourceUnreadable(
-            f"{name}: not a readable KML file: line {exc.lineno}: {expat.ErrorString(exc.code)}"
-        ) from None
-    if root[:1] != ["kml"]:
-        raise SourceUnreadable(
-            f"{name}: not a KML file (root element {root[0] if root else None!r}, expected 'kml')"
-        )
+    parse_xml(parser, data, name, "KML", root, "kml")
     if not lines:
         raise SourceUnreadable(
             f"{name}: holds no track (gx:Track): its {state['untracked']} placemark(s) are "
