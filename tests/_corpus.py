@@ -40,6 +40,12 @@ def write_text(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+def line_of(text: str, needle: str, before: int = 0) -> int:
+    """The physical line of the one occurrence of ``needle`` in ``text``, less ``before``."""
+    assert text.count(needle) == 1, needle
+    return text[: text.index(needle)].count("\n") + 1 - before
+
+
 def assert_accounted(res) -> None:
     """Every record read is accepted or rejected: ``read = accepted + rejected``."""
     assert res.n_read == len(res.frame) + len(res.rejects)

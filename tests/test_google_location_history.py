@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from _corpus import assert_accounted
+from _corpus import assert_accounted, line_of
 
 from pipeline.ingest import read_tracks
 from pipeline.ingest.options import TrackSource
@@ -24,12 +24,6 @@ from pipeline.ingest.options import TrackSource
 
 def _utc(text: str) -> pd.Timestamp:
     return pd.Timestamp(datetime.fromisoformat(text).astimezone(UTC))
-
-
-def _line_of(text: str, needle: str, before: int = 0) -> int:
-    """The physical line of the one occurrence of ``needle``, less ``before`` lines."""
-    assert text.count(needle) == 1, needle
-    return text[: text.index(needle)].count("\n") + 1 - before
 
 
 ANDROID = {
@@ -119,21 +113,21 @@ def test_each_record_is_at_its_objects_line_and_bad_text_is_a_reject(android):
     _, text, res = android
     # json.dumps(indent=2) writes an object's "{" on the line before its first key
     lines = res.lines.tolist()
-    segment_2 = _line_of(text, '"startTime": "2024-03-01T09:00:00.000+01:00"', before=1)
+    segment_2 = line_of(text, '"startTime": "2024-03-01T09:00:00.000+01:00"', before=1)
     assert lines == [
-        _line_of(text, '"LatLng": "51.4974°', before=2),  # {"position": {"LatLng"
-        _line_of(text, '"point": "51.5074123°', before=1),
-        _line_of(text, '"point": "51.5104123°', before=1),
+        line_of(text, '"LatLng": "51.4974°', before=2),  # {"position": {"LatLng"
+        line_of(text, '"point": "51.5074123°', before=1),
+        line_of(text, '"point": "51.5104123°', before=1),
         segment_2,
         segment_2,
-        _line_of(text, '"startTime": "2024-03-01T10:00:00.000+01:00"', before=1),
+        line_of(text, '"startTime": "2024-03-01T10:00:00.000+01:00"', before=1),
     ]
     rej = res.rejects.set_index("rule")
     assert set(rej.index) == {"duplicate", "coord_unparseable"}
     bad = rej.loc["coord_unparseable"]
-    assert bad["row"] == _line_of(text, '"LatLng": "north of here"', before=2)
+    assert bad["row"] == line_of(text, '"LatLng": "north of here"', before=2)
     assert "north of here" in bad["value"]
-    assert rej.loc["duplicate"]["row"] == _line_of(
+    assert rej.loc["duplicate"]["row"] == line_of(
         text, '"startTime": "2024-03-01T10:00:00.000+01:00"', before=1
     )
 
@@ -198,7 +192,7 @@ def test_an_ios_timeline_times_its_points_from_their_segments_start(tmp_path):
     # a geo: URI without its longitude: rejected at its point's line with its text
     (bad,) = res.rejects.itertuples()
     assert bad.rule == "coord_unparseable" and "geo:19.096090" in bad.value
-    assert bad.row == _line_of(text, '"point": "geo:19.096090"', before=1)
+    assert bad.row == line_of(text, '"point": "geo:19.096090"', before=1)
 
 
 def test_an_array_of_spans_without_geo_positions_is_records_as_before(tmp_path):
@@ -273,7 +267,7 @@ def test_a_takeout_semantic_history_is_read_in_degrees_with_its_raw_path(tmp_pat
     # the visit's arrival repeats the activity's end (same place, same time): one kept
     (dup,) = res.rejects.itertuples()
     assert dup.rule == "duplicate"
-    assert dup.row == _line_of(text, '"placeVisit"', before=1)
+    assert dup.row == line_of(text, '"placeVisit"', before=1)
     assert any("degrees x 10^7" in n for n in res.notes)
     assert any("3 waypoints of activity paths (no time)" in n for n in res.notes)
 
@@ -290,11 +284,11 @@ def test_hostile_elements_are_rejected_at_their_lines_never_a_traceback(tmp_path
     res = read_tracks(path)
     assert_accounted(res)
     rules = res.rejects.sort_values("row")[["row", "rule", "value"]].values.tolist()
-    first = _line_of(text, '"activitySegment"', before=1)
+    first = line_of(text, '"activitySegment"', before=1)
     assert [r[1] for r in rules] == ["time_unparseable", "coord_missing", "coord_missing"]
     assert rules[0][0] == first and "17044434OO000" in rules[0][2]
-    assert rules[1][0] == _line_of(text, " 7\n")  # the number among the points
-    assert rules[2][0] == _line_of(text, "null")
+    assert rules[1][0] == line_of(text, " 7\n")  # the number among the points
+    assert rules[2][0] == line_of(text, "null")
     assert any("1 unknownSegment" in n for n in res.notes)
     # the same visit and raw path point as before, nothing moved
     np.testing.assert_allclose(res.frame["lat"], [-33.8688, -33.86, -33.85, -33.85], atol=1e-12)
@@ -311,13 +305,13 @@ def test_a_key_of_the_same_name_elsewhere_is_passed_over(tmp_path, escaped):
         text = text.replace('"timelinePath": [\n        {', '"timeline\\u0050ath": [\n        {')
     path.write_text(text)
     res = read_tracks(path)
-    seg_line = _line_of(text, '"startTime": "2024-03-01T08:00:00.000+01:00"', before=1)
+    seg_line = line_of(text, '"startTime": "2024-03-01T08:00:00.000+01:00"', before=1)
     if escaped:
         assert res.lines.tolist()[1:3] == [seg_line, seg_line]
     else:
         assert res.lines.tolist()[1:3] == [
-            _line_of(text, '"point": "51.5074123°', before=1),
-            _line_of(text, '"point": "51.5104123°', before=1),
+            line_of(text, '"point": "51.5074123°', before=1),
+            line_of(text, '"point": "51.5104123°', before=1),
         ]
     np.testing.assert_allclose(res.frame["lat"].iloc[1:3], [51.5074123, 51.5104123], atol=1e-12)
 

@@ -18,18 +18,13 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from _corpus import assert_accounted
+from _corpus import assert_accounted, line_of
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import read_tracks
 
 GX = "http://www.google.com/kml/ext/2.2"
 KML = "http://www.opengis.net/kml/2.2"
-
-
-def _line_of(text: str, needle: str, before: int = 0) -> int:
-    assert text.count(needle) == 1, needle
-    return text[: text.index(needle)].count("\n") + 1 - before
 
 
 IOS = [
@@ -104,7 +99,7 @@ def test_an_ios_minute_offset_beyond_the_calendar_is_a_reject_not_a_traceback(tm
     assert_accounted(res)
     (bad,) = res.rejects.itertuples()
     assert bad.rule == "time_unparseable" and minutes in bad.value
-    assert bad.row == _line_of(text, '"point": "geo:19.076090', before=1)
+    assert bad.row == line_of(text, '"point": "geo:19.076090', before=1)
     # the other point at its own time, untouched
     (good,) = res.frame.itertuples()
     want = datetime.fromisoformat("2024-03-01T08:00:00+05:30") + timedelta(minutes=59)
@@ -138,7 +133,7 @@ def test_a_kml_of_deeply_nested_folders_is_read_in_linear_time(tmp_path):
     root = ET.fromstring(text.encode())
     coords = [c.text for c in root.iter(f"{{{GX}}}coord")]
     np.testing.assert_allclose(res.frame["lon"], [float(c.split()[0]) for c in coords])
-    assert res.lines.tolist() == [_line_of(text, f">{c}<") for c in coords]
+    assert res.lines.tolist() == [line_of(text, f">{c}<") for c in coords]
 
 
 def test_an_entity_the_kml_does_not_define_is_refused_not_skipped(tmp_path):
@@ -232,8 +227,8 @@ def test_a_takeout_object_of_both_parts_gives_each_and_keeps_later_raw_paths_in_
     np.testing.assert_allclose(res.frame["lat"], [r[1] for r in ref], rtol=0, atol=1e-12)
     # each raw point at its own object's line, the later activity's too
     by_time = dict(zip(res.frame["time"], res.lines.tolist(), strict=True))
-    assert by_time[pd.Timestamp("2022-01-01T10:50:00Z")] == _line_of(text, '"latE7": 516002000', 1)
-    assert by_time[pd.Timestamp("2022-01-01T11:15:00Z")] == _line_of(text, '"latE7": 516500000', 1)
+    assert by_time[pd.Timestamp("2022-01-01T10:50:00Z")] == line_of(text, '"latE7": 516002000', 1)
+    assert by_time[pd.Timestamp("2022-01-01T11:15:00Z")] == line_of(text, '"latE7": 516500000', 1)
 
 
 def test_parking_events_are_read_at_their_own_time_and_child_visits_said(tmp_path):
@@ -337,7 +332,7 @@ def test_a_coord_or_when_not_as_kml_writes_it_is_rejected_as_written(
     # an element inside cleared the text before it: "5.01 <b>9</b>2.01 0" was read as
     # longitude 2.01, latitude 0; commas gave "latitude missing" for a latitude written
     (bad,) = res.rejects.itertuples()
-    assert (bad.rule, bad.column, bad.row) == (rule, column, _line_of(text, f"<when>{when}"))
+    assert (bad.rule, bad.column, bad.row) == (rule, column, line_of(text, f"<when>{when}"))
     (good,) = res.frame.itertuples()
     assert (good.lon, good.lat) == (5.0, 2.0)
 
@@ -372,7 +367,7 @@ def test_a_track_inside_a_track_is_refused_not_read_with_a_point_lost(tmp_path):
     path.write_text(text)
     # was: the inner track's start cleared the outer's first point (dropped unsaid) and the
     # inner's point was given twice (a duplicate reject)
-    line = _line_of(text, inner)
+    line = line_of(text, inner)
     with pytest.raises(SourceUnreadable, match=f"a track inside a track at line {line}"):
         read_tracks(path)
 
@@ -389,7 +384,7 @@ def test_records_json_with_a_location_lacking_its_position_is_still_records_json
     assert_accounted(res)
     assert any("Records.json locations" in n for n in res.notes)
     (bad,) = res.rejects.itertuples()
-    assert bad.rule == "coord_missing" and bad.row == _line_of(
+    assert bad.rule == "coord_missing" and bad.row == line_of(
         text, '"timestamp": "2022-03-01T09:59', 1
     )
     assert res.frame["lat"].tolist() == [515074000 / 1e7]
