@@ -109,6 +109,16 @@ _TYPE_NAMES = {
     7: "GeometryCollection",
 }
 _WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape", "wkt_geom")
+#: A geometry type's name alone, as ArcGIS writes a Shape field into a table (``Point``,
+#: ``Polyline``, ``Polygon ZM``): no coordinates, never WKT (WKT's ``POINT EMPTY`` is one).
+_TYPE_NAME = r"\s*(?:multi)?(?:point|polygon|polyline|linestring|multipatch)(?:\s*(?:z|m|zm))?\s*"
+
+
+def _type_names_only(values: pd.Series) -> bool:
+    """Whether every non-blank value is a geometry type's name alone (see :data:`_TYPE_NAME`)."""
+    text = as_text(values)
+    given = text[text != ""]
+    return bool(len(given)) and bool(given.str.fullmatch(_TYPE_NAME, case=False).all())
 
 
 def check_ports_placement(
@@ -491,6 +501,16 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
     if wkt_col is None and not (over.get("lat") or over.get("lon") or over.get("coords")):
         lower = {str(c).strip().lower(): c for c in raw.columns}
         wkt_col = next((lower[k] for k in _WKT_NAMES if k in lower), None)
+        if wkt_col is not None and _type_names_only(raw[wkt_col]):
+            # ArcGIS writes a feature class's geometry field into a table export as its type
+            # alone ('Shape' = 'Point' beside Latitude/Longitude): taken for WKT, the file was
+            # refused as WKT without a CRS, and with a crs every port rejected
+            notes.append(
+                f"{name}: column {wkt_col!r} holds only a geometry type "
+                f"({as_text(raw[wkt_col]).loc[lambda t: t != ''].iloc[0]!r}), as an ArcGIS "
+                "table export writes its Shape field: no coordinates, not read as geometry"
+            )
+            wkt_col = None
     if wkt_col is not None:
         if src.kind != "ports" and not over:
             _refuse_other_layers(raw, src.kind, name)
