@@ -141,9 +141,12 @@ def check_ports_placement(
     if aoi_bbox is None or not len(frame):
         return []
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
-    point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+    # a port of several berths (a MultiPoint) by its first: a swapped layer of them had
+    # passed unchecked (a centroid of berths across 180 would lie at 0)
+    point = np.isin(shapely.get_type_id(geoms), (0, 4)) & ~shapely.is_empty(geoms)
+    first = shapely.get_geometry(geoms[point], 0)
     lon, lat = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
-    lon[point], lat[point] = shapely.get_x(geoms[point]), shapely.get_y(geoms[point])
+    lon[point], lat[point] = shapely.get_x(first), shapely.get_y(first)
     name = str(frame["source_file"].iloc[0]) if "source_file" in frame else "ports layer"
     notes = decide_misplaced(
         misplaced_counts(lon, lat, point, aoi_bbox),
