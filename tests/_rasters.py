@@ -6,11 +6,26 @@ import numpy as np
 import rasterio
 
 
-def write_tif(path, data, transform, crs="EPSG:4326", nodata=None, dtype=None, scale=None):
+def write_tif(
+    path,
+    data,
+    transform,
+    crs="EPSG:4326",
+    nodata=None,
+    dtype=None,
+    scale=None,
+    *,
+    scales=None,
+    offsets=None,
+    descriptions=None,
+    **creation,
+):
     """Write ``data`` (rows x cols, or bands x rows x cols) as a GeoTIFF; return ``path``.
 
-    ``dtype`` casts the values (default: theirs); ``scale`` packs band 1 with that scale and
-    offset 0 (a MODIS-like packed raster).
+    ``dtype`` casts the values (default: theirs); ``scale`` packs every band with that scale
+    and offset 0 (a MODIS-like packed raster); ``scales``/``offsets``/``descriptions`` give
+    each band its own; ``creation`` passes GDAL creation options (``compress``, ``tiled``,
+    ``blockxsize``...).
     """
     data = np.asarray(data)
     if data.ndim == 2:
@@ -27,9 +42,15 @@ def write_tif(path, data, transform, crs="EPSG:4326", nodata=None, dtype=None, s
         crs=crs,
         transform=transform,
         nodata=nodata,
+        **creation,
     ) as dst:
         dst.write(data.astype(dtype))
         if scale is not None:
             dst.scales = (scale,) * data.shape[0]
             dst.offsets = (0.0,) * data.shape[0]
+        if scales is not None:
+            dst.scales = tuple(scales)
+            dst.offsets = tuple(offsets) if offsets is not None else (0.0,) * len(scales)
+        if descriptions is not None:
+            dst.descriptions = tuple(descriptions)
     return path

@@ -12,8 +12,8 @@ from __future__ import annotations
 import h3
 import numpy as np
 import pytest
-import rasterio
 import xarray as xr
+from _rasters import write_tif
 from affine import Affine
 
 from pipeline.errors import InputError, SourceUnreadable
@@ -31,22 +31,9 @@ def test_a_geotiff_of_one_huge_deflated_tile_is_refused_before_a_pixel_is_read(t
     40 x 40 pixels); under a budget that holds it, it is read."""
     h, w = 2064, 2048
     path = tmp_path / "one_tile.tif"
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=w,
-        height=h,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=Affine(0.001, 0, 10, 0, -0.001, 46),
-        compress="deflate",
-        tiled=True,
-        blockxsize=w,
-        blockysize=h,
-    ) as dst:
-        dst.write(np.full((1, h, w), 7.0, "float32"))
+    transform = Affine(0.001, 0, 10, 0, -0.001, 46)
+    one_block = {"compress": "deflate", "tiled": True, "blockxsize": w, "blockysize": h}
+    write_tif(path, np.full((h, w), 7.0, "float32"), transform, **one_block)
     assert path.stat().st_size < 200_000
     with pytest.raises(SourceUnreadable, match=r"one_tile\.tif: one storage block .*2,064 x 2,048"):
         open_raster(RasterSource(path=path, name="v"), memory_budget_mb=16)
@@ -136,22 +123,14 @@ def _two_packings(path):
     sst = np.full((4, 4), 1500, "int16")
     chl = np.full((4, 4), 40, "int16")
     chl[:2, :2] = 2000
-    with rasterio.open(
+    return write_tif(
         path,
-        "w",
-        driver="GTiff",
-        width=4,
-        height=4,
-        count=2,
-        dtype="int16",
-        crs="EPSG:4326",
-        transform=Affine(0.001, 0, 10.0, 0, -0.001, 46.0),
-    ) as dst:
-        dst.write(np.stack([sst, chl]))
-        dst.scales = (0.01, 0.5)
-        dst.offsets = (0.0, 1.0)
-        dst.descriptions = ("sst", "chl")
-    return path
+        np.stack([sst, chl]),
+        Affine(0.001, 0, 10.0, 0, -0.001, 46.0),
+        scales=(0.01, 0.5),
+        offsets=(0.0, 1.0),
+        descriptions=("sst", "chl"),
+    )
 
 
 def test_a_nodata_of_a_band_packed_unlike_band_1_is_its_stored_value(tmp_path):
@@ -186,21 +165,9 @@ def test_a_nodata_over_bands_packed_differently_is_refused_in_one_line(tmp_path)
 
 
 def _tif_scaled(path, scale: float, offset: float):
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=5,
-        height=4,
-        count=1,
-        dtype="int16",
-        crs="EPSG:4326",
-        transform=Affine(0.05, 0, 10.0, 0, -0.05, 46.0),
-    ) as dst:
-        dst.write(np.full((1, 4, 5), 1000, "int16"))
-        dst.scales = (scale,)
-        dst.offsets = (offset,)
-    return path
+    transform = Affine(0.05, 0, 10.0, 0, -0.05, 46.0)
+    stored = np.full((4, 5), 1000, "int16")
+    return write_tif(path, stored, transform, scales=(scale,), offsets=(offset,))
 
 
 @pytest.mark.parametrize(
@@ -259,18 +226,7 @@ def test_a_degree_grid_wider_than_the_globe_inside_plus_minus_360_is_refused(tmp
     range is 600° wide (coordinates in another unit labelled degrees); refused, not wrapped
     onto itself.  Killed the mutant that dropped the width test."""
     path = tmp_path / "wide.tif"
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=600,
-        height=4,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=Affine(1.0, 0, -300.0, 0, -1.0, 10.0),
-    ) as dst:
-        dst.write(np.ones((1, 4, 600), "float32"))
+    write_tif(path, np.ones((4, 600), "float32"), Affine(1.0, 0, -300.0, 0, -1.0, 10.0))
     with pytest.raises(InputError, match=r"wide\.tif: raster extent .* spans longitudes beyond"):
         open_raster(RasterSource(path=path, name="v"))
 
@@ -284,19 +240,7 @@ def test_coverage_says_so_when_the_raster_overlaps_the_whole_area_but_half_is_no
     values = np.full((10, 10), 4.0, "float32")
     values[:, :5] = -9999.0
     path = tmp_path / "half.tif"
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=10,
-        height=10,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=Affine(0.1, 0, 10.0, 0, -0.1, 46.0),
-        nodata=-9999.0,
-    ) as dst:
-        dst.write(values[None])
+    write_tif(path, values, Affine(0.1, 0, 10.0, 0, -0.1, 46.0), nodata=-9999.0)
     got = raster_coverage(open_raster(RasterSource(path=path, name="v")), (10.0, 45.0, 11.0, 46.0))
     assert got["overlap_fraction"] == 1.0
     assert got["valid_fraction_in_area"] == 0.5
@@ -327,20 +271,7 @@ def test_a_packed_nodata_masks_its_stored_value_only_not_the_next_integers(tmp_p
     Killed the mutant that widened the match from half a step to a whole one."""
     stored = np.array([[-9999, -9998, -10000, 500]], "int16").repeat(2, axis=0)
     path = tmp_path / "packed.tif"
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=4,
-        height=2,
-        count=1,
-        dtype="int16",
-        crs="EPSG:4326",
-        transform=Affine(0.01, 0, 10.0, 0, -0.01, 46.0),
-    ) as dst:
-        dst.write(stored[None])
-        dst.scales = (0.5,)
-        dst.offsets = (0.0,)
+    write_tif(path, stored, Affine(0.01, 0, 10.0, 0, -0.01, 46.0), scale=0.5)
     da = open_raster(RasterSource(path=path, name="v", nodata=-9999))
     got = da.values[0, 0]
     assert np.isnan(got[0])
@@ -428,18 +359,7 @@ def test_a_raster_between_one_and_two_budgets_is_windowed_in_windows_within_it(t
     from pipeline.ingest.rasters import _WINDOW_COPIES
 
     path = tmp_path / "mid.tif"
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=300,
-        height=400,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=Affine(0.01, 0, 10.0, 0, -0.01, 46.0),
-    ) as dst:
-        dst.write(np.ones((1, 400, 300), "float32"))
+    write_tif(path, np.ones((400, 300), "float32"), Affine(0.01, 0, 10.0, 0, -0.01, 46.0))
     budget = 0.3
     da = open_raster(RasterSource(path=path, name="v"), memory_budget_mb=budget)
     assert da.attrs["declared_mb"] == pytest.approx(400 * 300 * 4 / 2**20, abs=1e-3)
@@ -456,20 +376,8 @@ def test_the_mask_counted_over_a_window_is_the_mask_under_that_window(tmp_path):
     from pipeline.ingest import raster_coverage
 
     def tif(path, values, dtype, nodata):
-        with rasterio.open(
-            path,
-            "w",
-            driver="GTiff",
-            width=40,
-            height=40,
-            count=1,
-            dtype=dtype,
-            crs="EPSG:4326",
-            transform=Affine(0.1, 0, 10.0, 0, -0.1, 46.0),
-            nodata=nodata,
-        ) as dst:
-            dst.write(np.asarray(values, dtype)[None])
-        return path
+        transform = Affine(0.1, 0, 10.0, 0, -0.1, 46.0)
+        return write_tif(path, np.asarray(values), transform, nodata=nodata, dtype=dtype)
 
     seen = np.full((40, 40), 2)
     seen[:20] = 0  # the north half: no observation

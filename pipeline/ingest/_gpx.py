@@ -13,7 +13,8 @@ fetched (expat does not resolve them).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import IO
 from xml.parsers import expat
 
@@ -22,7 +23,7 @@ import pandas as pd
 
 from ..errors import SourceUnreadable
 
-__all__ = ["GpxPoints", "parse_xml", "read_gpx_points", "xml_parser"]
+__all__ = ["GpxPoints", "PointColumns", "parse_xml", "read_gpx_points", "xml_parser"]
 
 _POINT = {"trkpt": "track", "rtept": "route"}
 _OWNER = {"trk": "track", "rte": "route"}
@@ -51,6 +52,35 @@ class GpxPoints:
     names: dict[tuple[str, int], str]
     n_waypoints: int
     n_outside: int = 0
+
+
+@dataclass
+class PointColumns:
+    """The columns of :attr:`GpxPoints.frame` as lists a parser's handlers append to."""
+
+    kinds: list[str] = field(default_factory=list)
+    owners: list[int] = field(default_factory=list)
+    lats: list[str | None] = field(default_factory=list)
+    lons: list[str | None] = field(default_factory=list)
+    times: list[str | None] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+    def lists(self) -> tuple[list, list, list, list, list, list]:
+        """Return the six lists, in the frame's column order."""
+        return self.kinds, self.owners, self.lats, self.lons, self.times, self.lines
+
+    def frame(self) -> pd.DataFrame:
+        """Return the points as :attr:`GpxPoints.frame`."""
+        return pd.DataFrame(
+            {
+                "kind": pd.Series(self.kinds, dtype=object),
+                "owner": np.asarray(self.owners, dtype="int64"),
+                "lat": pd.Series(self.lats, dtype=object),
+                "lon": pd.Series(self.lons, dtype=object),
+                "time": pd.Series(self.times, dtype=object),
+                "line": np.asarray(self.lines, dtype="int64"),
+            }
+        )
 
 
 def xml_parser(name: str) -> expat.XMLParserType:
@@ -85,11 +115,18 @@ def parse_xml(
     kind: str,
     root: list[str],
     root_tag: str,
+    handlers: tuple[Callable, Callable, Callable],
 ) -> None:
     """Run ``parser`` over ``source``; refuse it unless well-formed with ``root_tag`` as root.
 
-    ``root`` is filled by the caller's start handler with the first element's name.
+    ``handlers`` are the start, end and character-data handlers; ``root`` is filled by the
+    start handler with the first element's name.
     """
+    (
+        parser.StartElementHandler,
+        parser.EndElementHandler,
+        parser.CharacterDataHandler,
+    ) = handlers
     try:
         if isinstance(source, bytes | bytearray):
             parser.ParseFile(io.BytesIO(source))
@@ -120,12 +157,8 @@ def read_gpx_points(source: bytes | IO[bytes], name: str) -> GpxPoints:
         document declaring entities.
     """
     parser = xml_parser(name)
-    kinds: list[str] = []
-    owners: list[int] = []
-    lats: list[str | None] = []
-    lons: list[str | None] = []
-    times: list[str | None] = []
-    lines: list[int] = []
+    cols = PointColumns()
+    kinds, owners, lats, lons, times, lines = cols.lists()
     names: dict[tuple[str, int], str] = {}
     count = {"track": -1, "route": -1}
     stack: list[str] = []
@@ -175,18 +208,5 @@ def read_gpx_points(source: bytes | IO[bytes], name: str) -> GpxPoints:
     def chars(data: str) -> None:
         text.append(data)
 
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    parse_xml(parser, source, name, "GPX", root, "gpx")
-    frame = pd.DataFrame(
-        {
-            "kind": pd.Series(kinds, dtype=object),
-            "owner": np.asarray(owners, dtype="int64"),
-            "lat": pd.Series(lats, dtype=object),
-            "lon": pd.Series(lons, dtype=object),
-            "time": pd.Series(times, dtype=object),
-            "line": np.asarray(lines, dtype="int64"),
-        }
-    )
-    return GpxPoints(frame, names, n_wpt, n_outside)
+    parse_xml(parser, source, name, "GPX", root, "gpx", (start, end, chars))
+    return GpxPoints(cols.frame(), names, n_wpt, n_outside)

@@ -21,12 +21,9 @@ import io
 import zipfile
 from pathlib import PurePosixPath
 
-import numpy as np
-import pandas as pd
-
 from ..errors import SourceUnreadable
 from ._archive import check_zip_expansion
-from ._gpx import GpxPoints, parse_xml, xml_parser
+from ._gpx import GpxPoints, PointColumns, parse_xml, xml_parser
 
 __all__ = ["kml_document", "read_kml_track_points"]
 
@@ -82,11 +79,8 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
         document declaring entities, or one holding no track.
     """
     parser = xml_parser(name)
-    owners: list[int] = []
-    lats: list[str | None] = []
-    lons: list[str | None] = []
-    times: list[str | None] = []
-    lines: list[int] = []
+    cols = PointColumns()
+    kinds, owners, lats, lons, times, lines = cols.lists()
     names: dict[tuple[str, int], str] = {}
     stack: list[str] = []
     root: list[str] = []
@@ -171,26 +165,15 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
     def chars(data: str) -> None:
         text.append(data)
 
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    parse_xml(parser, data, name, "KML", root, "kml")
+    parse_xml(parser, data, name, "KML", root, "kml", (start, end, chars))
     if not lines:
         raise SourceUnreadable(
             f"{name}: holds no track (gx:Track): its {state['untracked']} placemark(s) are "
             "places, not positions over time; export the track as KML with time (a "
             "gx:Track), GPX, GeoJSON or CSV"
         )
-    frame = pd.DataFrame(
-        {
-            "kind": pd.Series(["track"] * len(lines), dtype=object),
-            "owner": np.asarray(owners, dtype="int64"),
-            "lat": pd.Series(lats, dtype=object),
-            "lon": pd.Series(lons, dtype=object),
-            "time": pd.Series(times, dtype=object),
-            "line": np.asarray(lines, dtype="int64"),
-        }
-    )
+    kinds.extend(["track"] * len(lines))
+    frame = cols.frame()
     used = {("track", int(o)) for o in set(owners)}
     named = {k: v for k, v in names.items() if k in used}
     return GpxPoints(frame, named, 0, state["outside"]), state["untracked"]
