@@ -635,8 +635,10 @@ def name_score(column: str, role: str) -> tuple[float, str]:
         return 0.0, ""  # an arrival expected or a record's keeping: never the record's time
     if role == "time_of_day" and _duration_header(column):
         return 0.0, ""  # 'Time at sea': a span, however its header names a clock
-    if role == "time_of_day" and offset_header(column):
-        return 0.0, ""  # 'Time offset': the records' UTC offset (zones.py), no clock
+    if offset_header(column):
+        # 'Time offset': the records' UTC offset (zones.py), no clock; 'Zone description':
+        # a ship's log's zone description, no note
+        return 0.0, ""
     core = [t for t in toks if t not in UNIT_TOKENS]
     qual = [t for t in core if t in QUALIFIERS]
     penalty = 10.0 * len(qual)
@@ -886,17 +888,33 @@ OFFSET_NAMES = frozenset(
 )
 
 
+#: Whole header names (normalised) of a ship's log's zone description: hours that added to
+#: the local time give UTC (``ZD +5`` is UTC-5), the opposite sign of a UTC offset.
+NAUTICAL_ZONE_NAMES = frozenset({"zd", "zone_description", "zonedescription", "zone_desc"})
+
+
+def nautical_zone_header(column: str) -> bool:
+    """Whether a header names a nautical zone description (``ZD``, ``Zone description``)."""
+    toks = set(name_tokens(column))
+    return normalise_name(column) in NAUTICAL_ZONE_NAMES or (
+        "zone" in toks and bool(toks & {"description", "desc", "descr"})
+    )
+
+
 def offset_header(column: str) -> bool:
     """Whether a header names the records' UTC offset or time zone, not a clock.
 
     ``utc_offset``, ``UTCOffset``, ``GMT offset``, ``Time offset``, ``timezone``, ``Time
-    Zone``, ``tz``: :mod:`.zones` applies such a column to the times, so its ``03:00`` or
-    ``0530`` is never the records' time of day.  A clock whose header states its zone
-    (``Time (TZ=UTC)``, ``Time (zone UTC)``) is no such column.
+    Zone``, ``tz``, and a ship's log's zone description (``ZD``, ``Zone description``, read
+    with the nautical sign): :mod:`.zones` applies such a column to the times, so its
+    ``03:00`` or ``0530`` is never the records' time of day.  A clock whose header states its
+    zone (``Time (TZ=UTC)``, ``Time (zone UTC)``) is no such column.
     """
     toks = set(name_tokens(column))
-    return normalise_name(column) in OFFSET_NAMES or (
-        "offset" in toks and bool(toks & {"utc", "gmt", "tz", "zone", "timezone", "time"})
+    return (
+        normalise_name(column) in OFFSET_NAMES
+        or nautical_zone_header(column)
+        or ("offset" in toks and bool(toks & {"utc", "gmt", "tz", "zone", "timezone", "time"}))
     )
 
 

@@ -6,7 +6,10 @@ One rule for every reader of dated records (tracks and seizures):
 - a naive value with a time of day beside a UTC offset column (``utc_offset``, ``timezone``,
   ``tz``, ``GMT offset``; a bare ``Zone`` only when its values are offsets) is placed by its
   row's offset or zone name (daylight-saving rules applied); a row without a usable one is
-  rejected as ``time_zone_unknown``;
+  rejected as ``time_zone_unknown``.  A ship's log's zone description (``ZD``, ``Zone
+  description``) is read with the nautical sign: UTC is the local time plus the zone
+  description (``ZD +5`` is UTC-5).  A bare ``Zone`` of signed hours only (``+5``, ``-3``)
+  is refused: as an offset ``+5`` is UTC+5, as a zone description UTC-5;
 - else a zone or offset the time header names (``Date (UTC+5)``, ``Time [CET]``,
   ``time (Europe/Berlin)``, ``Time (+02:00)``) applies to the naive values; a wall-clock
   time the zone skips or repeats is rejected as ``time_zone_unknown``;
@@ -28,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._columns import name_tokens, offset_header
+from ._columns import name_tokens, nautical_zone_header, offset_header
 from ._common import Rule, as_text, normalise_name
 from ._dates import ZONE_ABBREVIATIONS
 
@@ -158,6 +161,14 @@ def _offset_column(
     ``tz``.  Two such columns are refused (which one applies?).  A bare ``Zone`` is taken
     only when its values are offsets or zone names (signed, ``+02:00``, ``Europe/Oslo``):
     unsigned numbers there are a UTM or map zone, and the note says it was not applied.
+    A bare ``Zone`` of signed whole or half hours only (``+5``, ``-3``, ``0``) is refused:
+    read as offsets ``+5`` is UTC+5, read as a ship's log's zone description UTC-5.
+
+    Raises
+    ------
+    InputError
+        Two such columns; a bare ``Zone`` of offsets and map zones both, or of signed hours
+        whose sign's meaning is not known.
     """
     found = []
     passed = []
@@ -170,6 +181,7 @@ def _offset_column(
                 if not _offset_like(raw[c]):
                     passed.append(c)
                     continue
+                _refuse_signed_hours(raw[c], c, name)
             found.append(c)
     if len(found) > 1:
         raise InputError(
@@ -192,6 +204,36 @@ def _offset_column(
 _STRONG_OFFSET = re.compile(
     rf"^(?:(?:UTC|GMT|UT)[+-]\d{{1,2}}(?::?\d{{2}}|\.\d+)?|[+-]\d{{1,2}}:?\d{{2}}|{_ZONE_NAME})$"
 )
+
+
+#: Signed whole or half hours, or 0: how a zone description is written (and an offset may be).
+_SIGNED_HOURS = r"[+-]\d{1,2}(?:\.[05]0*)?|0+(?:\.0*)?"
+
+
+def _refuse_signed_hours(values: pd.Series, column: str, name: str) -> None:
+    """Refuse a bare ``Zone`` of signed hours only, a sign whose meaning is a guess.
+
+    ``Zone: +5`` in a ship's log is its zone description (local time plus 5 h is UTC: UTC-5);
+    elsewhere it may be an offset (UTC+5): ten hours apart.  A column that writes any value as
+    no zone description is (``+05:00``, ``UTC-5``, ``Europe/Oslo``, ``CET``) is offsets; one of
+    zeros only is UTC either way.
+    """
+    text = pd.Series(pd.unique(as_text(values).to_numpy(dtype=object)), dtype=object)
+    s = text.astype("str").str.strip().str.replace(r"\s+", "", regex=True)
+    s = s[s != ""]
+    hours = s.str.fullmatch(_SIGNED_HOURS).to_numpy(dtype=bool)
+    if not len(s) or not hours.all():
+        return
+    number = pd.to_numeric(s, errors="coerce").fillna(0).to_numpy(dtype="float64")
+    if (number != 0).any():
+        first = s[number != 0].iloc[0]
+        h = float(number[number != 0][0])
+        raise InputError(
+            f"{name}: column {column!r} holds signed hours ({first!r}) and names no "
+            f"convention: as a UTC offset {first} is UTC{h:+g}, as a ship's log's zone "
+            f"description (UTC = local time + ZD) UTC{-h:+g}; rename the column utc_offset "
+            "or zone_description"
+        )
 
 
 def zone_kind(values: pd.Series, column: str, name: str) -> tuple[bool, bool, bool]:
@@ -266,7 +308,9 @@ _OFFSET_TEXT = re.compile(
 )
 
 
-def utc_offset_seconds(values: pd.Series, unit_s: float = 3600.0) -> tuple[np.ndarray, np.ndarray]:
+def utc_offset_seconds(
+    values: pd.Series, unit_s: float = 3600.0, nautical: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Return (offset seconds east of UTC, IANA zone name) of an offset or time-zone column.
 
     Offsets are ``+02:00``, ``+0200``, ``UTC+2``, ``GMT-05:30``, ``Z``/``UTC``/``GMT``
@@ -275,7 +319,9 @@ def utc_offset_seconds(values: pd.Series, unit_s: float = 3600.0) -> tuple[np.nd
     header says minutes or seconds; there ``-300`` is -300 minutes, where an hours column
     reads a signed ``-0300`` or ``+530`` as hhmm).  A zone name (``Europe/Oslo``) gives NaN seconds and
     its name, to be applied with its daylight-saving rules.  Offsets beyond ±14 h, empty and
-    unknown values are NaN with an empty name.
+    unknown values are NaN with an empty name.  ``nautical`` reads a ship's log's zone
+    descriptions (``+5``, ``-3``, ``+05:00``: UTC is the local time plus them, so ``+5`` is
+    -5 h): signed hours only, a zone name or abbreviation there is unknown (NaN) unless UTC.
     """
     text = as_text(values)
     s = text.str.upper().str.replace(r"\s+", "", regex=True)
@@ -301,6 +347,10 @@ def utc_offset_seconds(values: pd.Series, unit_s: float = 3600.0) -> tuple[np.nd
         sec[mm >= 60] = np.nan
         out[clock] = sec[clock]
     out[np.abs(out) > 14 * 3600] = np.nan
+    if nautical:
+        # hours and clocks are west of UTC; a name other than UTC's is no zone description
+        out = np.where(plain | clock, -out, np.where(known & (abbr == 0), 0.0, np.nan))
+        return out + 0.0, np.full(len(s), "", dtype=object)
     named = s.str.contains("/", regex=False).to_numpy()
     # a zone name in any case is the tz database's ('europe/berlin'), as in a time header
     spelt = s.str.lower().map(_iana_zones()).fillna(text).to_numpy(dtype=object)
@@ -331,8 +381,13 @@ def zone_layout(
         evidence["utc_offset"] = {
             "column": offset_col,
             "by": "name",
-            "evidence": f"header {offset_col!r} names a UTC offset or time zone; applied to "
-            "the times that name no zone",
+            "evidence": (
+                f"header {offset_col!r} names a ship's log's zone description: UTC is the "
+                "local time plus it (ZD +5 is UTC-5); applied to the times that name no zone"
+                if nautical_zone_header(offset_col)
+                else f"header {offset_col!r} names a UTC offset or time zone; applied to "
+                "the times that name no zone"
+            ),
         }
     time_cols = [c for c in (pick["time"], pick.get("time_of_day")) if c]
     named = [(c, *header_zone(c, name)) for c in time_cols]
@@ -364,6 +419,7 @@ def zone_layout(
         "offset": raw[offset_col] if offset_col else None,
         "offset_col": offset_col,
         "offset_unit_s": _offset_unit_s(offset_col),
+        "offset_nautical": offset_col is not None and nautical_zone_header(offset_col),
         "offset_note": note,
         "zone_blank": zone_blank,
         "header_zone": None if several else zone_text,
@@ -382,7 +438,12 @@ def _is_bare_zone(col: str | None) -> bool:
 
 
 def place_local_times(
-    parsed, offsets: pd.Series, local: np.ndarray, unit_s: float, by: str = ""
+    parsed,
+    offsets: pd.Series,
+    local: np.ndarray,
+    unit_s: float,
+    by: str = "",
+    nautical: bool = False,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Move the ``local`` times of ``parsed`` to UTC by their offset or zone; in place.
 
@@ -390,9 +451,10 @@ def place_local_times(
     and a report for the assumptions.  A zone name is applied with its daylight-saving
     rules; a wall-clock time it skips or repeats is unusable.  ``by`` says what gave the
     offsets (``column 'utc_offset'``, ``the zone 'CET' header 'Time [CET]' names``), for
-    the ``time_zone`` assumption.
+    the ``time_zone`` assumption.  ``nautical``: the offsets are zone descriptions
+    (:func:`utc_offset_seconds`).
     """
-    off, zone = utc_offset_seconds(offsets, unit_s)
+    off, zone = utc_offset_seconds(offsets, unit_s, nautical)
     ns = parsed.times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").view("int64").copy()
     fixed = local & np.isfinite(off)
     ns[fixed] -= np.round(off[fixed] * 1e9).astype("int64")
@@ -455,7 +517,9 @@ def _own_offsets_against_column(
     m = as_text(values.iloc[rows]).str.extract(_OWN_OFFSET)["z"].str.upper()
     own = utc_offset_seconds(m.fillna(""))[0]
     col_off, col_zone = utc_offset_seconds(
-        layout["offset"].iloc[rows], layout.get("offset_unit_s", 3600.0)
+        layout["offset"].iloc[rows],
+        layout.get("offset_unit_s", 3600.0),
+        layout.get("offset_nautical", False),
     )
     times = parsed.times.iloc[rows]
     for zone in pd.unique(col_zone[col_zone != ""]):
@@ -515,18 +579,26 @@ def apply_time_zone(
     rule = None
     local = parsed.times.notna().to_numpy() & parsed.has_clock & ~np.asarray(parsed.zoned, bool)
     if layout.get("offset") is not None:
+        nautical = bool(layout.get("offset_nautical", False))
         notes += _own_offsets_against_column(parsed, layout, values, name)
         zone_bad, report = place_local_times(
             parsed,
             layout["offset"],
             local,
             layout.get("offset_unit_s", 3600.0),
-            f"their offset or zone in column {layout['offset_col']!r}",
+            f"their offset or zone in column {layout['offset_col']!r}"
+            + (" (nautical zone descriptions: UTC = local + ZD)" if nautical else ""),
+            nautical,
         )
         report["column"] = layout["offset_col"]
         notes.append(
             f"{name}: {report['placed']} local time(s) placed in UTC by their offset or "
             f"zone in column {layout['offset_col']!r}"
+            + (
+                " (nautical zone descriptions: UTC = local + ZD, ZD +5 is UTC-5)"
+                if nautical
+                else ""
+            )
             + (f"; {int(zone_bad.sum())} without a usable one rejected" if zone_bad.any() else "")
         )
         rule = Rule(
