@@ -102,3 +102,23 @@ def test_a_bare_zone_that_writes_offsets_as_offsets_is_still_read(tmp_path):
     # a utc_offset column of signed hours says its convention
     res = _read(tmp_path, "date,utc_offset", f"{LOCAL},+5")
     assert _times(res) == ["2021-03-05 05:00"]
+
+
+@pytest.mark.parametrize(
+    ("header", "zd"),
+    [("Time (ZD+5)", 5), ("Date [ZD: -3]", -3), ("Time ZD -5.5", -5.5), ("Local time (ZD +9)", 9)],
+)
+def test_a_zone_description_in_the_time_header_places_the_times(tmp_path, header, zd):
+    # before, no zone was read from such a header: the times were taken as UTC
+    res = _read(tmp_path, f'"{header}"', LOCAL, "2021-03-06 23:30")
+    assert _times(res) == [
+        _utc_of_zone_time(LOCAL, zd),
+        _utc_of_zone_time("2021-03-06 23:30", zd),
+    ]
+    assert res.assumptions["columns"]["utc_offset"]["by"] == "header"
+
+
+@pytest.mark.parametrize("header", ["Time (zone +5)", "Time (ZD+13)", "Time (ZD +4.25)"])
+def test_a_time_header_s_zone_hours_of_no_known_sign_or_no_zone_are_refused(tmp_path, header):
+    with pytest.raises(InputError, match="zone"):
+        _read(tmp_path, f'"{header}"', LOCAL)

@@ -68,6 +68,15 @@ _HEADER_OFFSET = re.compile(
 #: A bare offset alone in a time header's brackets: ``Time (+02:00)``, ``Date [-0530]``.
 _HEADER_BARE_OFFSET = re.compile(r"[(\[{]\s*[+\-\u2212]\d{1,2}(?::?\d{2}|\.\d+)?\s*[)\]}]")
 _HEADER_ZONE_NAME = re.compile(r"[A-Za-z_]+/[A-Za-z0-9_/+\-]+")
+#: A ship's log's zone description in a time header: ``Time (ZD+5)``, ``Date [ZD: -3]``.
+_HEADER_ZD = re.compile(
+    r"(?<![A-Za-z])ZD\s*[:=]?\s*(?P<h>[+\-\u2212]?\d{1,2}(?:\.\d+)?)(?![\d:.])", re.I
+)
+#: Signed hours after the word zone in a time header (``Time (zone +5)``): an offset, or a
+#: zone description of the opposite sign?
+_HEADER_ZONE_HOURS = re.compile(
+    r"(?<![A-Za-z])zone\s*[:=]?\s*(?P<h>[+\-\u2212]\d{1,2}(?:\.\d+)?)(?![\d:.])", re.I
+)
 
 
 def header_zone(column: str | None, name: str = "") -> tuple[str | None, str | None]:
@@ -83,11 +92,34 @@ def header_zone(column: str | None, name: str = "") -> tuple[str | None, str | N
     ------
     InputError
         A bracketed name in one of the tz database's areas that is no zone of it
-        (``Europe/Berln``): every local time would be left unplaced.
+        (``Europe/Berln``): every local time would be left unplaced; signed hours after
+        ``zone`` (``Time (zone +5)``), an offset or a zone description.
+
+    A ship's log's zone description (``Time (ZD+5)``: UTC is the time plus 5 h) is given as
+    the offset it means (``UTC-05:00``).
     """
     if not column:
         return None, None
     text = str(column)
+    zd = _HEADER_ZD.search(text)
+    if zd:
+        hours = float(zd.group("h").replace("\u2212", "-"))
+        if abs(hours) <= 12 and (hours * 2).is_integer():
+            minutes = round(abs(hours) * 60)
+            sign = "-" if hours > 0 else "+"  # ZD +5 is 5 h west of UTC
+            return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}", None
+        raise InputError(
+            f"{name or 'a table'}: time column {text!r} names the zone description "
+            f"{zd.group(0)!r}, which is none (whole or half hours from -12 to +12)"
+        )
+    signed = _HEADER_ZONE_HOURS.search(text)
+    if signed:
+        h = signed.group("h").replace("\u2212", "-")
+        raise InputError(
+            f"{name or 'a table'}: time column {text!r} names the zone {h}, which is UTC{h} as "
+            f"an offset and the opposite as a ship's log's zone description; write "
+            f"'(UTC{h})' or '(ZD{h})' in the header"
+        )
     m = _HEADER_OFFSET.search(text) or _HEADER_BARE_OFFSET.search(text)
     if m:
         return m.group(0).strip("()[]{} ").replace("\u2212", "-").replace(" ", "").upper(), None
