@@ -424,6 +424,8 @@ ROLES: dict[str, Role] = {
             "ts",
             "utc",
             "year",
+            "dtg",  # a military date-time group (051430ZMAR21)
+            "date_time_group",
         ),
         # 'data' is the Portuguese and Italian date ('data da apreensão'); its values decide.
         strong=_fs(

@@ -145,6 +145,26 @@ _YMD_BASIC = (
     r"(?::?(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
     r"(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?\s*$"
 )
+#: A military date-time group (NATO, coast guards' and navies' reports): day, hour and minute,
+#: the zone letter, the month's English abbreviation and the year - ``051430ZMAR21``,
+#: ``051430Z MAR 2021``, ``051430R MAR 21`` (Romeo, UTC-5).  ``J`` (Juliet: the observer's
+#: local time) names no zone: such a value is rejected, said in a note.
+_DTG = (
+    r"(?i)^\s*(?P<d>\d{2})\s?(?P<H>\d{2})(?P<M>\d{2})\s?(?P<zl>[A-Z])\s?"
+    r"(?P<mon>JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEPT?|OCT|NOV|DEC)\s?(?P<y>\d{4}|\d{2})\s*$"
+)
+#: Hours east of UTC of the military zone letters: A-I +1..+9, K-M +10..+12, N-Y -1..-12.
+_DTG_ZONES = {
+    "Z": 0,
+    **{c: i + 1 for i, c in enumerate("ABCDEFGHI")},
+    **{c: 10 + i for i, c in enumerate("KLM")},
+    **{c: -(i + 1) for i, c in enumerate("NOPQRSTUVWXY")},
+}
+#: The offsets of :data:`_DTG_ZONES` as :func:`_zone_seconds` reads them.
+_DTG_ZONE_TEXT = {c: "Z" if h == 0 else f"{h:+03d}:00" for c, h in _DTG_ZONES.items()}
+_DTG_MONTHS = {
+    m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())
+}
 #: Two numbers then a year: 25/12/2020, 2/1/2018 5:30:00 PM, 01.02.18 14:00.
 _ABY = r"^\s*(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})" + _TIME + _ZONE
 #: A year and month only: 2020-03.
@@ -536,6 +556,46 @@ def _two_digit(year: np.ndarray, digits: np.ndarray | None) -> tuple[np.ndarray,
     short = pd.Series(digits, dtype=object).fillna("").astype("str").str.len().to_numpy() == 2
     year = np.where(short & (year < 69), year + 2000, np.where(short, year + 1900, year))
     return year, int(short.sum())
+
+
+def _date_time_groups(
+    acc: _Acc, s: pd.Series, got: tuple, formats: dict, notes: list[str], where: str
+) -> None:
+    """Put the military date-time groups (:data:`_DTG`) of ``got`` (rows, fields) in ``acc``.
+
+    The zone letter gives the offset (``R``: -05:00), the month its English abbreviation.
+    """
+    rows, sub = got
+    letters = pd.Series(sub["zl"], dtype=object).astype("str").str.upper()
+    local = (letters == "J").to_numpy()
+    if local.any():
+        # Juliet: local time, no zone to place it by; rejected (not parsed), not taken as UTC
+        acc.done[rows[local]] = True
+        notes.append(
+            f"{where}: {int(local.sum())} date-time group(s) such as "
+            f"{s.iloc[rows[local][0]]!r} are in zone J (local time), which names no zone; "
+            "rejected as date_unparseable: give the zone letter (Z for UTC)"
+        )
+        rows, sub, letters = rows[~local], {k: v[~local] for k, v in sub.items()}, letters[~local]
+    n = rows.size
+    if not n:
+        return
+    months = pd.Series(sub["mon"], dtype=object).astype("str").str.upper().str.slice(0, 3)
+    year, n_short = _two_digit(_num(sub["y"], n), sub["y"])
+    zone = letters.map(_DTG_ZONE_TEXT).to_numpy(dtype=object)
+    month = months.map(_DTG_MONTHS).to_numpy(dtype="float64")
+    _put_components(
+        acc, rows, {"H": sub["H"], "M": sub["M"], "z": zone}, year, month, _num(sub["d"], n)
+    )
+    n_read = int(np.isfinite(acc.secs[rows]).sum())
+    if not n_read:
+        return
+    formats["date-time group"] = n_read
+    notes.append(
+        f"{where}: {n_read} military date-time group(s) such as {s.iloc[rows[0]]!r} (day, hour, "
+        "minute, zone letter, month, year) read by their zone letter (Z: UTC, R: UTC-5 ...)"
+        + (f"; {n_short} two-digit year(s) read as 1969-2068" if n_short else "")
+    )
 
 
 @dataclass
@@ -1360,6 +1420,10 @@ def parse_times(
             acc, rows, sub, _num(sub["y"], n_rows), _num(sub["m"], n_rows), _num(sub["d"], n_rows)
         )
         formats["ISO 8601 basic"] = int(n_rows)
+
+    got = _pending_rows(s, _DTG, acc.done)
+    if got is not None:  # '051430ZMAR21': dateutil read none of it
+        _date_time_groups(acc, s, got, formats, notes, where)
 
     order: str | None = None
     got = _pending_rows(s, _ABY, acc.done)
