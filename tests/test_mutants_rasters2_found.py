@@ -89,12 +89,14 @@ def test_a_netcdf_count_above_2_to_the_24_keeps_its_last_digit(tmp_path, dtype):
 # ---------------------------------------------------------------- axes without positions
 
 
-def _nemo_like(path, with_2d: bool = True):
+def _nemo_like(path, with_2d: bool = True, bend: float = 0.05):
     """A NEMO-shaped ocean file: dims ``(y, x)`` with no coordinate variables of their own,
-    its pixels placed by 2-D ``nav_lat``/``nav_lon`` (here regular: 44-46°N, 10-13°E)."""
+    its pixels placed by 2-D ``nav_lat``/``nav_lon`` (44-46°N, 10-13°E; columns leaning
+    ``bend`` ° east per degree north: curvilinear, or regular with ``bend=0``)."""
     lat = 44 + 0.1 * (np.arange(20) + 0.5)
     lon = 10 + 0.1 * (np.arange(30) + 0.5)
     yy, xx = np.meshgrid(lat, lon, indexing="ij")
+    xx = xx + bend * (yy - 44)
     coords = {"nav_lat": (("y", "x"), yy), "nav_lon": (("y", "x"), xx)} if with_2d else {}
     ds = xr.Dataset({"sst": (("y", "x"), np.full((20, 30), 18.5))}, coords=coords)
     ds.to_netcdf(path, engine="h5netcdf")
@@ -108,10 +110,19 @@ def test_a_grid_whose_axes_hold_no_positions_is_refused_even_with_a_crs(tmp_path
     of 44-46°N, 10-13°E was read at 0-20°N, 0-30°E (pixel indices taken for degrees), exit
     0.  It is refused with or without a crs, naming the 2-D coordinates that place it."""
     path = _nemo_like(tmp_path / "nemo.nc", with_2d)
-    said = r"nav_lat.*curvilinear" if with_2d else r"nothing in the file says where"
+    said = (
+        r"variable 'sst' is on a curvilinear grid: its 2-D latitude/longitude 'nav_lat'/'nav_lon'"
+        if with_2d
+        else r"dimension\(s\) \['y', 'x'\].*nothing in the file says where"
+    )
     for crs in (None, "EPSG:4326"):
-        with pytest.raises(InputError, match=r"nemo\.nc: dimension\(s\) \['y', 'x'\].*" + said):
+        with pytest.raises(InputError, match=r"nemo\.nc: " + said):
             open_raster(RasterSource(path=path, name="sst", variable="sst", crs=crs))
+    if with_2d:  # the same grid regular is placed by its 2-D coordinates, never its indices
+        path = _nemo_like(tmp_path / "regular.nc", bend=0.0)
+        for crs in (None, "EPSG:4326"):
+            da = open_raster(RasterSource(path=path, name="sst", variable="sst", crs=crs))
+            assert da.rio.bounds() == pytest.approx((10.0, 44.0, 13.0, 46.0))
 
 
 # ---------------------------------------------------------------- bands packed differently

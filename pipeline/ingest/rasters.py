@@ -10,7 +10,9 @@ window.  When dask is installed the array is dask-chunked to the same budget ins
 NetCDF specifics: longitudes in 0..360 are wrapped to -180..180 and sorted when that leaves
 one contiguous grid (a regional grid across the antimeridian, 150..250°E, keeps its 0..360
 longitudes: clipping, coverage and zonal statistics take longitudes modulo 360), latitude is
-made descending (north-up), an axis not evenly spaced (a Mercator grid's latitudes) is refused,
+made descending (north-up), dimensions without coordinate values (``y, x``) are placed by
+1-D ``lat(y)``, ``lon(x)`` or by 2-D ones constant along rows and columns (a grid_mapping
+naming a projection over latitude/longitude is then not used, said), an axis not evenly spaced (a Mercator grid's latitudes) is refused,
 packed ``scale_factor``/``add_offset`` and ``_FillValue`` are decoded by xarray, values outside
 CF ``valid_range``/``valid_min``/``valid_max`` (stored units) are missing, and a time
 dimension is reduced per :class:`~pipeline.ingest.options.RasterSource`:
@@ -40,7 +42,8 @@ common fill (-9999, -3.4e38) the declared nodata does not name is refused.  Ever
 
 Refused before a pixel is read, as hostile or unplaceable: a storage tile, strip or NetCDF
 chunk that decodes beyond the memory budget, a scale of 0 or not finite, a fill or scale
-written as text, a NetCDF axis without coordinate values (a curvilinear grid) or one pixel
+written as text, a NetCDF axis without coordinate values nothing else places, a
+curvilinear grid (2-D latitude/longitude not constant along rows and columns) or one pixel
 thick, a time step held twice that the selection uses, and a nodata over bands packed
 differently (a band picked gives its own scale/offset).
 """
@@ -1023,18 +1026,28 @@ def _cf_axis(da: xr.DataArray, dim: str, std: str) -> bool:
     return attrs.get("standard_name") == std or units in want
 
 
-def _netcdf_crs(ds, da, src, lat: str, lon: str, assumptions: dict[str, Any]):
+def _netcdf_crs(
+    ds, da, src, lat: str, lon: str, assumptions: dict[str, Any], *, by_aux: bool = False
+):
     """Return the CRS of a NetCDF variable: grid_mapping, else CF lat/lon in degree ranges.
 
-    Returns None when nothing places the grid (the caller refuses unless ``crs`` is set).
+    A grid_mapping naming a projection places a grid whose axes are projected x/y; when the
+    axes are latitude/longitude in degrees (CF metadata, or coordinate variables the grid is
+    placed by, ``by_aux``) it is not used: degrees read as metres of a polar stereographic
+    grid put the pixels within a few hundred metres of its pole.  Returns None when nothing
+    places the grid (the caller refuses unless ``crs`` is set).
     """
     from pyproj import CRS
 
     gm = da.attrs.get("grid_mapping") or da.encoding.get("grid_mapping")
+    projection = None
     if gm and gm in ds:
         try:
             crs = CRS.from_cf(ds[gm].attrs)
         except Exception:  # noqa: BLE001 (pyproj raises several types for incomplete mappings)
+            crs = None
+        if crs is not None and crs.is_projected and _degree_axes(da, lat, lon, by_aux):
+            projection = f"{gm!r} ({ds[gm].attrs.get('grid_mapping_name', crs.name)})"
             crs = None
         if crs is not None:
             assumptions["crs"] = {
@@ -1054,22 +1067,198 @@ def _netcdf_crs(ds, da, src, lat: str, lon: str, assumptions: dict[str, Any]):
         and bool(np.all((xs[np.isfinite(xs)] >= -180) & (xs[np.isfinite(xs)] <= 360)))
     )
     cf = _cf_axis(da, lat, "latitude") and _cf_axis(da, lon, "longitude")
-    named = lat.lower() in ("lat", "latitude", "nav_lat") and lon.lower() in (
+    named = _lat_lon_named(lat, lon) or by_aux
+    if in_range and (cf or named):
+        why = (
+            "CF latitude/longitude coordinates"
+            if cf
+            else f"coordinate variables named {lat!r}/{lon!r}"
+            if by_aux
+            else f"axes named {lat!r}/{lon!r}"
+        )
+        first = (
+            f"grid_mapping {projection} names a projection, but the grid is placed by its "
+            "latitude/longitude (the projection is not used; they are read as WGS 84)"
+            if projection
+            else "no grid_mapping"
+        )
+        assumptions["crs"] = {
+            "value": "EPSG:4326",
+            "by": "cf-coordinates" if cf else "axis-names",
+            "evidence": f"{first}; {why} with values within degree ranges "
+            f"(lat {np.nanmin(ys):g}..{np.nanmax(ys):g}, lon {np.nanmin(xs):g}..{np.nanmax(xs):g})",
+        }
+        return CRS.from_epsg(4326)
+    return None
+
+
+def _lat_lon_named(lat: str, lon: str) -> bool:
+    return lat.lower() in ("lat", "latitude", "nav_lat") and lon.lower() in (
         "lon",
         "long",
         "longitude",
         "nav_lon",
     )
-    if in_range and (cf or named):
-        why = "CF latitude/longitude coordinates" if cf else f"axes named {lat!r}/{lon!r}"
-        assumptions["crs"] = {
-            "value": "EPSG:4326",
-            "by": "cf-coordinates" if cf else "axis-names",
-            "evidence": f"no grid_mapping; {why} with values within degree ranges "
-            f"(lat {np.nanmin(ys):g}..{np.nanmax(ys):g}, lon {np.nanmin(xs):g}..{np.nanmax(xs):g})",
-        }
-        return CRS.from_epsg(4326)
+
+
+def _degree_axes(da: xr.DataArray, lat: str, lon: str, by_aux: bool) -> bool:
+    """Whether the axes ``lat``/``lon`` are latitude/longitude in degrees, not projected x/y.
+
+    By CF metadata, or by their names with values within degree ranges (axes named lat/lon
+    holding metres stay projected).
+    """
+    if by_aux or (_cf_axis(da, lat, "latitude") and _cf_axis(da, lon, "longitude")):
+        return True
+    if not _lat_lon_named(lat, lon) or lat not in da.coords or lon not in da.coords:
+        return False
+    ys = np.asarray(da[lat].to_numpy(), dtype="float64")
+    xs = np.asarray(da[lon].to_numpy(), dtype="float64")
+    return bool(np.nanmax(np.abs(ys), initial=0) <= 90 and np.nanmax(np.abs(xs), initial=0) <= 360)
+
+
+#: Names of latitude/longitude coordinate variables that carry no CF attributes (NEMO's
+#: ``nav_lat``, ROMS's ``lat_rho``, WRF's ``XLAT``, POP's ``TLAT``).
+_AUX_LAT_NAMES = ("lat", "latitude", "nav_lat", "lat_rho", "xlat", "tlat", "gphit")
+_AUX_LON_NAMES = ("lon", "long", "longitude", "nav_lon", "lon_rho", "xlong", "tlong", "glamt")
+#: How far a 2-D latitude (longitude) may vary along a row (column) of a regular grid (°).
+_REGULAR_TOL_DEG = 1e-9
+
+
+def _lat_lon_role(name: str, attrs: dict) -> str | None:
+    """Return "latitude" or "longitude" when a variable is one by CF metadata or name."""
+    units = str(attrs.get("units", "")).lower().replace(" ", "_")
+    std = attrs.get("standard_name")
+    if std == "latitude" or units in ("degrees_north", "degree_north", "degrees_n", "degree_n"):
+        return "latitude"
+    if std == "longitude" or units in ("degrees_east", "degree_east", "degrees_e", "degree_e"):
+        return "longitude"
+    if name.lower() in _AUX_LAT_NAMES:
+        return "latitude"
+    if name.lower() in _AUX_LON_NAMES:
+        return "longitude"
     return None
+
+
+def _placing_variables(ds) -> set[str]:
+    """Return the data variables that place a grid rather than measure on it.
+
+    Latitude/longitude arrays (2-D ones a file stores as plain variables, no ``coordinates``
+    attribute naming them) and the cell bounds a coordinate's ``bounds`` names (``lat_bnds``).
+    """
+    out = {str(v) for v in ds.data_vars if _lat_lon_role(str(v), ds[v].attrs) is not None}
+    for v in ds.variables.values():
+        if isinstance(v.attrs.get("bounds"), str):
+            out.add(v.attrs["bounds"])
+    return out
+
+
+def _by_auxiliary_lat_lon(
+    ds,
+    da: xr.DataArray,
+    var: str,
+    name: str,
+    memory_budget_mb: float,
+    assumptions: dict[str, Any],
+) -> tuple[xr.DataArray, str, str] | None:
+    """Give a grid placed by latitude/longitude variables its axes; return it and their names.
+
+    Dimensions ``(y, x)`` (``rows, cols``, ``nj, ni``) without coordinate values are placed by
+    1-D ``lat(y)``, ``lon(x)`` (named by ``coordinates`` or not), or by 2-D ``lat(y, x)``,
+    ``lon(y, x)`` constant along rows and columns (within 1e-9°: a regular grid stored the
+    curvilinear way).  Either is read as the same grid written with ``lat(lat)``,
+    ``lon(lon)``.  A 2-D grid that is not regular (ROMS, NEMO, a swath) is refused: each
+    pixel is a quadrilateral of its own, which zonal statistics on a regular transform would
+    misplace.  None when no latitude/longitude variable spans the variable's dimensions.
+    """
+    dims = set(da.dims)
+    found: dict[str, list[str]] = {"latitude": [], "longitude": []}
+    listed = [str(c) for c in da.coords] + [str(v) for v in ds.variables if v not in da.coords]
+    for c in listed:
+        if c == var or c in da.dims or c not in ds.variables and c not in da.coords:
+            continue
+        v = da.coords[c] if c in da.coords else ds[c]
+        if not 1 <= v.ndim <= 2 or not set(v.dims) <= dims:
+            continue
+        role = _lat_lon_role(c, v.attrs)
+        if role is not None:
+            found[role].append(c)
+    if not found["latitude"] or not found["longitude"]:
+        return None
+    lat, lon = found["latitude"][0], found["longitude"][0]
+    vlat = da.coords[lat] if lat in da.coords else ds[lat]
+    vlon = da.coords[lon] if lon in da.coords else ds[lon]
+    if vlat.ndim == 1 and vlon.ndim == 1:
+        if vlat.dims == vlon.dims:
+            return None  # a list of points (a station series), not a grid
+        ydim, xdim = str(vlat.dims[0]), str(vlon.dims[0])
+        ys = vlat.to_numpy()
+        xs = vlon.to_numpy()
+        how = f"1-D coordinate variables {lat!r}({ydim}) and {lon!r}({xdim})"
+    elif vlat.ndim == 2 and set(vlat.dims) == set(vlon.dims):
+        ydim, xdim, ys, xs, worst = _regular_axes(vlat, vlon, memory_budget_mb)
+        if ydim is None:
+            raise InputError(
+                f"{name}: variable {var!r} is on a curvilinear grid: its 2-D latitude/longitude "
+                f"{lat!r}/{lon!r} ({', '.join(map(str, vlat.dims))}) are not constant along "
+                f"rows and columns ({worst}), so no regular transform places its pixels; "
+                "regrid it to a regular lat/lon grid first (cdo remapbil, or xESMF)"
+            )
+        how = (
+            f"2-D {lat!r}/{lon!r} constant along each row/column (within {_REGULAR_TOL_DEG:g}°): "
+            "a regular grid, read by one column of latitudes and one row of longitudes"
+        )
+    else:
+        return None
+    kept = {c: da.coords[c] for c in (lat, lon) if c in da.coords}
+    da = da.drop_vars(list(kept))
+    da = da.assign_coords({lat: (ydim, ys, vlat.attrs), lon: (xdim, xs, vlon.attrs)}).swap_dims(
+        {ydim: lat, xdim: lon}
+    )
+    assumptions["coordinates"] = {
+        "value": f"{lat}({ydim}), {lon}({xdim})",
+        "by": "file",
+        "evidence": f"dimensions {ydim!r}/{xdim!r} hold no coordinate values; placed by {how}",
+    }
+    return da, lat, lon
+
+
+def _regular_axes(vlat, vlon, memory_budget_mb: float):
+    """Return the 1-D axes of regular 2-D latitude/longitude, or Nones and how far off.
+
+    Checked in row blocks within the budget (a 2-D coordinate is as large as a band).
+    Returns ``(ydim, xdim, lats, lons, None)`` or ``(None, None, None, None, worst)``.
+    """
+    a, b = (str(d) for d in vlat.dims)
+    vlon = vlon.transpose(a, b)
+    n_a, n_b = int(vlat.sizes[a]), int(vlat.sizes[b])
+    rows = max(1, int(memory_budget_mb * 2**20 // 8 // 8 // max(n_b, 1)))
+    lat_first_col = np.asarray(vlat.isel({b: 0}).to_numpy(), dtype="float64")
+    lat_first_row = np.asarray(vlat.isel({a: 0}).to_numpy(), dtype="float64")
+    lon_first_col = np.asarray(vlon.isel({b: 0}).to_numpy(), dtype="float64")
+    lon_first_row = np.asarray(vlon.isel({a: 0}).to_numpy(), dtype="float64")
+    # lat varies along a (constant along b) and lon along b, or the other way round; a
+    # coordinate not finite (a swath's fill) makes neither hold (NaN compares as inf)
+    dev = np.zeros(2)
+    for start in range(0, n_a, rows):  # block by block, never the whole coordinate
+        block = slice(start, start + rows)
+        la = np.asarray(vlat.isel({a: block}).to_numpy(), dtype="float64")
+        lo = np.asarray(vlon.isel({a: block}).to_numpy(), dtype="float64")
+        along = [
+            np.abs(la - lat_first_col[block, None]),
+            np.abs(lo - lon_first_row[None, :]),
+            np.abs(la - lat_first_row[None, :]),
+            np.abs(lo - lon_first_col[block, None]),
+        ]
+        worst = np.array([float(np.max(d, initial=0.0)) for d in along])
+        worst[~np.isfinite(worst)] = np.inf
+        dev = np.maximum(dev, [max(worst[0], worst[1]), max(worst[2], worst[3])])
+    if dev[0] <= _REGULAR_TOL_DEG:
+        return a, b, lat_first_col, lon_first_row, None
+    if dev[1] <= _REGULAR_TOL_DEG:
+        return b, a, lat_first_row, lon_first_col, None
+    off = float(np.min(dev))
+    text = "some not finite" if not np.isfinite(off) else f"by up to {off:.3g}°"
+    return None, None, None, None, text
 
 
 #: Copies of a dimension's coordinate held while it is opened (its values, the decoded
@@ -1162,7 +1351,10 @@ def _open_netcdf(
         ) from exc
     # NetCDF variable names are strings; xarray types them as Hashable.
     names = [str(v) for v in ds.data_vars]
-    data_vars = [v for v in names if ds[v].ndim >= 2]
+    # 2-D latitude/longitude stored as variables (no ``coordinates`` attribute names them)
+    # and cell bounds place the grid; they are not a quantity to choose among
+    placing = _placing_variables(ds)
+    data_vars = [v for v in names if ds[v].ndim >= 2 and v not in placing]
     if (src.variable is None and not data_vars) or (
         src.variable is not None and src.variable not in names
     ):
@@ -1222,13 +1414,18 @@ def _open_netcdf(
     da = _mask_valid_range(da, name, packing, memory_budget_mb, assumptions)
     lat = _pick_dim(da, _LAT_NAMES, "latitude")
     lon = _pick_dim(da, _LON_NAMES, "longitude")
+    by_aux = None
+    if lat is None or lon is None or lat not in da.coords or lon not in da.coords:
+        by_aux = _by_auxiliary_lat_lon(ds, da, var, name, memory_budget_mb, assumptions)
+        if by_aux is not None:
+            da, lat, lon = by_aux
     if lat is None or lon is None:
         raise InputError(
             f"{name}: variable {var!r} has dims {list(da.dims)!r}; expected latitude and "
             "longitude dimensions (lat/lon or CF standard_name)"
         )
     _refuse_axes_without_values(da, lat, lon, name)
-    crs = _netcdf_crs(ds, da, src, lat, lon, assumptions)
+    crs = _netcdf_crs(ds, da, src, lat, lon, assumptions, by_aux=by_aux is not None)
     other = [str(d) for d in da.dims if d not in (lat, lon)]
     unknown = sorted(set(src.select) - set(other))
     if unknown:

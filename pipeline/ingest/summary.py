@@ -492,9 +492,10 @@ def _assumption_lines(a: dict[str, Any]) -> list[str]:
         )
     if a.get("scale_offset"):
         out.append(f"    packed values  {a['scale_offset']}")
-    # a raster's rules of missing values (companion mask, valid range, fill tags, flags)
-    # and a meridian its grid holds twice
-    ruled = [(k, a.get(k)) for k in ("mask", "valid_range", "flag_values", "repeated_meridian")]
+    # a raster's rules of missing values (companion mask, valid range, fill tags, flags),
+    # a meridian its grid holds twice and the variables a NetCDF grid is placed by
+    keys = ("mask", "valid_range", "flag_values", "repeated_meridian", "coordinates")
+    ruled = [(k, a.get(k)) for k in keys]
     ruled += [("fill tag", f) for f in a.get("fill_tags") or []]
     for label, rule in ruled:
         if rule:

@@ -1,0 +1,297 @@
+"""NetCDF grids whose coordinates are not their dimensions.
+
+Real files place a regular grid without dimension coordinates: dimensions ``(y, x)``,
+``(rows, cols)`` or ``(nj, ni)`` with 1-D ``lat(y)``, ``lon(x)`` (named by ``coordinates`` or
+not), or 2-D ``lat(y, x)``, ``lon(y, x)`` constant along rows and columns.  Each is read as
+the same grid written with ``lat(lat)``, ``lon(lon)`` (the reference: xarray's own reading of
+the file, its dimensions swapped to the coordinates by ``swap_dims``).  A curvilinear grid
+(ROMS, NEMO, a swath) is refused in one line naming the way out; a ``grid_mapping`` naming a
+projection over latitude/longitude is not used, said.  Files are a few KB, written here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from pipeline.errors import InputError
+from pipeline.ingest import open_raster
+from pipeline.ingest.options import RasterSource
+
+LAT_ATTRS = {"standard_name": "latitude", "units": "degrees_north"}
+LON_ATTRS = {"standard_name": "longitude", "units": "degrees_east"}
+POLAR = {
+    "grid_mapping_name": "polar_stereographic",
+    "straight_vertical_longitude_from_pole": -45.0,
+    "latitude_of_projection_origin": 90.0,
+    "standard_parallel": 70.0,
+    "false_easting": 0.0,
+    "false_northing": 0.0,
+}
+LATS = np.array([10.0, 10.5, 11.0, 11.5, 12.0])
+LONS = np.array([100.0, 100.5, 101.0, 101.5, 102.0, 102.5, 103.0])
+TIMES = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[ns]")
+
+
+def _values(shape) -> np.ndarray:
+    """Distinct values, so a row or column out of place changes the comparison."""
+    return np.random.default_rng(7).uniform(0.0, 100.0, shape).round(3)
+
+
+def _write(path, ds: xr.Dataset):
+    ds.to_netcdf(path, engine="h5netcdf")
+    return path
+
+
+def _aux_file(
+    path,
+    dims=("y", "x"),
+    *,
+    two_d=False,
+    named=True,
+    descending=False,
+    east=False,
+    time=False,
+    attrs=True,
+    data_attrs=None,
+    extra=None,
+):
+    """``v(dims)`` placed by latitude/longitude variables, not dimension coordinates."""
+    lats = LATS[::-1] if descending else LATS
+    lons = (LONS + 200.0) % 360 if east else LONS  # 300..303: 0..360 longitudes
+    ydim, xdim = dims
+    la, lo = (LAT_ATTRS, LON_ATTRS) if attrs else ({}, {})
+    if two_d:
+        lat = xr.Variable((ydim, xdim), np.repeat(lats[:, None], lons.size, 1), la)
+        lon = xr.Variable((ydim, xdim), np.repeat(lons[None, :], lats.size, 0), lo)
+    else:
+        lat, lon = xr.Variable((ydim,), lats, la), xr.Variable((xdim,), lons, lo)
+    vdims = (("time",) if time else ()) + (ydim, xdim)
+    shape = ((TIMES.size,) if time else ()) + (lats.size, lons.size)
+    ds = xr.Dataset({"v": (vdims, _values(shape), data_attrs or {})})
+    ds = ds.assign_coords(lat=lat, lon=lon) if named else ds.assign(lat=lat, lon=lon)
+    if time:
+        ds = ds.assign_coords(time=TIMES)
+    return _write(path, ds.assign(**(extra or {})))
+
+
+def _xarray_reference(path, tmp_path) -> xr.DataArray:
+    """xarray's own reading of ``path`` written again with ``lat(lat)``, ``lon(lon)``, opened."""
+    ds = xr.open_dataset(path, engine="h5netcdf")
+    v = ds["v"]
+    lat, lon = ds["lat"], ds["lon"]
+    if lat.ndim == 2:  # regular: one column of latitudes, one row of longitudes
+        ydim, xdim = lat.dims
+        v = v.drop_vars(["lat", "lon"], errors="ignore").assign_coords(
+            lat=(ydim, lat.isel({xdim: 0}).values), lon=(xdim, lon.isel({ydim: 0}).values)
+        )
+    else:
+        ydim, xdim = lat.dims[0], lon.dims[0]
+        v = v.assign_coords(lat=lat, lon=lon)
+    v = v.swap_dims({ydim: "lat", xdim: "lon"})
+    v["lat"].attrs, v["lon"].attrs = dict(LAT_ATTRS), dict(LON_ATTRS)
+    ref_path = tmp_path / "reference.nc"
+    v.to_dataset(name="v").to_netcdf(ref_path, engine="h5netcdf")
+    return open_raster(ref_path)
+
+
+SHAPES = [
+    pytest.param({"dims": ("y", "x")}, id="y-x-lat1d-coordinates-attr"),
+    pytest.param({"dims": ("rows", "cols"), "named": False}, id="rows-cols-lat1d-no-attr"),
+    pytest.param({"dims": ("nj", "ni"), "attrs": False}, id="nj-ni-lat1d-by-name"),
+    pytest.param({"dims": ("y", "x"), "descending": True}, id="descending-latitude"),
+    pytest.param({"dims": ("y", "x"), "east": True}, id="longitudes-0-360"),
+    pytest.param({"dims": ("y", "x"), "time": True}, id="time-first"),
+    pytest.param({"dims": ("x", "y")}, id="stored-x-before-y"),
+    pytest.param({"dims": ("nj", "ni"), "two_d": True}, id="regular-2d-coordinates-attr"),
+    pytest.param({"dims": ("nj", "ni"), "two_d": True, "named": False}, id="regular-2d-no-attr"),
+    pytest.param(
+        {"dims": ("y", "x"), "two_d": True, "descending": True, "east": True, "time": True},
+        id="regular-2d-descending-0-360-time",
+    ),
+]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_grid_placed_by_coordinate_variables_reads_as_the_same_grid_by_dimensions(tmp_path, shape):
+    dims = shape["dims"]
+    if dims == ("x", "y"):
+        shape = {**shape, "dims": ("y", "x")}
+    path = _aux_file(tmp_path / "aux.nc", **shape)
+    if dims == ("x", "y"):  # the same file with its axes stored the other way round
+        ds = xr.open_dataset(path, engine="h5netcdf").load()
+        path = _write(tmp_path / "xy.nc", ds.transpose(..., "x", "y"))
+    got = open_raster(path)
+    ref = _xarray_reference(path, tmp_path)
+    assert got.dims == ("band", "y", "x") and got.shape == ref.shape
+    np.testing.assert_array_equal(got.values, ref.values)
+    np.testing.assert_array_equal(got["y"].values, ref["y"].values)
+    np.testing.assert_array_equal(got["x"].values, ref["x"].values)
+    assert got.rio.transform() == ref.rio.transform()
+    assert got.rio.crs.to_epsg() == 4326
+    # north-up and -180..180 by hand: the top row is 12°N, the first column 100°E (or -60°)
+    assert float(got["y"][0]) == 12.0
+    assert float(got["x"][0]) == (-60.0 if shape.get("east") else 100.0)
+    said = got.attrs["assumptions"]["coordinates"]
+    ydim = dims[0] if dims != ("x", "y") else "y"
+    assert said["by"] == "file" and f"lat({ydim})" in said["value"]
+    assert ("2-D" in said["evidence"]) == bool(shape.get("two_d"))
+    if shape.get("time"):  # the latest step, as for a grid with lat(lat), lon(lon)
+        assert "2024-01-03" in got.attrs["assumptions"]["selection"]["time"]
+        xr_latest = xr.open_dataset(path, engine="h5netcdf")["v"].isel(time=-1)
+        assert float(np.nansum(got.values)) == pytest.approx(float(xr_latest.sum()), rel=1e-12)
+
+
+def test_pixel_values_match_xarray_reading_by_hand(tmp_path):
+    """Against xarray's plain reading, no reference file: flipped north-up, wrapped east."""
+    path = _aux_file(tmp_path / "east.nc", ("rows", "cols"), named=False, east=True)
+    raw = xr.open_dataset(path, engine="h5netcdf")
+    got = open_raster(path)
+    lons = ((raw["lon"].values + 180) % 360) - 180
+    order = np.argsort(lons)
+    expected = raw["v"].values[::-1][:, order]  # rows north first, columns west first
+    np.testing.assert_array_equal(got.values[0], expected)
+    np.testing.assert_array_equal(got["x"].values, lons[order])
+    np.testing.assert_array_equal(got["y"].values, raw["lat"].values[::-1])
+
+
+def test_coordinates_stored_as_variables_are_not_taken_for_gridded_data(tmp_path):
+    """lat(y, x), lon(y, x) without a ``coordinates`` attribute are no quantity, nor are the
+    cell bounds a coordinate's ``bounds`` names: ``v`` is the one gridded variable."""
+    got = open_raster(_aux_file(tmp_path / "plain.nc", two_d=True, named=False))
+    assert got.shape == (1, LATS.size, LONS.size)
+    bounds = xr.Variable(("y", "nv"), np.stack([LATS - 0.25, LATS + 0.25], 1))
+    ds = xr.Dataset(
+        {"v": (("y", "x"), _values((LATS.size, LONS.size))), "lat_bnds": bounds},
+        coords={
+            "lat": ("y", LATS, {**LAT_ATTRS, "bounds": "lat_bnds"}),
+            "lon": ("x", LONS, LON_ATTRS),
+        },
+    )
+    got = open_raster(_write(tmp_path / "bounds.nc", ds))
+    np.testing.assert_array_equal(got["y"].values, LATS[::-1])
+
+
+def _curvilinear(path, bend=0.01, *, nan_at=None, attrs=True):
+    lat2, lon2 = (np.repeat(LATS[:, None], LONS.size, 1), np.repeat(LONS[None, :], LATS.size, 0))
+    lon2 = lon2 + bend * (lat2 - LATS[0])  # columns lean east going north (a rotated grid)
+    if nan_at is not None:
+        lat2 = lat2.copy()
+        lat2[nan_at] = np.nan
+    la, lo = (LAT_ATTRS, LON_ATTRS) if attrs else ({}, {})
+    ds = xr.Dataset(
+        {"sst": (("eta_rho", "xi_rho"), _values(lat2.shape))},
+        coords={
+            "lat_rho": (("eta_rho", "xi_rho"), lat2, la),
+            "lon_rho": (("eta_rho", "xi_rho"), lon2, lo),
+        },
+    )
+    return _write(path, ds)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "detail"),
+    [
+        pytest.param({"bend": 0.01}, "by up to 0.02°", id="bent-columns"),
+        pytest.param({"bend": 0.0, "nan_at": (2, 3)}, "some not finite", id="swath-fill"),
+        pytest.param({"bend": 0.01, "attrs": False}, "by up to 0.02°", id="by-name-only"),
+    ],
+)
+def test_curvilinear_grid_is_refused_in_one_line_naming_the_way_out(tmp_path, kwargs, detail):
+    path = _curvilinear(tmp_path / "roms.nc", **kwargs)
+    with pytest.raises(InputError) as info:
+        open_raster(path)
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith("roms.nc: variable 'sst' is on a curvilinear grid")
+    assert "'lat_rho'/'lon_rho'" in msg and detail in msg
+    assert "cdo remapbil" in msg and "xESMF" in msg
+
+
+def test_a_bend_far_down_the_grid_is_found_with_a_small_budget(tmp_path):
+    """The 2-D coordinates are checked block by block: a last row off by 1e-6° is found
+    whatever the block size (1e-6° is above the 1e-9° a regular grid may differ by)."""
+    lat2 = np.repeat(LATS[:, None], LONS.size, 1)
+    lon2 = np.repeat(LONS[None, :], LATS.size, 0)
+    lon2[-1, -1] += 1e-6
+    ds = xr.Dataset(
+        {"v": (("nj", "ni"), _values(lat2.shape))},
+        coords={"lat": (("nj", "ni"), lat2, LAT_ATTRS), "lon": (("nj", "ni"), lon2, LON_ATTRS)},
+    )
+    path = _write(tmp_path / "almost.nc", ds)
+    for budget in (1e-4, 512.0):
+        with pytest.raises(InputError, match=r"curvilinear grid.*by up to 1e-06°"):
+            open_raster(RasterSource(path=path), memory_budget_mb=budget)
+    lon2[-1, -1] -= 1e-6 - 5e-10  # within 1e-9°: regular
+    path = _write(tmp_path / "regular.nc", ds.assign_coords(lon=(("nj", "ni"), lon2, LON_ATTRS)))
+    got = open_raster(RasterSource(path=path), memory_budget_mb=1e-4)
+    np.testing.assert_array_equal(got["x"].values, LONS)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param("lat-lon-dimensions", id="lat-lon-dimensions"),
+        pytest.param("lat1d-on-y-x", id="lat1d-on-y-x"),
+        pytest.param("regular-2d", id="regular-2d"),
+    ],
+)
+def test_projected_grid_mapping_over_latitude_longitude_is_not_used_and_said(tmp_path, layout):
+    """A ``crs`` variable naming a polar stereographic projection over a grid placed by
+    latitude/longitude: its degrees read as metres put the grid within 400 m of the pole
+    (EPSG:4326 bounds ~90°N); read by its latitude/longitude instead, and said."""
+    gm = {"grid_mapping": "crs"}
+    crs = xr.Variable((), 0, POLAR)
+    if layout == "lat-lon-dimensions":
+        ds = xr.Dataset(
+            {"v": (("lat", "lon"), _values((LATS.size, LONS.size)), gm), "crs": crs},
+            coords={"lat": ("lat", LATS, LAT_ATTRS), "lon": ("lon", LONS, LON_ATTRS)},
+        )
+        path = _write(tmp_path / "polar.nc", ds)
+    else:
+        path = _aux_file(
+            tmp_path / "polar.nc",
+            two_d=layout == "regular-2d",
+            data_attrs=gm,
+            extra={"crs": crs},
+        )
+    got = open_raster(path)
+    assert got.rio.crs.to_epsg() == 4326
+    assert got.rio.bounds() == pytest.approx((99.75, 9.75, 103.25, 12.25))
+    said = got.attrs["assumptions"]["crs"]
+    assert "'crs' (polar_stereographic) names a projection" in said["evidence"]
+    assert "not used" in said["evidence"]
+
+
+def test_projected_grid_mapping_with_projected_axes_is_still_used(tmp_path):
+    """Axes in metres (x/y, or even named lat/lon beyond degree ranges) keep the mapping."""
+    gm = {"grid_mapping": "crs"}
+    ys = np.array([-1_000_000.0, -990_000.0, -980_000.0])
+    xs = np.array([0.0, 10_000.0, 20_000.0])
+    ds = xr.Dataset(
+        {"v": (("lat", "lon"), _values((3, 3)), gm), "crs": xr.Variable((), 0, POLAR)},
+        coords={"lat": ("lat", ys), "lon": ("lon", xs)},
+    )
+    got = open_raster(_write(tmp_path / "metres.nc", ds))
+    assert got.rio.crs.is_projected
+    assert got.attrs["assumptions"]["crs"]["evidence"] == "CF grid_mapping variable 'crs'"
+
+
+def test_cli_reads_coordinate_variables_and_refuses_curvilinear_in_one_line(tmp_path, capsys):
+    from pipeline.cli import main
+
+    path = _aux_file(tmp_path / "aux.nc", ("rows", "cols"), named=False)
+    code = main(["ingest", "raster", str(path), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["assumptions"]["coordinates"]["value"] == "lat(rows), lon(cols)"
+    assert main(["ingest", "raster", str(path)]) == 0
+    assert "coordinates    'lat(rows), lon(cols)'" in capsys.readouterr().out
+    refused = _curvilinear(tmp_path / "roms.nc")
+    code = main(["ingest", "raster", str(refused)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert "\n" not in err and "curvilinear grid" in err and "cdo remapbil" in err
