@@ -84,7 +84,8 @@ def _xarray_reference(path, tmp_path) -> xr.DataArray:
     v = ds["v"]
     lat, lon = ds["lat"], ds["lon"]
     if lat.ndim == 2:  # regular: one column of latitudes, one row of longitudes
-        ydim, xdim = lat.dims
+        ydim = next(d for d in lat.dims if bool((lat.diff(d) != 0).any()))
+        xdim = next(d for d in lat.dims if d != ydim)
         v = v.drop_vars(["lat", "lon"], errors="ignore").assign_coords(
             lat=(ydim, lat.isel({xdim: 0}).values), lon=(xdim, lon.isel({ydim: 0}).values)
         )
@@ -108,6 +109,7 @@ SHAPES = [
     pytest.param({"dims": ("x", "y")}, id="stored-x-before-y"),
     pytest.param({"dims": ("nj", "ni"), "two_d": True}, id="regular-2d-coordinates-attr"),
     pytest.param({"dims": ("nj", "ni"), "two_d": True, "named": False}, id="regular-2d-no-attr"),
+    pytest.param({"dims": ("x", "y"), "two_d": True}, id="regular-2d-stored-x-before-y"),
     pytest.param(
         {"dims": ("y", "x"), "two_d": True, "descending": True, "east": True, "time": True},
         id="regular-2d-descending-0-360-time",
@@ -175,12 +177,14 @@ def test_coordinates_stored_as_variables_are_not_taken_for_gridded_data(tmp_path
     np.testing.assert_array_equal(got["y"].values, LATS[::-1])
 
 
-def _curvilinear(path, bend=0.01, *, nan_at=None, attrs=True):
+def _curvilinear(path, bend=0.01, *, nan_at=None, nan_lon_at=None, attrs=True):
     lat2, lon2 = (np.repeat(LATS[:, None], LONS.size, 1), np.repeat(LONS[None, :], LATS.size, 0))
     lon2 = lon2 + bend * (lat2 - LATS[0])  # columns lean east going north (a rotated grid)
     if nan_at is not None:
         lat2 = lat2.copy()
         lat2[nan_at] = np.nan
+    if nan_lon_at is not None:
+        lon2[nan_lon_at] = np.nan
     la, lo = (LAT_ATTRS, LON_ATTRS) if attrs else ({}, {})
     ds = xr.Dataset(
         {"sst": (("eta_rho", "xi_rho"), _values(lat2.shape))},
@@ -197,6 +201,7 @@ def _curvilinear(path, bend=0.01, *, nan_at=None, attrs=True):
     [
         pytest.param({"bend": 0.01}, "by up to 0.02°", id="bent-columns"),
         pytest.param({"bend": 0.0, "nan_at": (2, 3)}, "some not finite", id="swath-fill"),
+        pytest.param({"bend": 0.0, "nan_lon_at": (2, 3)}, "some not finite", id="lon-fill"),
         pytest.param({"bend": 0.01, "attrs": False}, "by up to 0.02°", id="by-name-only"),
     ],
 )
@@ -295,3 +300,47 @@ def test_cli_reads_coordinate_variables_and_refuses_curvilinear_in_one_line(tmp_
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert "\n" not in err and "curvilinear grid" in err and "cdo remapbil" in err
+
+
+def test_regular_grid_placed_by_coordinates_known_by_name_only(tmp_path):
+    """ROMS's ``lat_rho``/``lon_rho`` without CF attributes, regular: read (by their names,
+    said), not refused as unplaced."""
+    got = open_raster(_curvilinear(tmp_path / "roms.nc", bend=0.0, attrs=False))
+    np.testing.assert_array_equal(got["x"].values, LONS)
+    np.testing.assert_array_equal(got["y"].values, LATS[::-1])
+    said = got.attrs["assumptions"]["crs"]
+    assert said["value"] == "EPSG:4326" and "'lat_rho'/'lon_rho'" in said["evidence"]
+
+
+def test_a_station_series_is_not_taken_for_a_grid(tmp_path):
+    """lat(station), lon(station) list points, not the rows and columns of a grid."""
+    ds = xr.Dataset(
+        {"v": (("time", "station"), _values((TIMES.size, 4)))},
+        coords={
+            "time": TIMES,
+            "lat": ("station", LATS[:4], LAT_ATTRS),
+            "lon": ("station", LONS[:4], LON_ATTRS),
+        },
+    )
+    with pytest.raises(InputError, match=r"stations\.nc: variable 'v' has dims \['time', "):
+        open_raster(_write(tmp_path / "stations.nc", ds))
+
+
+def test_coordinates_of_another_grid_in_the_file_are_not_used(tmp_path):
+    """ROMS holds the u grid's ``lat_u``/``lon_u`` (one column fewer, half a pixel east)
+    beside the rho grid's: a variable on the rho grid is placed by ``lat_rho``/``lon_rho``."""
+    lat2 = np.repeat(LATS[:, None], LONS.size, 1)
+    lon2 = np.repeat(LONS[None, :], LATS.size, 0)
+    u_lon = (lon2[:, :-1] + lon2[:, 1:]) / 2
+    ds = xr.Dataset(
+        {
+            "lat_u": (("eta_u", "xi_u"), lat2[:, :-1], LAT_ATTRS),
+            "lon_u": (("eta_u", "xi_u"), u_lon, LON_ATTRS),
+            "lat_rho": (("eta_rho", "xi_rho"), lat2, LAT_ATTRS),
+            "lon_rho": (("eta_rho", "xi_rho"), lon2, LON_ATTRS),
+            "temp": (("eta_rho", "xi_rho"), _values(lat2.shape)),
+        }
+    )
+    got = open_raster(_write(tmp_path / "roms_grids.nc", ds))
+    np.testing.assert_array_equal(got["x"].values, LONS)
+    assert got.attrs["assumptions"]["coordinates"]["value"] == "lat_rho(eta_rho), lon_rho(xi_rho)"

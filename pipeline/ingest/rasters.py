@@ -1209,8 +1209,6 @@ def _by_auxiliary_lat_lon(
         )
     else:
         return None
-    kept = {c: da.coords[c] for c in (lat, lon) if c in da.coords}
-    da = da.drop_vars(list(kept))
     da = da.assign_coords({lat: (ydim, ys, vlat.attrs), lon: (xdim, xs, vlon.attrs)}).swap_dims(
         {ydim: lat, xdim: lon}
     )
