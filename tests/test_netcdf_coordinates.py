@@ -284,7 +284,56 @@ def test_projected_grid_mapping_with_projected_axes_is_still_used(tmp_path):
     assert got.attrs["assumptions"]["crs"]["evidence"] == "CF grid_mapping variable 'crs'"
 
 
-def test_cli_reads_coordinate_variables_and_refuses_curvilinear_in_one_line(tmp_path, capsys):
+def _polar_swath(path):
+    """A sea-ice-like grid: 25 km polar stereographic pixels placed only by 2-D lat/lon
+    (computed with pyproj), its ``crs`` variable naming the projection, no x/y."""
+    from pyproj import CRS, Transformer
+
+    crs = CRS.from_cf(POLAR)
+    ys, xs = np.meshgrid(
+        -1_000_000.0 - 25_000.0 * np.arange(4), 25_000.0 * np.arange(5), indexing="ij"
+    )
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
+    ds = xr.Dataset(
+        {"ice": (("y", "x"), _values(lat.shape), {"grid_mapping": "crs"})},
+        coords={"lat": (("y", "x"), lat, LAT_ATTRS), "lon": (("y", "x"), lon, LON_ATTRS)},
+    ).assign(crs=xr.Variable((), 0, POLAR))
+    return _write(path, ds)
+
+
+def test_projected_grid_placed_only_by_curvilinear_lat_lon_is_refused_naming_both(tmp_path):
+    with pytest.raises(InputError) as info:
+        open_raster(_polar_swath(tmp_path / "ice.nc"))
+    msg = str(info.value)
+    assert "\n" not in msg and "variable 'ice' is on a curvilinear grid" in msg
+    assert "grid_mapping 'crs' names polar_stereographic" in msg and "no x/y" in msg
+    assert "cdo remapbil" in msg
+
+
+@pytest.mark.parametrize("aux", [True, False], ids=["lat1d-on-y-x", "lat-lon-dimensions"])
+def test_a_configured_projection_over_latitude_longitude_is_refused(tmp_path, aux):
+    """``crs: EPSG:32633`` over axes the file marks as degrees put the 3° grid in 4 m by
+    UTM's false origin, said as "the file has no CRS"; refused.  A geographic crs (NAD83)
+    is their datum, taken."""
+    if aux:
+        path = _aux_file(tmp_path / "deg.nc")
+    else:
+        ds = xr.Dataset(
+            {"v": (("lat", "lon"), _values((LATS.size, LONS.size)))},
+            coords={"lat": ("lat", LATS, LAT_ATTRS), "lon": ("lon", LONS, LON_ATTRS)},
+        )
+        path = _write(tmp_path / "deg.nc", ds)
+    with pytest.raises(InputError) as info:
+        open_raster(RasterSource(path=path, crs="EPSG:32633"))
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith("deg.nc: crs 'EPSG:32633' is configured")
+    assert "latitude/longitude 'lat'/'lon' in degrees; remove crs" in msg
+    got = open_raster(RasterSource(path=path, crs="EPSG:4269"))
+    assert got.rio.crs.to_epsg() == 4269
+    assert got.rio.bounds() == pytest.approx((99.75, 9.75, 103.25, 12.25))
+
+
+def test_cli_reads_coordinate_variables_and_refuses_each_in_one_line(tmp_path, capsys):
     from pipeline.cli import main
 
     path = _aux_file(tmp_path / "aux.nc", ("rows", "cols"), named=False)
@@ -295,11 +344,21 @@ def test_cli_reads_coordinate_variables_and_refuses_curvilinear_in_one_line(tmp_
     assert summary["assumptions"]["coordinates"]["value"] == "lat(rows), lon(cols)"
     assert main(["ingest", "raster", str(path)]) == 0
     assert "coordinates    'lat(rows), lon(cols)'" in capsys.readouterr().out
-    refused = _curvilinear(tmp_path / "roms.nc")
-    code = main(["ingest", "raster", str(refused)])
-    err = capsys.readouterr().err.strip()
-    assert code == 2
-    assert "\n" not in err and "curvilinear grid" in err and "cdo remapbil" in err
+    refusals = [
+        ([str(_curvilinear(tmp_path / "roms.nc"))], "curvilinear grid", "cdo remapbil"),
+        (
+            [str(_curvilinear(tmp_path / "swath.nc", bend=0.0, nan_at=(1, 1)))],
+            "some not finite",
+            "xESMF",
+        ),
+        ([str(_polar_swath(tmp_path / "ice.nc"))], "names polar_stereographic", "no x/y"),
+        ([str(path), "--crs", "EPSG:32633"], "is configured, a projection", "remove crs"),
+    ]
+    for args, said, way_out in refusals:
+        code = main(["ingest", "raster", *args])
+        err = capsys.readouterr().err.strip()
+        assert code == 2, args
+        assert "\n" not in err and said in err and way_out in err, err
 
 
 def test_regular_grid_placed_by_coordinates_known_by_name_only(tmp_path):

@@ -1057,6 +1057,7 @@ def _netcdf_crs(
             }
             return crs
     if src.crs is not None:
+        _refuse_projected_over_degrees(src, da, lat, lon, by_aux)
         return None  # open_raster writes the configured CRS and records it
     ys = np.asarray(da[lat].to_numpy(), dtype="float64") if lat in da.coords else np.empty(0)
     xs = np.asarray(da[lon].to_numpy(), dtype="float64") if lon in da.coords else np.empty(0)
@@ -1090,6 +1091,29 @@ def _netcdf_crs(
         }
         return CRS.from_epsg(4326)
     return None
+
+
+def _refuse_projected_over_degrees(src, da: xr.DataArray, lat: str, lon: str, by_aux: bool) -> None:
+    """Refuse a configured projected ``crs`` over axes the file marks as latitude/longitude.
+
+    Their degrees read as metres of the configured projection put a 3° grid in a few metres
+    by its false origin; a geographic ``crs`` (another datum) is taken.
+    """
+    from pyproj import CRS
+
+    if not (by_aux or (_cf_axis(da, lat, "latitude") and _cf_axis(da, lon, "longitude"))):
+        return
+    try:
+        configured = CRS.from_user_input(src.crs)
+    except Exception:  # noqa: BLE001 (an unreadable crs is refused where it is written)
+        return
+    if configured.is_projected:
+        raise InputError(
+            f"{src.path.name}: crs {src.crs!r} is configured, a projection in "
+            f"{configured.axis_info[0].unit_name}s, but the file places the grid by latitude/"
+            f"longitude {lat!r}/{lon!r} in degrees; remove crs from the raster's config (or "
+            "give the geographic CRS of their datum, e.g. 'EPSG:4326')"
+        )
 
 
 def _lat_lon_named(lat: str, lon: str) -> bool:
@@ -1197,11 +1221,19 @@ def _by_auxiliary_lat_lon(
     elif vlat.ndim == 2 and set(vlat.dims) == set(vlon.dims):
         ydim, xdim, ys, xs, worst = _regular_axes(vlat, vlon, memory_budget_mb)
         if ydim is None:
+            gm = da.attrs.get("grid_mapping") or da.encoding.get("grid_mapping")
+            mapped = (
+                f" (its grid_mapping {gm!r} names "
+                f"{ds[gm].attrs.get('grid_mapping_name', 'a projection')}, but the file holds "
+                "no x/y coordinates in it: add them, or)"
+                if gm and gm in ds.variables
+                else ""
+            )
             raise InputError(
                 f"{name}: variable {var!r} is on a curvilinear grid: its 2-D latitude/longitude "
                 f"{lat!r}/{lon!r} ({', '.join(map(str, vlat.dims))}) are not constant along "
-                f"rows and columns ({worst}), so no regular transform places its pixels; "
-                "regrid it to a regular lat/lon grid first (cdo remapbil, or xESMF)"
+                f"rows and columns ({worst}), so no regular transform places its pixels;"
+                f"{mapped} regrid it to a regular lat/lon grid first (cdo remapbil, or xESMF)"
             )
         how = (
             f"2-D {lat!r}/{lon!r} constant along each row/column (within {_REGULAR_TOL_DEG:g}°): "
