@@ -310,13 +310,17 @@ def test_projected_grid_placed_only_by_curvilinear_lat_lon_is_refused_naming_bot
     assert "cdo remapbil" in msg
 
 
-@pytest.mark.parametrize("aux", [True, False], ids=["lat1d-on-y-x", "lat-lon-dimensions"])
+@pytest.mark.parametrize(
+    "aux",
+    [True, "by-name", False],
+    ids=["lat1d-on-y-x", "lat1d-on-y-x-by-name", "lat-lon-dimensions"],
+)
 def test_a_configured_projection_over_latitude_longitude_is_refused(tmp_path, aux):
     """``crs: EPSG:32633`` over axes the file marks as degrees put the 3° grid in 4 m by
     UTM's false origin, said as "the file has no CRS"; refused.  A geographic crs (NAD83)
     is their datum, taken."""
     if aux:
-        path = _aux_file(tmp_path / "deg.nc")
+        path = _aux_file(tmp_path / "deg.nc", attrs=aux is True)
     else:
         ds = xr.Dataset(
             {"v": (("lat", "lon"), _values((LATS.size, LONS.size)))},
