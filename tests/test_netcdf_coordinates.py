@@ -407,3 +407,24 @@ def test_coordinates_of_another_grid_in_the_file_are_not_used(tmp_path):
     got = open_raster(_write(tmp_path / "roms_grids.nc", ds))
     np.testing.assert_array_equal(got["x"].values, LONS)
     assert got.attrs["assumptions"]["coordinates"]["value"] == "lat_rho(eta_rho), lon_rho(xi_rho)"
+
+
+def test_a_coordinate_variable_declaring_a_huge_axis_is_refused_before_it_is_read(tmp_path):
+    """An 8 KB file whose unwritten ``lat(y)`` declares 10^8 rows: loading it as the axis
+    took 800 MB of fill values before a pixel was read; refused as a dimension coordinate
+    of that length is."""
+    import h5netcdf
+
+    from pipeline.errors import SourceUnreadable
+
+    path = tmp_path / "long.nc"
+    with h5netcdf.File(path, "w") as f:
+        f.dimensions = {"y": 100_000_000, "x": 2}
+        f.create_variable("v", ("y", "x"), "f4", chunks=(4096, 2))
+        lat = f.create_variable("lat", ("y",), "f8", chunks=(65536,))
+        lat.attrs["units"] = "degrees_north"
+        lon = f.create_variable("lon", ("x",), "f8")
+        lon.attrs["units"] = "degrees_east"
+        lon[:] = [0.0, 1.0]
+    with pytest.raises(SourceUnreadable, match=r"dimension 'y' declares 100,000,000 steps"):
+        open_raster(path)

@@ -1211,6 +1211,8 @@ def _by_auxiliary_lat_lon(
     lat, lon = found["latitude"][0], found["longitude"][0]
     vlat = da.coords[lat] if lat in da.coords else ds[lat]
     vlon = da.coords[lon] if lon in da.coords else ds[lon]
+    for dim in dict.fromkeys((*vlat.dims, *vlon.dims)):  # loaded whole as 1-D axes below
+        _check_axis_length(name, str(dim), int(da.sizes[dim]), 8, memory_budget_mb)
     if vlat.ndim == 1 and vlon.ndim == 1:
         if vlat.dims == vlon.dims:
             return None  # a list of points (a station series), not a grid
@@ -1339,17 +1341,22 @@ def _check_netcdf_axes(path: Path, engine: str, memory_budget_mb: float) -> None
             axes = _store_dimensions(path, engine)
     except Exception:  # noqa: BLE001 (an unreadable file: the open that follows says why)
         return
-    limit = max(memory_budget_mb, _AXIS_FLOOR_MB)
     for dim, (n, itemsize) in axes.items():
-        need = n * max(itemsize, 8) * _AXIS_COPIES / 2**20
-        if need > limit:
-            raise SourceUnreadable(
-                f"{path.name}: dimension {dim!r} declares {n:,} steps; opening its coordinate "
-                f"takes about {need:,.0f} MiB, above {limit:g} MiB (ingest.memory_budget_mb="
-                f"{memory_budget_mb:g}, at least {_AXIS_FLOOR_MB:g}) (a damaged or hostile "
-                "file, or one far longer than a raster's axis); cut the file to the steps "
-                "needed (cdo seltimestep, ncks -d) or raise the budget"
-            )
+        _check_axis_length(path.name, dim, n, itemsize, memory_budget_mb)
+
+
+def _check_axis_length(name: str, dim: str, n: int, itemsize: int, memory_budget_mb: float) -> None:
+    """Refuse a dimension whose coordinate alone would take more than the budget to open."""
+    limit = max(memory_budget_mb, _AXIS_FLOOR_MB)
+    need = n * max(itemsize, 8) * _AXIS_COPIES / 2**20
+    if need > limit:
+        raise SourceUnreadable(
+            f"{name}: dimension {dim!r} declares {n:,} steps; opening its coordinate "
+            f"takes about {need:,.0f} MiB, above {limit:g} MiB (ingest.memory_budget_mb="
+            f"{memory_budget_mb:g}, at least {_AXIS_FLOOR_MB:g}) (a damaged or hostile "
+            "file, or one far longer than a raster's axis); cut the file to the steps "
+            "needed (cdo seltimestep, ncks -d) or raise the budget"
+        )
 
 
 def _open_netcdf(
