@@ -428,3 +428,33 @@ def test_a_coordinate_variable_declaring_a_huge_axis_is_refused_before_it_is_rea
         lon[:] = [0.0, 1.0]
     with pytest.raises(SourceUnreadable, match=r"dimension 'y' declares 100,000,000 steps"):
         open_raster(path)
+
+
+@pytest.mark.parametrize(
+    ("crs", "placed_by_lat_lon"),
+    [(None, True), ("EPSG:4326", True), ("EPSG:32633", False)],
+    ids=["no-crs", "geographic-crs", "projected-crs"],
+)
+def test_axes_numbered_beside_lat_lon_variables_are_placed_by_lat_lon(
+    tmp_path, crs, placed_by_lat_lon
+):
+    """``y``/``x`` written as 0, 1, 2 ... (no grid_mapping) beside ``lat(y)``, ``lon(x)``:
+    with ``crs: EPSG:4326`` the numbering was read as degrees (a grid at 0..7°E, 0..5°N,
+    exit 0); lat/lon place it.  A projected crs says x/y are its metres: kept."""
+    ds = xr.Dataset(
+        {"v": (("y", "x"), _values((LATS.size, LONS.size)))},
+        coords={
+            "y": np.arange(LATS.size),
+            "x": np.arange(LONS.size),
+            "lat": ("y", LATS, LAT_ATTRS),
+            "lon": ("x", LONS, LON_ATTRS),
+        },
+    )
+    got = open_raster(RasterSource(path=_write(tmp_path / "numbered.nc", ds), crs=crs))
+    if placed_by_lat_lon:
+        assert got.rio.bounds() == pytest.approx((99.75, 9.75, 103.25, 12.25))
+        said = got.attrs["assumptions"]["coordinates"]["evidence"]
+        assert "'y'/'x' hold values no grid_mapping places" in said
+    else:
+        assert got.rio.bounds() == pytest.approx((-0.5, -0.5, 6.5, 4.5))
+        assert "coordinates" not in got.attrs["assumptions"]

@@ -1116,6 +1116,16 @@ def _refuse_projected_over_degrees(src, da: xr.DataArray, lat: str, lon: str, by
         )
 
 
+def _geographic_text(crs: str) -> bool:
+    """Whether a configured ``crs`` is geographic (False when pyproj cannot read it)."""
+    from pyproj import CRS
+
+    try:
+        return bool(CRS.from_user_input(crs).is_geographic)
+    except Exception:  # noqa: BLE001 (an unreadable crs is refused where it is written)
+        return False
+
+
 def _lat_lon_named(lat: str, lon: str) -> bool:
     return lat.lower() in ("lat", "latitude", "nav_lat") and lon.lower() in (
         "lon",
@@ -1243,13 +1253,21 @@ def _by_auxiliary_lat_lon(
         )
     else:
         return None
-    da = da.assign_coords({lat: (ydim, ys, vlat.attrs), lon: (xdim, xs, vlon.attrs)}).swap_dims(
-        {ydim: lat, xdim: lon}
+    held = [d for d in (ydim, xdim) if d in da.coords]
+    da = (
+        da.drop_vars(held)
+        .assign_coords({lat: (ydim, ys, vlat.attrs), lon: (xdim, xs, vlon.attrs)})
+        .swap_dims({ydim: lat, xdim: lon})
+    )
+    state = (
+        "hold values no grid_mapping places, not degrees (not used)"
+        if held
+        else "hold no coordinate values"
     )
     assumptions["coordinates"] = {
         "value": f"{lat}({ydim}), {lon}({xdim})",
         "by": "file",
-        "evidence": f"dimensions {ydim!r}/{xdim!r} hold no coordinate values; placed by {how}",
+        "evidence": f"dimensions {ydim!r}/{xdim!r} {state}; placed by {how}",
     }
     return da, lat, lon
 
@@ -1452,7 +1470,17 @@ def _open_netcdf(
     lat = _pick_dim(da, _LAT_NAMES, "latitude")
     lon = _pick_dim(da, _LON_NAMES, "longitude")
     by_aux = None
-    if lat is None or lon is None or lat not in da.coords or lon not in da.coords:
+    unplaced_axes = (
+        # x/y values nothing says are positions (no grid_mapping, not degrees: a numbering
+        # 0, 1, 2 ...), beside lat/lon variables that place them; a configured projected crs
+        # says x/y are its metres, a geographic one says the grid is in degrees: lat/lon's
+        lat is not None
+        and lon is not None
+        and (src.crs is None or _geographic_text(src.crs))
+        and not (da.attrs.get("grid_mapping") or da.encoding.get("grid_mapping"))
+        and not _degree_axes(da, lat, lon, False)
+    )
+    if unplaced_axes or lat is None or lon is None or lat not in da.coords or lon not in da.coords:
         by_aux = _by_auxiliary_lat_lon(ds, da, var, name, memory_budget_mb, assumptions)
         if by_aux is not None:
             da, lat, lon = by_aux
