@@ -458,3 +458,24 @@ def test_axes_numbered_beside_lat_lon_variables_are_placed_by_lat_lon(
     else:
         assert got.rio.bounds() == pytest.approx((-0.5, -0.5, 6.5, 4.5))
         assert "coordinates" not in got.attrs["assumptions"]
+
+
+def _refusal(path) -> str:
+    with pytest.raises(InputError) as info:
+        open_raster(path)
+    return str(info.value)
+
+
+def test_curvilinear_beside_numbered_axes_names_setting_a_crs_as_the_other_way(tmp_path):
+    """x/y holding values (a projection's metres without its grid_mapping, or a numbering)
+    beside curvilinear lat/lon: refused, saying a crs reads them as projected coordinates."""
+    path = _curvilinear(tmp_path / "roms.nc")
+    assert "set crs" not in _refusal(path)  # eta_rho/xi_rho hold no values: no crs reads them
+    ds = xr.open_dataset(path, engine="h5netcdf").load().rename(eta_rho="y", xi_rho="x")
+    ds = ds.assign_coords(y=np.arange(LATS.size) * 1000.0, x=np.arange(LONS.size) * 1000.0)
+    path = _write(tmp_path / "metres.nc", ds)
+    msg = _refusal(path)
+    assert "curvilinear grid" in msg and "\n" not in msg
+    assert "if ['y', 'x'] hold projected coordinates, set crs" in msg
+    got = open_raster(RasterSource(path=path, crs="EPSG:32633"))  # as the user says
+    assert got.rio.bounds() == pytest.approx((-500.0, -500.0, 6500.0, 4500.0))

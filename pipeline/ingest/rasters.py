@@ -12,7 +12,8 @@ one contiguous grid (a regional grid across the antimeridian, 150..250°E, keeps
 longitudes: clipping, coverage and zonal statistics take longitudes modulo 360), latitude is
 made descending (north-up), dimensions without coordinate values (``y, x``) are placed by
 1-D ``lat(y)``, ``lon(x)`` or by 2-D ones constant along rows and columns (a grid_mapping
-naming a projection over latitude/longitude is then not used, said), an axis not evenly spaced (a Mercator grid's latitudes) is refused,
+naming a projection over latitude/longitude is then not used, said), an axis not evenly
+spaced (a Mercator grid's latitudes) is refused,
 packed ``scale_factor``/``add_offset`` and ``_FillValue`` are decoded by xarray, values outside
 CF ``valid_range``/``valid_min``/``valid_max`` (stored units) are missing, and a time
 dimension is reduced per :class:`~pipeline.ingest.options.RasterSource`:
@@ -1234,18 +1235,23 @@ def _by_auxiliary_lat_lon(
         ydim, xdim, ys, xs, worst = _regular_axes(vlat, vlon, memory_budget_mb)
         if ydim is None:
             gm = da.attrs.get("grid_mapping") or da.encoding.get("grid_mapping")
-            mapped = (
-                f" (its grid_mapping {gm!r} names "
-                f"{ds[gm].attrs.get('grid_mapping_name', 'a projection')}, but the file holds "
-                "no x/y coordinates in it: add them, or)"
+            held = [str(d) for d in vlat.dims if d in da.coords]
+            # a crs is what reads x/y the grid's axes hold (dims such as eta_rho are none)
+            axes = {_pick_dim(da, _LAT_NAMES, "latitude"), _pick_dim(da, _LON_NAMES, "longitude")}
+            other_way = (
+                f" its grid_mapping {gm!r} names "
+                f"{ds[gm].attrs.get('grid_mapping_name', 'a projection')} but the file holds "
+                "no x/y coordinates in it: add them, or"
                 if gm and gm in ds.variables
+                else f" if {held!r} hold projected coordinates, set crs for this raster, or"
+                if len(held) == 2 and set(held) == axes
                 else ""
             )
             raise InputError(
                 f"{name}: variable {var!r} is on a curvilinear grid: its 2-D latitude/longitude "
                 f"{lat!r}/{lon!r} ({', '.join(map(str, vlat.dims))}) are not constant along "
                 f"rows and columns ({worst}), so no regular transform places its pixels;"
-                f"{mapped} regrid it to a regular lat/lon grid first (cdo remapbil, or xESMF)"
+                f"{other_way} regrid it to a regular lat/lon grid first (cdo remapbil, or xESMF)"
             )
         how = (
             f"2-D {lat!r}/{lon!r} constant along each row/column (within {_REGULAR_TOL_DEG:g}°): "
