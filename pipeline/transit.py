@@ -166,6 +166,12 @@ class TransitResult:
     untimed : int
         Positions without a time (an untimed route), left out: they give no time, no
         vessel and no event.
+    dropped_jumps : int
+        Positions dropped as position jumps (reached and left faster than ``max_speed_kn``
+        while their neighbours connect): ingest rejects those of one file, these are made
+        by two files of one vessel together.
+    repeated : int
+        Positions at the time of an earlier position of their vessel, counted once.
     longest_track_hours : float
         The longest time from a vessel's first used ping to its last (0 without pings): an
         event that takes longer to happen (:func:`unobservable_events`) could not have
@@ -182,6 +188,8 @@ class TransitResult:
     notes: list[str] = field(default_factory=list)
     after_until: int = 0
     untimed: int = 0
+    dropped_jumps: int = 0
+    repeated: int = 0
     longest_track_hours: float = 0.0
     longest_overlap_hours: float = 0.0
 
@@ -1602,6 +1610,8 @@ def transit_features(
         notes=notes,
         after_until=later,
         untimed=untimed,
+        dropped_jumps=dropped,
+        repeated=repeated,
         longest_track_hours=longest_h,
         longest_overlap_hours=overlap_h,
     )

@@ -369,3 +369,44 @@ def test_each_thing_a_rasters_values_depend_on_changes_its_digest(tmp_path):
     tif.write_bytes(b"RASTER")
     seen.add(digests()["raster:r"])
     assert len(seen) == 7
+
+
+# ---------------------------------------------------------------------- category labels
+
+
+def test_blank_labels_stay_blank_and_are_no_gathered_category():
+    """A blank and a spaces-only label are both missing (""), never a category that
+    "gathered several spellings"; the spellings a category gathers are listed sorted."""
+    from pipeline.ingest.categories import normalise_categories
+
+    labels, report = normalise_categories(pd.Series(["", "   ", "b X", "B  x", "Y"]))
+    assert labels.tolist() == ["", "", "b x", "b x", "y"]
+    assert report["merged"] == {"b x": ["B  x", "b X"]}  # sorted: "B" < "b"
+    assert report["synonyms_applied"] == {}
+
+
+def test_positions_transit_dropped_as_jumps_are_not_counted_as_used(tmp_path):
+    """Two track files of one vessel, each plausible alone, make a jump together: 10 degrees
+    away for ten minutes (about 3,600 kn) between two pings 1 km apart.  Transit drops the
+    jump (its note says 1); the record said 4 of the 4 positions were used.  A position
+    repeated at the time of another of its vessel is counted once, as its note says."""
+    from pipeline.transit import transit_features
+
+    t0 = pd.Timestamp("2026-06-01", tz="UTC")
+    pings = pd.DataFrame(
+        {
+            S.VESSEL_ID: ["a"] * 5,
+            S.TIME: [t0 + pd.Timedelta(minutes=m) for m in (0, 10, 20, 30, 30)],
+            S.LON: [5.0, 15.0, 5.01, 5.02, 5.02],
+            S.LAT: [43.0] * 5,
+            S.SOG: [2.0, np.nan, 2.0, 2.0, 2.0],
+        }
+    )
+    res = transit_features(pings, 6, max_speed_kn=60.0)
+    assert any("1 ping(s) dropped as position jumps" in n for n in res.notes)
+    assert any(n.startswith("1 ping(s) at the same time") for n in res.notes)
+    state = _finished_state(tmp_path, n_pings=5, transit=res)
+    counts = _manifest(state, _run_info(), tmp_path)["counts"]
+    assert counts["pings_used"] == 5 - 1 - 1
+    assert counts["pings_dropped_as_jumps"] == 1
+    assert counts["pings_repeated"] == 1

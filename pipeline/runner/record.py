@@ -69,6 +69,7 @@ def build_manifest(
     cfg, scores, ft = state.config, state.scores, state.features
     assert scores is not None and ft is not None and state.as_of is not None
     events = state.events
+    left_out = _pings_left_out(state)
     from ..factors import default_registry
 
     avail = default_registry.available(cfg.inputs_view())
@@ -96,9 +97,10 @@ def build_manifest(
         "inputs": _inputs_entry(state, run.files),
         "counts": {
             "seizures_used": len(state.seizures),
-            "pings_used": len(state.pings) - _pings_after_as_of(state) - _pings_untimed(state),
-            "pings_after_as_of": _pings_after_as_of(state),
-            "pings_untimed": _pings_untimed(state),
+            # the positions the transit pass left out or dropped are not used (its notes
+            # say how many): a jump two track files make together is dropped there
+            "pings_used": len(state.pings) - sum(left_out.values()),
+            **{f"pings_{k}": v for k, v in left_out.items()},
             "cells": len(scores),
             "cells_observed": int(scores[S.OBSERVED].sum()),
             "events": {}
@@ -136,15 +138,19 @@ def build_manifest(
     return manifest
 
 
-def _pings_untimed(state) -> int:
-    """Positions without a time (untimed routes) the transit pass left out (0 without tracks)."""
+def _pings_left_out(state) -> dict[str, int]:
+    """Return the positions the transit pass did not use, by why (all 0 without tracks).
+
+    ``after_as_of``: after the run's ``as_of``; ``untimed``: without a time (untimed routes);
+    ``dropped_as_jumps``: reached and left faster than ``max_speed_kn``; ``repeated``: at the
+    time of an earlier position of their vessel (counted once).
+    """
     shared = state.features.shared if state.features is not None else {}
     tr = shared.get("transit")
-    return int(getattr(tr, "untimed", 0)) if tr is not None else 0
-
-
-def _pings_after_as_of(state) -> int:
-    """Positions the transit pass left out for being after ``as_of`` (0 without tracks)."""
-    shared = state.features.shared if state.features is not None else {}
-    tr = shared.get("transit")
-    return int(getattr(tr, "after_until", 0)) if tr is not None else 0
+    fields = {
+        "after_as_of": "after_until",
+        "untimed": "untimed",
+        "dropped_as_jumps": "dropped_jumps",
+        "repeated": "repeated",
+    }
+    return {k: int(getattr(tr, a, 0)) if tr is not None else 0 for k, a in fields.items()}
