@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import pipeline
 from pipeline import schema as S
 from pipeline.features import FeatureTable
 from pipeline.runner import manifest as M
@@ -410,3 +411,80 @@ def test_positions_transit_dropped_as_jumps_are_not_counted_as_used(tmp_path):
     assert counts["pings_used"] == 5 - 1 - 1
     assert counts["pings_dropped_as_jumps"] == 1
     assert counts["pings_repeated"] == 1
+
+
+# ---------------------------------------------------------------------- the plan
+
+
+@pipeline.factor(
+    name="hhw_options_only",
+    unit="seizures",
+    description="A plug-in the config gives options and no weight.",
+    needs=("seizures",),
+    register=False,
+)
+def hhw_options_only(ctx):
+    return np.zeros(len(ctx.cells))
+
+
+def _planned(tmp_path: Path, **sections) -> list[str]:
+    from pipeline.runner.plan import planned_stages
+
+    return planned_stages(_config(tmp_path, **sections))
+
+
+def test_the_seizure_stages_are_planned_only_with_seizures_and_as_configured(tmp_path):
+    """The density choice, the timeline, hot spots, their uncertainty and the back-test are
+    about seizures: without seizures none runs, whatever the config; with them each runs as
+    its section says (a timeline of 0 months is none; uncertainty belongs to hot spots)."""
+    everything = {
+        "density": {"bandwidth_km": "auto"},
+        "timeline": {"months": 3},
+        "hotspots": {"enabled": True, "uncertainty": {"enabled": True}},
+        "evaluate": {"enabled": True},
+    }
+    seizure_stages = ["density-parameters", "timeline", "hotspots", "uncertainty", "back-test"]
+    stages = _planned(tmp_path, **everything)
+    assert [s for s in stages if s in seizure_stages] == seizure_stages
+    assert stages[:3] == ["ingest", "cells", "density-parameters"]
+    assert stages[-2:] == ["render", "export"]
+    tracks_only = {
+        "inputs": {"seizures": []},
+        "score": {"factors": {"vessel_hours": {"weight": 1}}},
+    }
+    none = _planned(tmp_path, **tracks_only, **everything)
+    assert not set(seizure_stages) & set(none)
+    assert none[:2] == ["ingest", "cells"] and none[-3:] == ["score", "render", "export"]
+    assert "timeline" not in _planned(tmp_path, **{**everything, "timeline": {"months": 0}})
+    assert "timeline" in _planned(tmp_path, **{**everything, "timeline": {"months": 1}})
+    off = _planned(tmp_path, hotspots={"enabled": False, "uncertainty": {"enabled": True}})
+    assert "hotspots" not in off and "uncertainty" not in off
+    only = _planned(tmp_path, hotspots={"enabled": True, "uncertainty": {"enabled": False}})
+    assert "hotspots" in only and "uncertainty" not in only
+
+
+def test_a_plug_in_given_options_and_no_weight_is_computed_with_them(tmp_path):
+    from pipeline.runner.plan import factors_to_compute
+
+    ref = "test_mutants_record_found:hhw_options_only"
+    named = _config(tmp_path, factors={"plugins": [ref], "options": {"hhw_options_only": {}}})
+    assert "hhw_options_only" in [f.name for f in factors_to_compute(named)]
+    loaded = _config(tmp_path, factors={"plugins": [ref]})
+    assert "hhw_options_only" not in [f.name for f in factors_to_compute(loaded)]
+
+
+def test_transit_and_zonal_factors_get_the_settings_other_sections_hold(tmp_path):
+    """Transit smooths its events with the density's kernel; zonal statistics read within
+    the ingest's memory budget (plan is the one place that hands them over)."""
+    from pipeline.runner.plan import factor_options, factors_to_compute
+
+    cfg = _config(
+        tmp_path,
+        inputs={"rasters": [{"path": str(tmp_path / "r.tif"), "name": "nl"}]},
+        density={"kernel": "gaussian"},
+        ingest={"memory_budget_mb": 321, "max_speed_kn": 33.0},
+    )
+    by_section = {f.section: f for f in factors_to_compute(cfg) if f.section}
+    transit = factor_options(cfg, by_section["transit"])
+    assert (transit.smooth_kernel, transit.max_speed_kn) == ("gaussian", 33.0)
+    assert factor_options(cfg, by_section["zonal"]).memory_budget_mb == 321
