@@ -192,6 +192,23 @@ def test_the_notes_hold_the_runs_and_the_stages_and_the_no_ports_note_once(tmp_p
     assert "notes" not in _manifest(quiet, _run_info(), tmp_path)
 
 
+def test_patterns_versions_and_the_as_of_word_are_recorded_as_the_run_knew_them(tmp_path):
+    """The input patterns and the files each matched, only where there were patterns; the
+    libraries' versions the run read at its start (read now where it read none); the word
+    that named as_of, only where a word did."""
+    from pipeline.runner.manifest import versions
+
+    state = _finished_state(tmp_path)
+    patterns = [{"input": "tracks", "pattern": "/feed/ais-*.csv", "files": ["/feed/ais-1.csv"]}]
+    m = _manifest(state, _run_info(patterns=patterns, as_of_rule="yesterday"), tmp_path)
+    assert m["input_patterns"] == patterns
+    assert m["as_of_rule"] == "yesterday (UTC, at the run's start)"
+    assert m["versions"] == {"numpy": np.__version__}
+    plain = _manifest(state, _run_info(versions=None), tmp_path)
+    assert "input_patterns" not in plain and "as_of_rule" not in plain
+    assert plain["versions"] == versions() and plain["versions"]["numpy"] == np.__version__
+
+
 def test_a_rasters_entry_has_its_sha256_crs_and_shape(tmp_path):
     """The sha256 the run took at its start where it took one (the run key holds it), the
     file's own otherwise (hashlib); the CRS and shape of the array read."""
@@ -274,6 +291,9 @@ def test_check_raises_any_failed_jobs_error_without_waiting_for_a_running_one():
     release.set()
     bg.close()
     assert bg.take("ok") is None and bg.take("running") is None  # forgotten on close
+    bg.submit("again", lambda stop: 2)  # a closed writer starts a new thread when used
+    assert bg.take("again").result() == 2
+    bg.close()
 
 
 # ---------------------------------------------------------------------- the stage state
