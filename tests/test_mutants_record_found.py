@@ -306,6 +306,24 @@ def _state(tmp_path: Path, cfg=None, code: str = "code-1") -> RunState:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (20260331.0, "got the number 20260331.0"),  # not nanoseconds since 1970
+        ("NaT", "got 'NaT'"),  # pandas' missing time is no day
+        (True, "got True"),
+    ],
+    ids=["float", "nat", "bool"],
+)
+def test_an_as_of_that_is_no_date_is_refused_saying_what_it_is(value, said):
+    from pipeline.errors import InputError
+    from pipeline.runner.stages import resolve_as_of
+
+    with pytest.raises(InputError, match="as_of must be a date like 2026-06-30") as err:
+        resolve_as_of(value)
+    assert str(err.value).endswith(said)
+
+
 def test_a_file_changed_since_the_run_started_is_hashed_again(tmp_path):
     """The hash taken at the start serves only while the file is as it was then: one whose
     size or modification time moved gets its own bytes' sha256 (hashlib), never a stale one."""
