@@ -146,7 +146,8 @@ def density_risk_statistic(
     -------
     callable
         ``statistic(m)`` for :func:`bootstrap_cells`: the risk (0-100) of each cell when event
-        ``e`` counts ``m[e]`` times; NaN risks are returned as 0.
+        ``e`` counts ``m[e]`` times; NaN risks are returned as 0, and a cell whose density is
+        missing (NaN, not covered) takes no points from it, as the published score.
     """
     k = sparse.csr_matrix(operator)
     b = np.asarray(event_weights, dtype="float64")
@@ -167,6 +168,8 @@ def density_risk_statistic(
     def statistic(m: np.ndarray) -> np.ndarray:
         dm = scale * (k @ (b * m)) + fixed
         norm = normalise(dm, method=normalisation, cap_quantile=cap_quantile, transform=transform)
+        # a cell without a density (NaN: not covered) gets no points from it, as in score_cells
+        norm = np.nan_to_num(norm)
         return np.where(valid, np.clip(other + s * norm, 0.0, 100.0), 0.0)
 
     return statistic
