@@ -73,6 +73,60 @@ def test_quantile_breaks_that_coincide_are_merged_into_fewer_classes():
     assert tl.table["class"].tolist() == [0, 0, 0, 0, 0, 1, 1]
 
 
+def test_equal_interval_breaks_cut_the_range_into_the_classes_asked():
+    """Mutant: ``linspace(lo, hi, classes)`` (one class fewer than asked)."""
+    assert global_breaks([3.0, 0.0, 10.0], 5, "equal") == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+    assert global_breaks([3.0, 0.0, 10.0], 1, "equal") == [0.0, 10.0]
+
+
+def test_an_event_without_a_time_is_refused_not_left_out_of_every_period():
+    """Product fix: an event with a missing time (NaT) passed no cutoff, so every period left
+    it out without a word (read = 3 events, seen = 2 in every period)."""
+    from pipeline.errors import InputError
+
+    ev = _events(["2026-01-03", None, "2026-01-20"], [0, 1, 1])
+    with pytest.raises(InputError, match="1 missing time"):
+        timeline_table(ev, ["2026-01"], _counts)
+    tl = timeline_table(ev.dropna(), ["2026-01"], _counts)
+    assert tl.table["risk"].tolist() == [1.0, 1.0]
+
+
+def test_a_cell_scored_twice_in_a_period_is_refused():
+    """Product fix: a scoring function that gave one cell two values made two rows of one
+    (cell, period), each with its own class: the slider showed either, without a word."""
+    from pipeline.errors import InputError
+
+    def twice(past, cutoff):
+        return pd.DataFrame({"cell": CELLS[[0, 1, 0]], "risk": [1.0, 2.0, 5.0]})
+
+    with pytest.raises(InputError, match="1 cell.*more than one value in period '2026-01'"):
+        timeline_table(_events(["2026-01-03"], [0]), ["2026-01"], twice)
+
+
+def test_breaks_given_as_a_bool_are_refused_as_breaks():
+    """Mutant (loud either way): the bool check dropped: ``True`` was read as 1 class and
+    refused as ``classes``, a name the caller never used."""
+    from pipeline.errors import InputError
+
+    with pytest.raises(InputError, match="breaks must be a number of classes or the breaks"):
+        timeline_table(_events(["2026-01-03"], [0]), ["2026-01"], _counts, breaks=True)
+
+
+@pytest.mark.parametrize(
+    "breaks",
+    [[5.0], [0.0, 10.0, np.inf], [-np.inf, 0.0, 10.0], [0.0, 10.0, 10.0]],
+    ids=["one-break", "inf-top", "inf-bottom", "equal-breaks"],
+)
+def test_given_breaks_must_be_two_finite_increasing_numbers(breaks):
+    """Mutants: ``len(b) < 2`` made ``< 1`` (one break: no class, every value in class 0),
+    the finiteness check dropped (an infinite top break), ``diff > 0`` made ``>= 0`` (an empty
+    class)."""
+    from pipeline.errors import InputError
+
+    with pytest.raises(InputError, match="at least 2 increasing numbers"):
+        timeline_table(_events(["2026-01-03"], [0]), ["2026-01"], _counts, breaks=breaks)
+
+
 # --- uncertainty of the published risk -----------------------------------------------------
 
 
@@ -131,17 +185,34 @@ def test_a_cell_without_density_keeps_the_risk_of_its_other_factors():
         ({"emerging": {"alpha": 1e-9}}, {"emerging": {"alpha": 0.0}}),
         ({"emerging": {"trend_alpha": 0.99}}, {"emerging": {"trend_alpha": 1.0}}),
         ({"emerging": {"trend_alpha": 1e-9}}, {"emerging": {"trend_alpha": 0.0}}),
+        ({"emerging": {"min_periods": 10_000}}, {"emerging": {"min_periods": 10_001}}),
+        ({"uncertainty": {"n_resamples": 100_000}}, {"uncertainty": {"n_resamples": 100_001}}),
+        ({"seed": 0}, {"seed": -1}),
     ],
-    ids=["alpha-0", "trend_alpha-1", "trend_alpha-0"],
+    ids=[
+        "alpha-0",
+        "trend_alpha-1",
+        "trend_alpha-0",
+        "min_periods-10001",
+        "n_resamples-100001",
+        "seed-minus-1",
+    ],
 )
-def test_emerging_levels_take_the_bound_and_refuse_past_it(ok, bad):
+def test_hotspot_options_left_unbounded_take_the_bound_and_refuse_past_it(ok, bad):
     """Mutants: ``gt=0`` made ``ge=0`` on ``emerging.alpha`` or ``trend_alpha`` (a level of 0
     makes no spot and no trend, quietly), ``lt=1`` made ``le=1`` on ``trend_alpha`` (every
-    series a significant trend)."""
+    series a significant trend), the upper bounds of ``min_periods`` and ``n_resamples``
+    raised, ``seed`` taking a negative value (refused only by numpy, mid-run)."""
     from pipeline.errors import ConfigError
     from pipeline.hotspots import validate_options
 
-    ((key, value),) = ok["emerging"].items()
-    assert getattr(validate_options(ok).emerging, key) == value
-    with pytest.raises(ConfigError, match=f"hotspots option emerging.{key}"):
+    ((section, options),) = ok.items()
+    if isinstance(options, dict):
+        ((key, value),) = options.items()
+        assert getattr(getattr(validate_options(ok), section), key) == value
+        where = f"{section}.{key}"
+    else:
+        assert getattr(validate_options(ok), section) == options
+        where = section
+    with pytest.raises(ConfigError, match=f"hotspots option {where}"):
         validate_options(bad)

@@ -131,8 +131,8 @@ def timeline_table(
     Raises
     ------
     InputError
-        A missing time column, naive times, no periods, a scoring result without ``cell`` or
-        ``value``, or bad breaks.
+        A missing time column, naive or missing times, no periods, a scoring result without
+        ``cell`` or ``value`` or with a cell twice, or bad breaks.
     """
     if time_column not in events.columns:
         raise InputError(
@@ -141,6 +141,13 @@ def timeline_table(
     times = events[time_column]
     if not isinstance(times.dtype, pd.DatetimeTZDtype):
         raise InputError(f"events.{time_column} must be timezone-aware (UTC), got {times.dtype}")
+    untimed = int(times.isna().sum())
+    if untimed:
+        # no cutoff admits a missing time: such an event would vanish from every period
+        raise InputError(
+            f"events.{time_column} has {untimed:,} missing time(s) (NaT) that no period can"
+            " see; reject them before the timeline"
+        )
     index = _periods(periods)
     if index.size == 0:
         raise InputError("no periods for the timeline")
@@ -152,6 +159,12 @@ def timeline_table(
             cutoff = limit
         past = events[times <= cutoff]
         frame = _as_frame(score_period(past, cutoff), value)
+        twice = frame["cell"].duplicated().to_numpy()
+        if twice.any():
+            raise InputError(
+                f"score_period gave {int(twice.sum()):,} cell(s) more than one value in period"
+                f" {str(period)!r}, e.g. {grid.cells_to_strings(frame['cell'][twice][:1])[0]!r}"
+            )
         frame.insert(1, "period", str(period))
         frames.append(frame)
         cutoffs.append(cutoff.isoformat())
