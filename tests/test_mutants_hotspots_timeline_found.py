@@ -216,3 +216,22 @@ def test_hotspot_options_left_unbounded_take_the_bound_and_refuse_past_it(ok, ba
         where = section
     with pytest.raises(ConfigError, match=f"hotspots option {where}"):
         validate_options(bad)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [(-170.0, 140.0), (10.0, np.nan), (np.inf, 40.0)],
+    ids=["lat-past-the-pole", "lat-nan", "lon-inf"],
+)
+def test_the_kernel_matrix_refuses_positions_off_the_globe(lon, lat):
+    """Product fix: a latitude past the pole made a point on the sphere anyway: an event at
+    140° N, 170° W weighed in the density at 40° N, 10° E, as much as an event there; a NaN
+    came out of scipy's tree as a ValueError.  Both are now one InputError line."""
+    from pipeline.errors import InputError
+    from pipeline.hotspots import density_operator
+
+    cells = disk_cells(1, res=5)
+    here = density_operator([10.0], [40.0], cells, bandwidth_km=30.0, kernel="quartic")
+    assert here.sum() > 0  # the position the bad latitude folds onto is in reach
+    with pytest.raises(InputError, match="event 1 at lon .*, lat "):
+        density_operator([10.0, lon], [40.0, lat], cells, bandwidth_km=30.0, kernel="quartic")

@@ -78,12 +78,20 @@ def density_operator(
     Raises
     ------
     InputError
-        Mismatched positions, a bad bandwidth, or a matrix above ``max_bytes``.
+        Mismatched or invalid positions, a bad bandwidth, or a matrix above ``max_bytes``.
     """
     lon = np.asarray(lon, dtype="float64")
     lat = np.asarray(lat, dtype="float64")
     if lon.shape != lat.shape or lon.ndim != 1:
         raise InputError(f"lon and lat must be 1-D and alike, got {lon.shape!r} and {lat.shape!r}")
+    # a latitude past a pole still makes a point on the sphere (140° N, 170° W is 40° N, 10° E)
+    bad = ~(np.isfinite(lon) & (np.abs(lat) <= 90.0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"event positions must be finite with lat in [-90, 90]: {int(bad.sum()):,} are not,"
+            f" e.g. event {i} at lon {float(lon[i])!r}, lat {float(lat[i])!r}"
+        )
     h = float(bandwidth_km)
     if not (np.isfinite(h) and h > 0):
         raise InputError(f"bandwidth_km must be > 0, got {bandwidth_km!r}")
