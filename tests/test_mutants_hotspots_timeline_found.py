@@ -127,6 +127,57 @@ def test_given_breaks_must_be_two_finite_increasing_numbers(breaks):
         timeline_table(_events(["2026-01-03"], [0]), ["2026-01"], _counts, breaks=breaks)
 
 
+def test_periods_given_out_of_order_or_twice_are_scored_once_oldest_first():
+    """Product fix: periods given as ``["2026-03", "2026-01", "2026-03"]`` were scored in that
+    order: March's rows came twice (two rows of one cell and period) and ``periods`` and
+    ``cutoffs`` ran March, January, March against the table's rows, sorted January first."""
+    ev = _events(["2026-01-03", "2026-02-09", "2026-03-20"], [0, 1, 1])
+    seen = []
+
+    def score(past, cutoff):
+        seen.append(cutoff.strftime("%Y-%m"))
+        return _counts(past, cutoff)
+
+    tl = timeline_table(ev, ["2026-03", "2026-01", "2026-03"], score)
+    assert seen == tl.periods == ["2026-01", "2026-03"]
+    assert [c[:10] for c in tl.cutoffs] == ["2026-01-31", "2026-03-31"]
+    assert tl.table[["period", "risk"]].values.tolist() == [
+        ["2026-01", 1.0],
+        ["2026-03", 1.0],
+        ["2026-03", 2.0],
+    ]
+
+
+def test_the_table_runs_by_period_then_cell_and_labels_read_as_months():
+    """Mutants: the rows sorted by cell then period; a ``"YYYY-MM-DD"`` label read as a day
+    (its cutoff that day's end), not as its month (``freq="M"`` dropped)."""
+    ev = _events(["2026-01-03", "2026-01-09", "2026-01-20"], [1, 0, 1])
+    tl = timeline_table(ev, ["2026-01-05", "2026-02"], _counts)
+    assert tl.periods == ["2026-01", "2026-02"]
+    assert tl.cutoffs[0].startswith("2026-01-31T23:59:59.999999")
+    assert tl.table["period"].tolist() == ["2026-01", "2026-01", "2026-02", "2026-02"]
+    assert tl.table["cell"].tolist() == [CELLS[0], CELLS[1], CELLS[0], CELLS[1]]
+    assert tl.table["risk"].tolist() == [1.0, 2.0, 1.0, 2.0]
+
+
+def test_as_of_with_an_offset_is_cut_and_stated_in_utc():
+    """Mutant: an ``as_of`` with a UTC offset kept its offset (the cutoff stated in +02:00,
+    against the documented UTC)."""
+    ev = _events(["2026-06-09T21:00", "2026-06-09T23:00"], [0, 1])
+    tl = timeline_table(ev, ["2026-06"], _counts, as_of="2026-06-10T00:30+02:00")
+    assert tl.cutoffs == ["2026-06-09T22:30:00+00:00"]
+    assert tl.table["cell"].tolist() == [CELLS[0]]
+
+
+def test_the_summary_counts_the_cells_of_every_class_of_the_breaks():
+    """Mutant: the summary's classes counted to ``len(breaks) - 2`` (the top class left out)."""
+    ev = _events(["2026-01-03", "2026-01-09", "2026-01-20"], [1, 0, 1])
+    tl = timeline_table(ev, ["2026-01"], _counts, breaks=[0.0, 1.5, 10.0])
+    summary = timeline_summary(tl)
+    assert summary["cells_per_class"] == {"2026-01": [1, 1]}
+    assert summary["missing_values"] == 0
+
+
 # --- uncertainty of the published risk -----------------------------------------------------
 
 

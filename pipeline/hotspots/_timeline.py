@@ -107,7 +107,8 @@ def timeline_table(
         The events, with a timezone-aware ``time_column``.
     periods : pandas.PeriodIndex or sequence of str
         The periods, e.g. ``pd.period_range(end="2026-06", periods=12, freq="M")`` or
-        ``["2026-01", "2026-02"]`` (read as monthly periods).
+        ``["2026-01", "2026-02"]`` (read as monthly periods); each is scored once, oldest
+        first, whatever the order given.
     score_period : callable
         ``score_period(past_events, cutoff)`` returns the values of the period: a Series indexed
         by cell, or a DataFrame with ``cell`` and ``value`` (extra columns are kept).
@@ -148,7 +149,9 @@ def timeline_table(
             f"events.{time_column} has {untimed:,} missing time(s) (NaT) that no period can"
             " see; reject them before the timeline"
         )
-    index = _periods(periods)
+    # each period once, oldest first: the periods as given made a period's rows twice, and
+    # labels out of order against the table's (sorted) rows
+    index = _periods(periods).unique().sort_values()
     if index.size == 0:
         raise InputError("no periods for the timeline")
     limit = _utc(as_of) if as_of is not None else None
