@@ -286,3 +286,37 @@ def test_the_kernel_matrix_refuses_positions_off_the_globe(lon, lat):
     assert here.sum() > 0  # the position the bad latitude folds onto is in reach
     with pytest.raises(InputError, match="event 1 at lon .*, lat "):
         density_operator([10.0, lon], [40.0, lat], cells, bandwidth_km=30.0, kernel="quartic")
+
+
+def test_the_kernel_matrix_refuses_positions_that_are_not_one_dimensional():
+    """Mutant: the ``ndim != 1`` check dropped: a column of positions (n x 1) went on to the
+    tree in place of n events."""
+    from pipeline.errors import InputError
+    from pipeline.hotspots import density_operator
+
+    with pytest.raises(InputError, match="1-D and alike"):
+        density_operator(
+            [[10.0], [10.1]], [[40.0], [40.1]], CELLS, bandwidth_km=30.0, kernel="quartic"
+        )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"emerging": {"period": "fortnight"}},
+        {"weights": "gaussian"},
+        {"values": "density"},
+        {"p_value": "bonferroni"},
+    ],
+    ids=["period", "weights", "values", "p_value"],
+)
+def test_hotspot_choices_outside_the_documented_ones_are_refused(bad):
+    """Mutants: a ``Literal`` of choices made ``str`` (an unknown choice taken, to fail or be
+    read as the default deep in an analysis)."""
+    from pipeline.errors import ConfigError
+    from pipeline.hotspots import validate_options
+
+    ((key, value),) = bad.items()
+    where = f"emerging.{next(iter(value))}" if isinstance(value, dict) else key
+    with pytest.raises(ConfigError, match=f"hotspots option {where}: Input should be"):
+        validate_options(bad)
