@@ -21,7 +21,7 @@ from pipeline.hotspots import (
     timeline_summary,
     timeline_table,
 )
-from pipeline.score import score_cells
+from pipeline.score import FactorWeight, score_cells
 
 CELLS = disk_cells(1)  # 7 res-6 cells
 
@@ -320,3 +320,105 @@ def test_hotspot_choices_outside_the_documented_ones_are_refused(bad):
     where = f"emerging.{next(iter(value))}" if isinstance(value, dict) else key
     with pytest.raises(ConfigError, match=f"hotspots option {where}: Input should be"):
         validate_options(bad)
+
+
+def _great_circle_km(lon1, lat1, lon2, lat2):
+    """Haversine distance (km) on the authalic sphere (radius 6371.0072 km), by hand."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = (
+        np.sin((p2 - p1) / 2) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.007180918475 * np.arcsin(np.sqrt(a))
+
+
+def test_the_kernel_matrix_is_refused_just_above_its_size_and_built_at_it():
+    """Mutants: ``>`` made ``>=`` (a matrix of exactly ``max_bytes`` refused), 8 bytes a pair
+    (a matrix twice the ceiling built).  The pairs are counted by hand: every (cell, event)
+    within the quartic's support of 30 km."""
+    from pipeline import grid
+    from pipeline.errors import InputError
+    from pipeline.hotspots import density_operator
+
+    cells = disk_cells(2)
+    lon = np.array([10.0, 10.05, 9.9, 10.3])
+    lat = np.array([40.0, 40.1, 39.95, 40.2])
+    c_lat, c_lon = grid.cells_to_latlng(cells)
+    d = _great_circle_km(c_lon[:, None], c_lat[:, None], lon[None, :], lat[None, :])
+    pairs = int((d < 30.0).sum())
+    assert 0 < pairs < cells.size * lon.size
+    k = density_operator(lon, lat, cells, bandwidth_km=30.0, kernel="quartic", max_bytes=16 * pairs)
+    assert k.nnz == pairs
+    with pytest.raises(InputError, match=f"has {pairs} pairs"):
+        density_operator(
+            lon, lat, cells, bandwidth_km=30.0, kernel="quartic", max_bytes=16 * pairs - 1
+        )
+
+
+def test_the_kernel_matrix_of_no_cells_or_no_events_is_empty():
+    """Mutant: ``or`` made ``and``: no cells (or no events) went on to build the trees."""
+    from pipeline.hotspots import density_operator
+
+    k = density_operator([10.0, 10.1], [40.0, 40.1], CELLS[:0], bandwidth_km=30.0, kernel="quartic")
+    assert k.shape == (0, 2) and k.nnz == 0
+    k = density_operator([], [], CELLS, bandwidth_km=30.0, kernel="quartic")
+    assert k.shape == (CELLS.size, 0) and k.nnz == 0
+
+
+def test_a_density_no_event_of_the_matrix_reaches_stays_as_published():
+    """Mutant: the density of a cell whose row of ``K`` is empty (a density evaluator that
+    reaches further than the matrix) set to 0 in every resample, not kept as published."""
+    k = np.array([[1.0, 0.5], [0.0, 0.0], [0.2, 1.0]])
+    b = np.array([1.0, 2.0])
+    density = np.array([2.0, 0.7, 2.2])  # the middle cell's 0.7 comes from no row of K
+    feats, scores = _weighted(density, np.array([0.3, 0.6, 0.9]), np.ones(3, dtype=bool))
+    share = np.full(3, 2.0 / 3.0)
+    stat = density_risk_statistic(
+        sparse.csr_matrix(k),
+        b,
+        scores["seizure_density"],
+        scores["risk"],
+        scores["seizure_density__contrib"],
+        share,
+    )
+    m = np.array([0.0, 2.0])
+    again = feats.assign(seizure_density=[2.0 * 2.0 / 2.0, 0.7, 2.2 * 4.0 / 2.2])
+    want = score_cells(again, {"seizure_density": 2.0, "other": 1.0}, covered=again)["risk"]
+    np.testing.assert_allclose(stat(m), want, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("options", "weights"),
+    [
+        (
+            {"transform": "log"},
+            {"seizure_density": FactorWeight(weight=2.0, transform="log"), "other": 1.0},
+        ),
+        ({"cap_quantile": 0.5}, {"seizure_density": 2.0, "other": 1.0}),
+    ],
+    ids=["log", "cap-0.5"],
+)
+def test_the_resampled_risk_normalises_the_density_with_the_score_s_options(options, weights):
+    """Mutants: the density's ``transform`` or ``cap_quantile`` not passed to the resamples'
+    normalisation (the default linear 0.99 cap used whatever the score's)."""
+    rng = np.random.default_rng(8)
+    k = rng.random((12, 5)) * (rng.random((12, 5)) < 0.7)
+    b = rng.uniform(0.5, 2.0, 5)
+    feats = pd.DataFrame({"cell": disk_cells(2)[:12], "seizure_density": k @ b})
+    feats["other"] = rng.random(12)
+    cap = options.get("cap_quantile", 0.99)
+    scores = score_cells(feats, weights, cap_quantile=cap)
+    stat = density_risk_statistic(
+        sparse.csr_matrix(k),
+        b,
+        scores["seizure_density"],
+        scores["risk"],
+        scores["seizure_density__contrib"],
+        np.full(12, 2.0 / 3.0),
+        **options,
+    )
+    m = np.array([3.0, 0.0, 1.0, 0.0, 1.0])
+    again = feats.assign(seizure_density=k @ (b * m))
+    want = score_cells(again, weights, cap_quantile=cap)["risk"]
+    np.testing.assert_allclose(stat(np.ones(5)), scores["risk"], atol=1e-9)
+    np.testing.assert_allclose(stat(m), want, atol=1e-9)
