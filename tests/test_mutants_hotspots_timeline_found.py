@@ -422,3 +422,47 @@ def test_the_resampled_risk_normalises_the_density_with_the_score_s_options(opti
     want = score_cells(again, weights, cap_quantile=cap)["risk"]
     np.testing.assert_allclose(stat(np.ones(5)), scores["risk"], atol=1e-9)
     np.testing.assert_allclose(stat(m), want, atol=1e-9)
+
+
+def test_a_distance_band_keeps_its_fraction_of_a_km():
+    """Mutant: the band returned as ``int`` (12.5 km read as 12 km by the weights)."""
+    from pipeline.hotspots import HotspotOptions
+
+    assert HotspotOptions(distance_band_km=12.5).neighbourhood == ("distance_band_km", 12.5)
+    assert HotspotOptions(k_rings=3).neighbourhood == ("k_rings", 3)
+
+
+def test_the_risk_bootstrap_is_the_seeded_numpy_bootstrap_and_repeats_byte_for_byte():
+    """Reference by hand: the resamples drawn as ``numpy.random.default_rng(seed)``'s
+    multinomial counts of the events, each's risk by :func:`score_cells` of its own density,
+    and the percentile interval by :func:`numpy.quantile`; two runs give the same bytes."""
+    from pipeline.hotspots import UncertaintyOptions, bootstrap_cells
+
+    rng = np.random.default_rng(5)
+    k = rng.random((12, 6)) * (rng.random((12, 6)) < 0.7)
+    b = rng.uniform(0.5, 2.0, 6)
+    feats = pd.DataFrame({"cell": disk_cells(2)[:12], "seizure_density": k @ b})
+    feats["other"] = rng.random(12)
+    weights = {"seizure_density": 2.0, "other": 1.0}
+    scores = score_cells(feats, weights)
+    stat = density_risk_statistic(
+        sparse.csr_matrix(k),
+        b,
+        scores["seizure_density"],
+        scores["risk"],
+        scores["seizure_density__contrib"],
+        np.full(12, 2.0 / 3.0),
+    )
+    options = UncertaintyOptions(n_resamples=25, interval=(0.1, 0.9))
+    got = bootstrap_cells(6, stat, feats["cell"], options=options, seed=7, name="risk")
+    again = bootstrap_cells(6, stat, feats["cell"], options=options, seed=7, name="risk")
+    assert got.to_csv(index=False).encode() == again.to_csv(index=False).encode()
+    draws = np.random.default_rng(7)
+    risks = []
+    for _ in range(25):
+        m = np.bincount(draws.integers(0, 6, 6), minlength=6).astype(float)
+        risks.append(score_cells(feats.assign(seizure_density=k @ (b * m)), weights)["risk"])
+    lo, hi = np.quantile(np.column_stack(risks), [0.1, 0.9], axis=1)
+    np.testing.assert_allclose(got["risk"], scores["risk"], atol=1e-9)
+    np.testing.assert_allclose(got["risk_lower"], lo, atol=1e-9)
+    np.testing.assert_allclose(got["risk_upper"], hi, atol=1e-9)
