@@ -466,3 +466,30 @@ def test_the_risk_bootstrap_is_the_seeded_numpy_bootstrap_and_repeats_byte_for_b
     np.testing.assert_allclose(got["risk"], scores["risk"], atol=1e-9)
     np.testing.assert_allclose(got["risk_lower"], lo, atol=1e-9)
     np.testing.assert_allclose(got["risk_upper"], hi, atol=1e-9)
+
+
+def test_integer_values_with_a_missing_one_are_floats_and_the_missing_one_has_no_class():
+    """Mutant: the value column not made float64: a scoring function's nullable integers kept
+    their dtype (``<NA>`` in the table, not NaN)."""
+
+    def score(past, cutoff):
+        return pd.DataFrame({"cell": CELLS[:3], "risk": pd.array([1, pd.NA, 3], dtype="Int64")})
+
+    tl = timeline_table(_events(["2026-01-03"], [0]), ["2026-01"], score)
+    assert tl.table["risk"].dtype == np.float64
+    assert np.isnan(tl.table["risk"].iloc[1])
+    assert tl.table["class"].tolist() == [0, -1, 4]
+    assert timeline_summary(tl)["missing_values"] == 1
+
+
+def test_the_risk_statistic_refuses_an_operator_of_other_cells_or_events():
+    """Mutant: the shape check dropped: a density of one cell broadcast over every row of the
+    operator, other sizes ended in numpy's broadcast errors."""
+    from pipeline.errors import InputError
+
+    k = sparse.csr_matrix(np.ones((3, 2)))
+    one = np.ones(1)
+    with pytest.raises(InputError, match=r"operator has shape \(3, 2\), expected .*\(1, 2\)"):
+        density_risk_statistic(k, np.ones(2), one, one, one, one)
+    with pytest.raises(InputError, match=r"operator has shape \(3, 2\), expected .*\(3, 3\)"):
+        density_risk_statistic(k, np.ones(3), np.ones(3), np.ones(3), np.ones(3), np.ones(3))
