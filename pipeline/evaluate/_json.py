@@ -27,7 +27,8 @@ def json_safe(obj: Any, digits: int = 7) -> Any:
     Returns
     -------
     any
-        Built from dict, list, str, int, float, bool and None only; a non-finite float is None.
+        Built from dict, list, str, int, float, bool and None only; a non-finite float and a
+        missing time (``NaT``) are None.
     """
     if isinstance(obj, Mapping):
         return {str(k): json_safe(v, digits) for k, v in obj.items()}
@@ -35,6 +36,11 @@ def json_safe(obj: Any, digits: int = 7) -> Any:
         return [json_safe(v, digits) for v in obj]
     if isinstance(obj, np.ndarray):
         return [json_safe(v, digits) for v in obj.tolist()]
+    if obj is pd.NaT or (isinstance(obj, np.datetime64 | np.timedelta64) and np.isnat(obj)):
+        # before the dates: pandas' NaT is a datetime, and was written as the text "NaT"
+        return None
+    if isinstance(obj, np.timedelta64):  # a numpy integer: int() dropped its unit
+        return str(pd.Timedelta(obj))
     if isinstance(obj, bool | np.bool_):
         return bool(obj)
     if isinstance(obj, int | np.integer):
@@ -48,6 +54,4 @@ def json_safe(obj: Any, digits: int = 7) -> Any:
         return obj.isoformat()
     if obj is None or isinstance(obj, str):
         return obj
-    if obj is pd.NaT:
-        return None
     return str(obj)

@@ -421,6 +421,9 @@ def rolling_back_test(
             curve = hit_rates(score, area, test_counts, grid, n_test)
             curves[name].append(curve)
             entry: dict = {"metrics": metrics, "curve": curve}
+            unscored = int(np.isnan(score).sum())
+            if unscored:
+                entry["n_cells_unscored"] = unscored
             if fc.info:
                 entry["info"] = fc.info
             for what, arr in (("expected", fc.expected), ("p_any", fc.p_any)):
@@ -471,6 +474,21 @@ def rolling_back_test(
         name: reliability(c["expected"], c["observed"], c["p_any"] or None)
         for name, c in calib.items()
     }
+    for name in all_methods:
+        # missing is not a low score: say which methods left cells unscored, and where
+        n_un = [o["methods"][name].get("n_cells_unscored", 0) for o in per_origin]
+        if any(n_un):
+            result["notes"].append(
+                f"method {name!r} gave no score (NaN) to {sum(n_un)} cell(s) over "
+                f"{sum(map(bool, n_un))} origin(s): they rank last, flagged after every "
+                "scored cell"
+            )
+        k = result["calibration"].get(name, {}).get("counts", {}).get("cells_without_prediction")
+        if k:
+            result["notes"].append(
+                f"method {name!r} expected no count (NaN) in {k} cell(s) over the origins: "
+                "left out of its reliability"
+            )
     return json_safe(result)
 
 

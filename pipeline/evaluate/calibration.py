@@ -9,7 +9,11 @@ its cells each bin takes, with the same share of its observed events: the expect
 a random order of the tied cells, so the curve does not depend on the cells' storage order (a
 model that predicts the same value for most cells, as the fallback's zeros, would otherwise put
 the events of the low cell ids in the lowest decile).  Across origins the bins are pooled (sums
-over origins, then means), so the curve has one point per decile.
+over origins, then means), so the curve has one point per decile.  A cell without a prediction
+(NaN: a forecast that does not cover it) is left out of the bins, the totals and the Brier score
+and counted in ``cells_without_prediction``: missing is not a prediction, and sorted with the
+largest it put the uncovered cells' events in the top decile and made the totals and the Brier
+score null.
 """
 
 from __future__ import annotations
@@ -82,14 +86,19 @@ def reliability(
     Returns
     -------
     dict
-        ``counts``: per bin ``cells``, ``mean_expected``, ``mean_observed``; ``totals``:
-        predicted and observed events summed over cells and origins, and their ratio;
-        ``p_at_least_one`` (when given): per bin ``mean_predicted`` and ``observed_share``, and
-        the Brier score.
+        ``counts``: per bin ``cells``, ``mean_expected``, ``mean_observed``, and the
+        ``cells_without_prediction`` left out (summed over origins); ``totals``: predicted and
+        observed events summed over the cells with a prediction and the origins, and their
+        ratio; ``p_at_least_one`` (when given): per bin ``mean_predicted`` and
+        ``observed_share``, the Brier score and its ``cells_without_prediction``.
     """
     acc = np.zeros((3, n_bins))
+    unpredicted = 0
     for e, o in zip(expected, observed, strict=True):
-        acc += _accumulate(np.asarray(e, "float64"), np.asarray(o, "float64"), n_bins)
+        e, o = np.asarray(e, "float64"), np.asarray(o, "float64")
+        ok = np.isfinite(e)
+        unpredicted += int(ok.size - ok.sum())
+        acc += _accumulate(e[ok], o[ok], n_bins)
     cells, s_pred, s_obs = acc
     with np.errstate(invalid="ignore", divide="ignore"):
         out: dict = {
@@ -98,6 +107,7 @@ def reliability(
                 "cells": cells.astype(int).tolist(),
                 "mean_expected": (s_pred / cells).tolist(),
                 "mean_observed": (s_obs / cells).tolist(),
+                "cells_without_prediction": unpredicted,
             },
             "totals": {
                 "expected": float(s_pred.sum()),
@@ -109,13 +119,16 @@ def reliability(
         }
     if p_any is not None:
         accp = np.zeros((3, n_bins))
-        sq, n = 0.0, 0
+        sq, n, unpredicted_p = 0.0, 0, 0
         for p, o in zip(p_any, observed, strict=True):
-            hit = (np.asarray(o) > 0).astype("float64")
             p = np.asarray(p, "float64")
+            ok = np.isfinite(p)
+            hit = (np.asarray(o)[ok] > 0).astype("float64")
+            p = p[ok]
             accp += _accumulate(p, hit, n_bins)
             sq += float(((p - hit) ** 2).sum())
             n += p.size
+            unpredicted_p += int(ok.size - p.size)
         cells_p, s_p, s_hit = accp
         with np.errstate(invalid="ignore", divide="ignore"):
             out["p_at_least_one"] = {
@@ -123,5 +136,6 @@ def reliability(
                 "mean_predicted": (s_p / cells_p).tolist(),
                 "observed_share": (s_hit / cells_p).tolist(),
                 "brier": sq / n if n else None,
+                "cells_without_prediction": unpredicted_p,
             }
     return out
