@@ -20,7 +20,22 @@ import pytest
 from _stats import disk_cells
 
 from pipeline import grid
-from pipeline.evaluate import Forecast, json_safe, reliability, rolling_back_test
+from pipeline.errors import InputError
+from pipeline.evaluate import (
+    BacktestOptions,
+    Forecast,
+    baseline_methods,
+    capture_curve,
+    events_to_counts,
+    hit_rates,
+    json_safe,
+    plot_evaluation,
+    ranking_metrics,
+    reliability,
+    rolling_back_test,
+)
+from pipeline.evaluate.baselines import cell_areas
+from pipeline.evaluate.plot import universe_note
 
 END = pd.Timestamp("2024-01-01", tz="UTC")
 KW = {
@@ -106,6 +121,26 @@ def test_a_back_test_says_which_method_left_cells_unscored_and_uncovered():
     assert cal["totals"]["expected"] is not None and cal["p_at_least_one"]["brier"] is not None
 
 
+def test_one_cell_at_one_origin_is_a_decile_of_its_own():
+    """A single cell (one event, one origin) is the lowest bin's only cell, not dropped."""
+    out = reliability([np.array([0.5])], [np.array([2.0])], [np.array([0.4])])
+    assert out["counts"]["cells"] == [1] + [0] * 9
+    assert out["counts"]["mean_expected"][0] == 0.5 and out["counts"]["mean_observed"][0] == 2.0
+    assert out["totals"] == {"expected": 0.5, "observed": 2.0, "observed_over_expected": 4.0}
+    assert out["p_at_least_one"]["brier"] == pytest.approx((0.4 - 1.0) ** 2)
+
+
+def test_no_probability_to_score_has_no_brier_score_not_zero():
+    """Without a cell that has a probability (every p NaN, or no cell) the Brier score is
+    missing (None), not a perfect 0."""
+    e = np.array([0.2, 0.4])
+    out = reliability([e], [np.array([1.0, 0.0])], [np.full(2, np.nan)])
+    assert out["p_at_least_one"]["brier"] is None
+    assert out["p_at_least_one"]["cells_without_prediction"] == 2
+    empty = reliability([np.array([])], [np.array([])], [np.array([])])
+    assert empty["p_at_least_one"]["brier"] is None
+
+
 # --------------------------------------------------------------------------- strict JSON
 
 
@@ -124,6 +159,217 @@ def test_a_missing_time_is_null_not_the_text_nat(missing):
 def test_a_numpy_duration_keeps_its_unit():
     """``numpy.timedelta64`` is a numpy integer: ``int()`` wrote 36 hours as ``36``."""
     assert json_safe(np.timedelta64(36, "h")) == str(pd.Timedelta(hours=36)) == "1 days 12:00:00"
+
+
+def test_json_keys_are_text_and_nested_values_keep_the_digits_asked_for():
+    """Keys of any type become text (``json.dumps`` refuses a numpy key); ``digits`` reaches
+    every level (dicts, lists, tuples, arrays); a tuple is a list; bools stay bools."""
+    value = {np.int64(3): (np.float64(1.23456789), [np.array([2.3456789])]), "b": {"c": 1 / 3}}
+    out = json_safe(value, digits=3)
+    assert out == {"3": [1.23, [[2.35]]], "b": {"c": 0.333}}
+    json.dumps(out, allow_nan=False)
+    assert json_safe((True, np.bool_(False), np.int64(2))) == [True, False, 2]
+    assert [type(v) for v in json_safe((True, np.int64(2)))] == [bool, int]
+
+
+def test_json_floats_keep_seven_significant_digits_small_or_large():
+    """Seven significant digits by default, so ``0.1 + 0.2`` is ``0.3`` and a p-value of
+    1e-12 stays 1e-12 (not 0.0000000)."""
+    assert json_safe(0.1 + 0.2) == 0.3
+    assert json_safe(1.23456789) == 1.234568
+    assert json_safe(np.float32(1e-12)) == 1e-12
+    assert json_safe(123456789.0) == 123456800.0
+    assert json_safe([np.inf, -np.inf, np.nan]) == [None, None, None]
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def test_events_beyond_the_last_cell_and_in_it_are_counted_right():
+    """An event in the last cell counts there; one with an id above every cell is outside
+    (not an IndexError, not the last cell's); the counts are float64 as documented."""
+    cells = disk_cells(1)
+    above = np.sort(np.setdiff1d(disk_cells(3), cells))
+    above = above[above > cells[-1]][:2]
+    assert above.size == 2
+    ev = np.concatenate([cells[[-1, -1, 0]], above])
+    got = events_to_counts(ev, cells)
+    naive = np.array([float((ev == c).sum()) for c in cells])
+    np.testing.assert_array_equal(got, naive)
+    assert got[-1] == 2.0 and got.sum() == 3.0 and got.dtype == np.float64
+
+
+def test_remembered_areas_follow_cells_changed_in_place():
+    """The areas are remembered for a copy of the cells: a caller that reuses its array for
+    another universe gets that universe's areas, not the first's."""
+    a = disk_cells(1)
+    far = np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [70.0], 6), 1))
+    buf = a.copy()
+    np.testing.assert_array_equal(cell_areas(buf), grid.cell_area_km2(a))
+    buf[:] = far
+    np.testing.assert_array_equal(cell_areas(buf), grid.cell_area_km2(far))
+
+
+def test_baselines_come_in_the_order_the_options_name_them():
+    opts = BacktestOptions(baselines=("kde", "uniform", "recent_counts"))
+    assert list(baseline_methods(opts)) == ["kde", "uniform", "recent_counts"]
+    assert list(baseline_methods(opts, density_fn=lambda t, c, o: np.zeros(len(c)))) == [
+        "kde",
+        "uniform",
+        "recent_counts",
+    ]
+
+
+def test_baselines_of_an_origin_without_training_events_are_zero_and_constant():
+    """No training event: the counts and the plain KDE are 0 everywhere (not an error), the
+    uniform baseline a constant."""
+    cells = disk_cells(1)
+    train = pd.DataFrame(
+        {"time": pd.to_datetime([], utc=True), "lon": np.array([]), "lat": np.array([])}
+    )
+    methods = baseline_methods(BacktestOptions())
+    for name in ("all_prior_counts", "recent_counts", "kde"):
+        got = methods[name](train, cells, END)
+        np.testing.assert_array_equal(got, np.zeros(cells.size))
+    uni = methods["uniform"](train, cells, END)
+    assert uni.shape == (cells.size,) and np.ptp(uni) == 0
+
+
+# --------------------------------------------------------------------------- capture curve
+
+
+def test_a_nan_score_ranks_after_zero_and_negative_scores_not_with_them():
+    """Missing is not zero: a NaN score is flagged after every scored cell, a 0 and a
+    negative score included; two NaN cells are one tied group (their events split by area)."""
+    score = np.array([np.nan, 0.0, -1.0, np.nan])
+    a, c = capture_curve(score, np.ones(4), np.array([5.0, 1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(a, [0.0, 0.25, 0.5, 1.0])
+    np.testing.assert_allclose(c, [0.0, 1.0, 3.0, 11.0])
+    rows = ranking_metrics(score, np.ones(4), np.array([5.0, 1.0, 2.0, 3.0]), [0.75])
+    assert rows[0]["hit_rate"] == pytest.approx((3 + 8 / 2) / 11, abs=1e-6)
+
+
+def test_an_infinite_score_is_its_own_group_above_the_largest_finite_one():
+    a, c = capture_curve(np.array([5.0, np.inf, 1.0]), np.ones(3), np.array([1.0, 2.0, 4.0]))
+    np.testing.assert_allclose(a, [0.0, 1 / 3, 2 / 3, 1.0])
+    np.testing.assert_allclose(c, [0.0, 2.0, 3.0, 7.0])
+
+
+def test_scores_a_millionth_apart_are_not_tied():
+    """Only rounding noise (a relative 1e-9) ties scores; a relative 1e-6 is a ranking."""
+    score = np.array([1.0, 1.0 + 1e-6, 1.0 + 1e-12])
+    a, c = capture_curve(score, np.ones(3), np.array([1.0, 2.0, 4.0]))
+    np.testing.assert_allclose(a, [0.0, 1 / 3, 1.0])
+    np.testing.assert_allclose(c, [0.0, 2.0, 7.0])
+
+
+def test_capture_curve_refuses_an_infinite_area_and_areas_not_one_per_cell():
+    with pytest.raises(InputError, match="area_km2 must be finite"):
+        capture_curve(np.ones(2), np.array([1.0, np.inf]), np.ones(2))
+    with pytest.raises(InputError, match="one value per cell"):
+        capture_curve(np.ones(2), np.ones(3), np.ones(2))
+    a, c = capture_curve(np.array([]), np.array([]), np.array([]))
+    assert a.tolist() == [0.0] and c.tolist() == [0.0]
+
+
+def test_hit_rates_are_over_every_test_event_and_missing_without_any():
+    """The full curve divides by all test events (misses outside the cells included); a
+    total below the events in the cells, even by half an event, is refused; no event is NaN."""
+    score, area, test = np.array([2.0, 1.0]), np.ones(2), np.array([3.0, 1.0])
+    np.testing.assert_allclose(hit_rates(score, area, test, np.array([0.5, 1.0]), 8), [3 / 8, 0.5])
+    with pytest.raises(InputError, match="n_test_total"):
+        hit_rates(score, area, test, np.array([0.5]), 3.5)
+    assert np.isnan(hit_rates(score, area, np.zeros(2), np.array([0.5]), 0)).all()
+
+
+# --------------------------------------------------------------------------- the figure
+
+
+def _figure(monkeypatch, tmp_path, result, **kw):
+    """Draw ``result`` and return the figure as it was saved."""
+    import matplotlib.figure
+
+    seen = []
+    save = matplotlib.figure.Figure.savefig
+
+    def spy(fig, *args, **kwargs):
+        seen.append(fig)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    plot_evaluation(result, tmp_path / "evaluation.png", **kw)
+    assert (tmp_path / "evaluation.png").read_bytes()[:4] == b"\x89PNG"
+    (fig,) = seen
+    return fig
+
+
+def _result() -> dict:
+    """Methods ``a``, ``b`` (with a reliability) and ``c`` (no value at any origin)."""
+    fr = [0.01, 0.05, 0.2]
+
+    def method(mean, sd, values):
+        at = [{"area_fraction": f, "hit_rate": {"values": list(values)}} for f in fr]
+        return {"curve": {"mean": mean, "sd": sd}, "at": at}
+
+    none = [None, None, None]
+    return {
+        "curve_area_fractions": [0.01, 0.1, 1.0],
+        "summary": {
+            "a": method([0.2, 0.5, 1.0], [0.05, 0.05, 0.0], [0.3, 0.3, 0.3]),
+            "b": method([0.1, 0.3, 1.0], none, [0.1, 0.2, 0.9]),
+            "c": method(none, none, none),
+        },
+        "origins": [{}, {}, {}],
+        "calibration": {
+            "b": {"counts": {"mean_expected": [0.1, 0.5, None], "mean_observed": [0.2, 2.0, None]}}
+        },
+    }
+
+
+def test_the_figure_draws_hit_rates_spread_nearest_share_and_reliability(monkeypatch, tmp_path):
+    """Panel 1: mean hit rate in % against the share in %, log axis, band of ±1 SD; panel 2:
+    each origin at the reported share nearest to ``area_fraction``, bar at the mean (none
+    for a method without a value); panel 3: x = mean expected, y = mean observed per decile,
+    in the method's colour, the diagonal up to the largest of either."""
+    fig = _figure(monkeypatch, tmp_path, _result(), area_fraction=0.04)
+    ax_curve, ax_orig, ax_cal = fig.axes
+    assert ax_curve.get_xscale() == "log"
+    line_a, line_b = ax_curve.lines[:2]
+    np.testing.assert_allclose(line_a.get_xdata(), [1.0, 10.0, 100.0])
+    np.testing.assert_allclose(line_a.get_ydata(), [20.0, 50.0, 100.0])
+    np.testing.assert_allclose(line_b.get_ydata(), [10.0, 30.0, 100.0])
+    band = ax_curve.collections[0].get_paths()[0].vertices[:, 1]
+    assert set(np.round(band, 9)) <= {15.0, 25.0, 45.0, 55.0, 100.0}
+    assert band.min() == pytest.approx(15.0)
+    assert ax_orig.get_ylabel() == "hit rate at 5 % of area (%)"
+    bars = [c for c in ax_orig.collections if type(c).__name__ == "LineCollection"]
+    means = [seg[0][1] for bar in bars for seg in bar.get_segments()]
+    np.testing.assert_allclose(means, [30.0, 40.0])  # b: mean of 10, 20, 90 (median 20); c none
+    cal, diagonal = ax_cal.lines
+    np.testing.assert_allclose(cal.get_xdata(), [0.1, 0.5, np.nan])
+    np.testing.assert_allclose(cal.get_ydata(), [0.2, 2.0, np.nan])
+    assert cal.get_color() == ax_curve.lines[1].get_color() != ax_curve.lines[0].get_color()
+    np.testing.assert_allclose(diagonal.get_xdata(), [0.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("origins", "said"),
+    [
+        (
+            [{"n_cells": 12, "area_km2": 3.0e3}, {"n_cells": 12, "area_km2": 3.0e3}],
+            "Area: U (12 cells, 3,000 km² at the origins), not the cells the map shows.",
+        ),
+        (
+            [{"n_cells": 12, "area_km2": 4.0e3}, {"n_cells": 9, "area_km2": 3.0e3}],
+            "Area: U (9-12 cells, 3,000-4,000 km² at the origins), not the cells the map shows.",
+        ),
+        ([{"n_cells": 12}, {"n_cells": 9}], ""),
+        ([{"area_km2": 3.0e3}], ""),
+    ],
+    ids=["same", "span", "no-area", "no-cells"],
+)
+def test_the_universe_note_spans_the_origins_and_says_nothing_without_both(origins, said):
+    assert universe_note({"universe": "U", "origins": origins}) == said
 
 
 if __name__ == "__main__":  # pragma: no cover
