@@ -141,6 +141,31 @@ def test_no_probability_to_score_has_no_brier_score_not_zero():
     assert empty["p_at_least_one"]["brier"] is None
 
 
+def test_probabilities_given_at_some_origins_only_stay_with_their_origin():
+    """A method that gives ``p_any`` at its second origin only: the probabilities are scored
+    against that origin's events (before, the lists of probabilities and of observations
+    were zipped strictly and the back-test ended in a ValueError traceback)."""
+    cells = disk_cells(2)
+    events = _daily(cells, 200)
+    seen: list[pd.Timestamp] = []
+    mu = np.linspace(0.1, 1.0, cells.size)
+
+    def sometimes(train, c, t):
+        seen.append(t)
+        return Forecast(score=mu, expected=mu, p_any=None if len(seen) == 1 else 1 - np.exp(-mu))
+
+    opts = {**KW, "origins": 2, "horizon_days": 30, "train_days": 100}
+    r = rolling_back_test(events, cells, methods={"m": sometimes}, **opts)
+    second = pd.Timestamp(r["origins"][1]["origin"])
+    test = events[(events["time"] >= second) & (events["time"] < second + pd.Timedelta(days=30))]
+    obs = events_to_counts(grid.points_to_cells(test["lon"], test["lat"], 6), cells)
+    p = 1 - np.exp(-mu)
+    got = r["calibration"]["m"]["p_at_least_one"]
+    assert got["brier"] == pytest.approx(np.mean((p - (obs > 0)) ** 2), rel=1e-6)
+    assert got["cells_without_prediction"] == cells.size
+    assert any("no probability of an event (NaN or none) in 19 cell(s)" in n for n in r["notes"])
+
+
 # --------------------------------------------------------------------------- strict JSON
 
 

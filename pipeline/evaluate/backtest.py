@@ -436,8 +436,11 @@ def rolling_back_test(
                 c = calib.setdefault(name, {"expected": [], "observed": [], "p_any": []})
                 c["expected"].append(np.asarray(fc.expected, dtype="float64"))
                 c["observed"].append(test_counts)
-                if fc.p_any is not None:
-                    c["p_any"].append(np.asarray(fc.p_any, dtype="float64"))
+                # one entry an origin, None without: the probabilities stay with their origin's
+                # observations when a method gives them at some origins only
+                c["p_any"].append(
+                    None if fc.p_any is None else np.asarray(fc.p_any, dtype="float64")
+                )
                 entry["expected_total"] = float(np.sum(fc.expected))
             row["methods"][name] = entry
         per_origin.append(row)
@@ -471,7 +474,11 @@ def rolling_back_test(
     result["summary"] = _summary(per_origin, curves, opts)
     result["wins"] = _wins(per_origin, list(all_methods), list(base), opts)
     result["calibration"] = {
-        name: reliability(c["expected"], c["observed"], c["p_any"] or None)
+        name: reliability(
+            c["expected"],
+            c["observed"],
+            c["p_any"] if any(p is not None for p in c["p_any"]) else None,
+        )
         for name, c in calib.items()
     }
     for name in all_methods:
@@ -483,11 +490,18 @@ def rolling_back_test(
                 f"{sum(map(bool, n_un))} origin(s): they rank last, flagged after every "
                 "scored cell"
             )
-        k = result["calibration"].get(name, {}).get("counts", {}).get("cells_without_prediction")
+        cal = result["calibration"].get(name, {})
+        k = cal.get("counts", {}).get("cells_without_prediction")
         if k:
             result["notes"].append(
                 f"method {name!r} expected no count (NaN) in {k} cell(s) over the origins: "
                 "left out of its reliability"
+            )
+        k = cal.get("p_at_least_one", {}).get("cells_without_prediction")
+        if k:
+            result["notes"].append(
+                f"method {name!r} gave no probability of an event (NaN or none) in {k} cell(s) "
+                "over the origins: left out of its p_at_least_one and Brier score"
             )
     return json_safe(result)
 

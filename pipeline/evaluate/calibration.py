@@ -66,7 +66,7 @@ def _accumulate(pred: np.ndarray, obs: np.ndarray, n_bins: int) -> np.ndarray:
 def reliability(
     expected: list[np.ndarray],
     observed: list[np.ndarray],
-    p_any: list[np.ndarray] | None = None,
+    p_any: list[np.ndarray | None] | None = None,
     *,
     n_bins: int = N_BINS,
 ) -> dict:
@@ -78,8 +78,9 @@ def reliability(
         Expected events per cell, one array per origin.
     observed : list of numpy.ndarray
         Observed events per cell (same shapes).
-    p_any : list of numpy.ndarray, optional
-        Predicted probability of at least one event per cell.
+    p_any : list of numpy.ndarray or None, optional
+        Predicted probability of at least one event per cell, one per origin; None for an
+        origin without probabilities (its cells count as without a prediction).
     n_bins : int, default 10
         Number of bins.
 
@@ -121,9 +122,10 @@ def reliability(
         accp = np.zeros((3, n_bins))
         sq, n, unpredicted_p = 0.0, 0, 0
         for p, o in zip(p_any, observed, strict=True):
-            p = np.asarray(p, "float64")
+            o = np.asarray(o)
+            p = np.full(o.shape, np.nan) if p is None else np.asarray(p, "float64")
             ok = np.isfinite(p)
-            hit = (np.asarray(o)[ok] > 0).astype("float64")
+            hit = (o[ok] > 0).astype("float64")
             p = p[ok]
             accp += _accumulate(p, hit, n_bins)
             sq += float(((p - hit) ** 2).sum())
