@@ -166,6 +166,43 @@ def test_probabilities_given_at_some_origins_only_stay_with_their_origin():
     assert any("no probability of an event (NaN or none) in 19 cell(s)" in n for n in r["notes"])
 
 
+@pytest.mark.parametrize(
+    ("expected", "p_any", "match"),
+    [
+        (-0.5, 0.2, r"1 expected value\(s\) that are not a finite count >= 0 .* -0\.5 in cell '8"),
+        (np.inf, 0.2, r"1 expected value\(s\) that are not a finite count >= 0 .* inf in cell"),
+        (0.5, 1.5, r"1 p_any value\(s\) that are not a probability in \[0, 1\] .* 1\.5 in cell"),
+        (0.5, -1e-3, r"1 p_any value\(s\) that are not a probability"),
+        (0.0, 1.0, None),
+    ],
+    ids=[
+        "negative-count",
+        "infinite-count",
+        "probability-above-1",
+        "negative-probability",
+        "zero-and-one-accepted",
+    ],
+)
+def test_a_forecast_that_is_no_count_or_probability_is_refused(expected, p_any, match):
+    """A negative or infinite expected count, a probability outside [0, 1] (a rate passed
+    as ``p_any``): no prediction, one clear error naming the method, the value and the cell;
+    before, they entered the reliability and the Brier score quietly (a Brier above 1)."""
+    cells = disk_cells(1)
+    events = _daily(cells, 120)
+
+    def odd(train, c, t):
+        mu, p = np.full(c.size, 0.5), np.full(c.size, 0.2)
+        mu[3], p[3] = expected, p_any
+        return Forecast(score=mu, expected=mu, p_any=p)
+
+    opts = {**KW, "origins": 1, "horizon_days": 30, "train_days": 60}
+    if match is None:  # the edges are predictions
+        assert rolling_back_test(events, cells, methods={"odd": odd}, **opts)["calibration"]
+        return
+    with pytest.raises(InputError, match=f"method 'odd' returned {match}"):
+        rolling_back_test(events, cells, methods={"odd": odd}, **opts)
+
+
 # --------------------------------------------------------------------------- strict JSON
 
 

@@ -40,6 +40,7 @@ from ..grid import (
     cell_area_km2,
     cells_in,
     cells_resolutions,
+    cells_to_strings,
     points_to_cells,
     to_cells,
 )
@@ -426,11 +427,29 @@ def rolling_back_test(
                 entry["n_cells_unscored"] = unscored
             if fc.info:
                 entry["info"] = fc.info
-            for what, arr in (("expected", fc.expected), ("p_any", fc.p_any)):
+            for what, arr, top, rule in (
+                ("expected", fc.expected, np.inf, "a finite count >= 0"),
+                ("p_any", fc.p_any, 1.0, "a probability in [0, 1]"),
+            ):
                 if arr is not None and np.asarray(arr).size != universe.size:
                     raise InputError(
                         f"method {name!r} returned {np.asarray(arr).size} {what} values for "
                         f"{universe.size} cells"
+                    )
+                if arr is None:
+                    continue
+                # NaN is a cell without a prediction; a count below 0 or a probability above
+                # 1 is no prediction at all, and entered the reliability and Brier quietly
+                values = np.asarray(arr, dtype="float64").ravel()
+                with np.errstate(invalid="ignore"):
+                    bad = np.flatnonzero((values < 0) | (values > top) | np.isposinf(values))
+                if bad.size:
+                    i = int(bad[0])
+                    raise InputError(
+                        f"method {name!r} returned {bad.size} {what} value(s) that are not "
+                        f"{rule} (NaN: no prediction) at origin {t.date()}, e.g. "
+                        f"{float(values[i])!r} in cell "
+                        f"{str(cells_to_strings(universe[i : i + 1])[0])!r}"
                     )
             if fc.expected is not None:
                 c = calib.setdefault(name, {"expected": [], "observed": [], "p_any": []})
