@@ -162,6 +162,10 @@ def test_probabilities_given_at_some_origins_only_stay_with_their_origin():
     p = 1 - np.exp(-mu)
     got = r["calibration"]["m"]["p_at_least_one"]
     assert got["brier"] == pytest.approx(np.mean((p - (obs > 0)) ** 2), rel=1e-6)
+    ref = _reliability_table(p, (obs > 0).astype(float), 10)  # the second origin's cells
+    assert got["cells"] == ref["cells"].tolist()
+    np.testing.assert_allclose(got["observed_share"], ref["obs"], rtol=1e-6)
+    np.testing.assert_allclose(got["mean_predicted"], ref["pred"], rtol=1e-6)
     assert got["cells_without_prediction"] == cells.size
     assert any("no probability of an event (NaN or none) in 19 cell(s)" in n for n in r["notes"])
 
@@ -264,8 +268,9 @@ def test_events_beyond_the_last_cell_and_in_it_are_counted_right():
 def test_remembered_areas_follow_cells_changed_in_place():
     """The areas are remembered for a copy of the cells: a caller that reuses its array for
     another universe gets that universe's areas, not the first's."""
-    a = disk_cells(1)
+    a = np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [20.0], 6), 1))
     far = np.sort(grid.grid_disk_cells(grid.points_to_cells([10.0], [70.0], 6), 1))
+    cell_areas(far[:2])  # another universe remembered before: these cells are not
     buf = a.copy()
     np.testing.assert_array_equal(cell_areas(buf), grid.cell_area_km2(a))
     buf[:] = far
