@@ -20,6 +20,7 @@ import pytest
 from _stats import disk_cells
 
 from pipeline import grid
+from pipeline.density import kernel_density_exact
 from pipeline.errors import InputError
 from pipeline.evaluate import (
     BacktestOptions,
@@ -300,6 +301,20 @@ def test_baselines_of_an_origin_without_training_events_are_zero_and_constant():
         np.testing.assert_array_equal(got, np.zeros(cells.size))
     uni = methods["uniform"](train, cells, END)
     assert uni.shape == (cells.size,) and np.ptp(uni) == 0
+
+
+def test_the_plain_kde_takes_its_own_bandwidth_not_the_universe_radius():
+    """``kde_bandwidth_km`` sets the plain KDE even when ``support_km`` (the universe's
+    radius, which defaults to it) says otherwise."""
+    cells = disk_cells(3)
+    lat, lon = grid.cells_to_latlng(cells[[0, 5, 5, 20]])
+    train = pd.DataFrame(
+        {"time": END - pd.to_timedelta([3, 2, 1, 1], unit="D"), "lon": lon, "lat": lat}
+    )
+    opts = BacktestOptions(kde_bandwidth_km=30.0, support_km=5.0, kde_kernel="quartic")
+    got = baseline_methods(opts)["kde"](train, cells, END)
+    ref = kernel_density_exact((lon, lat), cells, bandwidth_km=30.0, kernel="quartic")
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- capture curve
