@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -361,7 +362,9 @@ def test_hit_rates_are_over_every_test_event_and_missing_without_any():
     np.testing.assert_allclose(hit_rates(score, area, test, np.array([0.5, 1.0]), 8), [3 / 8, 0.5])
     with pytest.raises(InputError, match="n_test_total"):
         hit_rates(score, area, test, np.array([0.5]), 3.5)
-    assert np.isnan(hit_rates(score, area, np.zeros(2), np.array([0.5]), 0)).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0 on the way
+        assert np.isnan(hit_rates(score, area, np.zeros(2), np.array([0.5]), 0)).all()
 
 
 # --------------------------------------------------------------------------- the figure
