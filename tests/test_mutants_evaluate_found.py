@@ -229,6 +229,16 @@ def test_a_numpy_duration_keeps_its_unit():
     assert json_safe(np.timedelta64(36, "h")) == str(pd.Timedelta(hours=36)) == "1 days 12:00:00"
 
 
+def test_an_array_of_numpy_times_is_times_not_nanosecond_integers():
+    """``tolist()`` of a nanosecond time array gives integers (1704067200000000000)."""
+    times = np.array(["2024-01-01", "NaT"], dtype="datetime64[ns]")
+    assert json_safe(times) == ["2024-01-01T00:00:00.000000000", None]
+    assert json_safe(np.array([36, 1], dtype="timedelta64[h]")) == [
+        "1 days 12:00:00",
+        "0 days 01:00:00",
+    ]
+
+
 def test_json_keys_are_text_and_nested_values_keep_the_digits_asked_for():
     """Keys of any type become text (``json.dumps`` refuses a numpy key); ``digits`` reaches
     every level (dicts, lists, tuples, arrays); a tuple is a list; bools stay bools."""

@@ -35,7 +35,8 @@ def json_safe(obj: Any, digits: int = 7) -> Any:
     if isinstance(obj, list | tuple):
         return [json_safe(v, digits) for v in obj]
     if isinstance(obj, np.ndarray):
-        return [json_safe(v, digits) for v in obj.tolist()]
+        # numpy times by element: tolist() gives nanosecond times as bare integers
+        return [json_safe(v, digits) for v in (obj if obj.dtype.kind in "mM" else obj.tolist())]
     if obj is pd.NaT or (isinstance(obj, np.datetime64 | np.timedelta64) and np.isnat(obj)):
         # before the dates: pandas' NaT is a datetime, and was written as the text "NaT"
         return None
