@@ -268,7 +268,8 @@ def rolling_back_test(
     -------
     dict
         JSON-safe: ``options``, ``origins`` (per origin: windows, event counts, universe size,
-        per-method metric rows and curves), ``skipped_origins``, ``summary`` (per method and area
+        per-method metric rows and curves, ``n_cells_unscored`` where a method gave NaN
+        scores), ``skipped_origins``, ``summary`` (per method and area
         share: mean, sd, min, max and values of each metric; mean and sd curves),
         ``wins`` (per method and baseline: wins/ties/losses per area share), ``calibration``
         (methods with expected counts) and ``notes``; ``skipped`` (a reason) when no origin
@@ -279,7 +280,8 @@ def rolling_back_test(
     ConfigError
         An unknown or invalid option override.
     InputError
-        Events or cells are invalid, or a method returns the wrong number of scores.
+        Events or cells are invalid, or a method returns the wrong number of scores, an
+        expected count below 0 or infinite, or a probability outside [0, 1].
     """
     opts = options or BacktestOptions()
     if overrides:
