@@ -26,6 +26,10 @@ Rule ids (each rejected record gets its *first* failing rule, in this order):
 ``geometry_not_point`` line/polygon feature (unless ``polygons_to_points``)
 ``coord_missing``      latitude or longitude missing
 ``coord_unparseable``  not a number nor degree-minute-second text
+``mgrs_polar``         a polar (UPS: bands A, B, Y, Z) MGRS grid reference: not read
+``mgrs_invalid``       a value of a grid reference column that is no MGRS reference (band
+                       I/O, a square letter not used in its zone, an odd digit count, a
+                       northing outside its band); the message says which
 ``coord_out_of_crs``   coordinates the configured CRS cannot transform to EPSG:4326
 ``latlon_swapped``     latitude outside ±90 while the pair fits when swapped, or a
                        hemisphere letter of the other axis; the message says how to fix it
@@ -125,6 +129,7 @@ from ._common import (
 )
 from ._dates import NS_RANGE, month_numbers, parse_times, times_with_clock
 from ._json import JsonTable, read_json_records
+from ._mgrs import MGRS_RULES, find_mgrs_column, mgrs_disagreements, mgrs_share, read_mgrs_column
 from ._positions import PAIR_UNREADABLE, read_positions, split_pair_column
 from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
 from ._vector import (
@@ -160,6 +165,7 @@ SEIZURE_RULES = (
     "geometry_not_point",
     "coord_missing",
     "coord_unparseable",
+    *MGRS_RULES,
     "coord_out_of_crs",
     "latlon_swapped",
     "lat_out_of_range",
@@ -1014,6 +1020,9 @@ def _normalise(
             lat_pick = lon_pick = None
         no_hemisphere: dict[str, tuple[np.ndarray, str, pd.Series]] = {}
         no_part: list[tuple[str, np.ndarray, str, pd.Series]] = []
+        grid, grid_beside = _grid_reference_column(
+            raw, pick, evidence, over, lat_pick and lon_pick, name
+        )
         if lat_pick and lon_pick and not over.get("coords"):
             lat_col, lon_col = lat_pick, lon_pick
             lat_raw, lon_raw = raw[lat_col], raw[lon_col]
@@ -1039,6 +1048,10 @@ def _normalise(
                         f"{name}: {axis} composed from {col!r} and "
                         + ", ".join(f"{k} {v!r}" for k, v in parts.items())
                     )
+        elif grid is not None:
+            lat_col = lon_col = grid["column"]
+            evidence.pop(LAT, None)
+            evidence.pop(LON, None)
         elif coords_pick:
             lat_col = lon_col = coords_pick
             lat_raw, lon_raw, evidence["coords"], pair_notes, unread = split_pair_column(
@@ -1057,88 +1070,106 @@ def _normalise(
                 + (f" ({why})" if why else "")
                 + _no_position_advice(raw, cols)
             )
-        read = read_positions(
-            lat_raw, lon_raw, crs=crs, lat_col=lat_col, lon_col=lon_col, name=name
-        )
-        notes += read.notes
-        dotted = read.dotted
-        lat_miss, lon_miss = read.lat_missing, read.lon_missing
-        lat = read.lat.to_numpy(dtype="float64")
-        lon = read.lon.to_numpy(dtype="float64")
-        miss = lat_miss | lon_miss
-        lat_bad = ~miss & np.isnan(lat)
-        lon_bad = ~miss & ~lat_bad & np.isnan(lon)
-        wrong_axis = read.wrong_axis
-        pair_col = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
-        rules.append(
-            Rule(
-                "coord_missing",
-                miss,
-                pair_col,
-                "latitude or longitude is missing",
-                pd.Series(
-                    np.where(lat_miss, lat_raw.astype("str"), lon_raw.astype("str")),
-                    index=raw.index,
-                ),
+        if grid is not None:
+            lon, lat, _, grid_rules, grid_notes, grid_said = read_mgrs_column(
+                raw[lat_col], lat_col, name
             )
-        )
-        rules.append(
-            Rule(
-                "coord_unparseable",
-                lat_bad,
-                lat_col,
-                "latitude {value} is neither a number nor degree-minute-second "
-                "text like 13°43'00\"N",
-                lat_raw,
+            rules += grid_rules
+            notes += grid_notes
+            evidence["coords"] = {**grid, **grid_said}
+            if crs is not None:
+                notes.append(
+                    f"{name}: crs {crs!r} not applied to {lat_col!r}: MGRS references are "
+                    "WGS84 by definition"
+                )
+            lat_raw = lon_raw = as_text(raw[lat_col])
+            wrong_axis = np.zeros(n, bool)
+            pair_col = lat_col
+        else:
+            read = read_positions(
+                lat_raw, lon_raw, crs=crs, lat_col=lat_col, lon_col=lon_col, name=name
             )
-        )
-        rules.append(
-            Rule(
-                "coord_unparseable",
-                lon_bad,
-                lon_col,
-                "longitude {value} is neither a number nor degree-minute-second text "
-                "like 121°02'00\"E",
-                lon_raw,
-            )
-        )
-        for axis, blank, part_col, composed in no_part:
-            word = "latitude" if axis == "lat" else "longitude"
+            notes += read.notes
+            dotted = read.dotted
+            lat_miss, lon_miss = read.lat_missing, read.lon_missing
+            lat = read.lat.to_numpy(dtype="float64")
+            lon = read.lon.to_numpy(dtype="float64")
+            miss = lat_miss | lon_miss
+            lat_bad = ~miss & np.isnan(lat)
+            lon_bad = ~miss & ~lat_bad & np.isnan(lon)
+            wrong_axis = read.wrong_axis
+            pair_col = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
             rules.append(
                 Rule(
                     "coord_missing",
-                    blank & ~miss,
-                    part_col,
-                    f"{word} {{value}} is missing a part: {part_col!r} is blank (a zero is "
-                    "written 0)",
-                    composed,
-                )
-            )
-        for axis, (blank, hem_col, composed) in no_hemisphere.items():
-            word = "latitude" if axis == "lat" else "longitude"
-            which = "north or south" if axis == "lat" else "east or west"
-            rules.append(
-                Rule(
-                    "coord_missing",
-                    blank & ~miss,
-                    hem_col,
-                    f"{word} {{value}} has no hemisphere: {hem_col!r} is blank ({which}?)",
-                    composed,
-                )
-            )
-        if crs is not None:
-            plon, plat = reproject_xy(lon, lat, crs, name)
-            failed = ~np.isnan(lat) & ~np.isnan(lon) & (np.isnan(plat) | np.isnan(plon))
-            rules.append(
-                Rule(
-                    "coord_out_of_crs",
-                    failed,
+                    miss,
                     pair_col,
-                    f"coordinates {{value}} cannot be transformed from {crs!r}",
-                    lat_raw.astype("str") + " " + lon_raw.astype("str"),
+                    "latitude or longitude is missing",
+                    pd.Series(
+                        np.where(lat_miss, lat_raw.astype("str"), lon_raw.astype("str")),
+                        index=raw.index,
+                    ),
                 )
             )
-            lon, lat = plon, plat
+            rules.append(
+                Rule(
+                    "coord_unparseable",
+                    lat_bad,
+                    lat_col,
+                    "latitude {value} is neither a number nor degree-minute-second "
+                    "text like 13°43'00\"N",
+                    lat_raw,
+                )
+            )
+            rules.append(
+                Rule(
+                    "coord_unparseable",
+                    lon_bad,
+                    lon_col,
+                    "longitude {value} is neither a number nor degree-minute-second text "
+                    "like 121°02'00\"E",
+                    lon_raw,
+                )
+            )
+            for axis, blank, part_col, composed in no_part:
+                word = "latitude" if axis == "lat" else "longitude"
+                rules.append(
+                    Rule(
+                        "coord_missing",
+                        blank & ~miss,
+                        part_col,
+                        f"{word} {{value}} is missing a part: {part_col!r} is blank (a zero is "
+                        "written 0)",
+                        composed,
+                    )
+                )
+            for axis, (blank, hem_col, composed) in no_hemisphere.items():
+                word = "latitude" if axis == "lat" else "longitude"
+                which = "north or south" if axis == "lat" else "east or west"
+                rules.append(
+                    Rule(
+                        "coord_missing",
+                        blank & ~miss,
+                        hem_col,
+                        f"{word} {{value}} has no hemisphere: {hem_col!r} is blank ({which}?)",
+                        composed,
+                    )
+                )
+            if crs is not None:
+                plon, plat = reproject_xy(lon, lat, crs, name)
+                failed = ~np.isnan(lat) & ~np.isnan(lon) & (np.isnan(plat) | np.isnan(plon))
+                rules.append(
+                    Rule(
+                        "coord_out_of_crs",
+                        failed,
+                        pair_col,
+                        f"coordinates {{value}} cannot be transformed from {crs!r}",
+                        lat_raw.astype("str") + " " + lon_raw.astype("str"),
+                    )
+                )
+                lon, lat = plon, plat
+            if grid_beside is not None:
+                notes += _grid_beside_note(raw, lon, lat, grid_beside, rows, name)
     ok = ~np.isnan(lat) & ~np.isnan(lon)
     swapped = ok & (((np.abs(lat) > 90) & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)) | wrong_axis)
     pair_text = (
@@ -2177,6 +2208,59 @@ def _quantity_units(
         "notes": notes,
     }
     return np.where(kept, 1.0, factor), report
+
+
+def _grid_reference_column(
+    raw: pd.DataFrame,
+    pick: dict[str, str | None],
+    evidence: dict[str, Any],
+    over: dict[str, str],
+    have_pair: Any,
+    name: str,
+) -> tuple[dict[str, Any] | None, str | None]:
+    """Return (evidence of a grid reference column to read, one to compare with lat/lon).
+
+    A ``coords`` column (named so, or in the config) whose values are mostly MGRS
+    references is read as such; without latitude/longitude or ``coords`` columns, a column
+    found by :func:`~pipeline.ingest._mgrs.find_mgrs_column` is.  Beside a latitude and a
+    longitude, which win, such a column is returned second, to be compared.
+    """
+    coords = pick.get("coords")
+    if coords is not None and (over.get("coords") or not have_pair):
+        share = mgrs_share(raw[coords])
+        if share >= 0.8:
+            by = "config" if over.get("coords") else evidence["coords"].get("by", "name")
+            return {
+                "column": coords,
+                "by": by,
+                "format": "MGRS",
+                "evidence": f"{share:.0%} of sampled values are MGRS/USNG grid references",
+            }, None
+        return None, None
+    if over.get(LAT) or over.get(LON) or over.get("coords"):
+        return None, None
+    found = find_mgrs_column(raw, {c for c in pick.values() if c is not None})
+    if found is None:
+        return None, None
+    return (None, found["column"]) if have_pair else (found, None)
+
+
+def _grid_beside_note(
+    raw: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, column: str, rows: np.ndarray, name: str
+) -> list[str]:
+    """Say how many positions lie outside the square of the grid reference beside them."""
+    far, km = mgrs_disagreements(lon, lat, raw[column])
+    if not far.any():
+        return [
+            f"{name}: grid references in {column!r} not read: latitude/longitude were, and "
+            "each lies within its reference's square"
+        ]
+    first = int(np.flatnonzero(far)[0])
+    return [
+        f"{name}: {int(far.sum())} position(s) lie outside the square of the grid reference "
+        f"in {column!r} beside them (latitude/longitude were read; the first at line "
+        f"{int(rows[first])}: {str(raw[column].iloc[first])!r}, {km[first]:,.1f} km away)"
+    ]
 
 
 def _column_notes(name: str, columns: dict[str, dict[str, Any]]) -> list[str]:

@@ -1,0 +1,408 @@
+"""Military Grid Reference System (MGRS, and USNG: the same text) references as positions.
+
+``18SUJ2337106519`` (or ``18S UJ 23371 06519``) is a UTM zone (18), a latitude band (S), a
+100 km square (column letter U, row letter J) and an easting and a northing within it, of
+0 to 5 digits each: a square of 100 km down to 1 m.  The point is placed at the square's
+centre, as GIS tools do when they turn a reference into a point (a reference names a
+square, not its south-west corner), and the size is returned so the reader can say it.
+
+Decoded per distinct value and vectorised (numpy over the letters and digits, one pyproj
+UTM -> WGS84 transform per zone and hemisphere), WGS84 only (the ``AA`` lettering of
+NGA's DMA TM 8358.1; the ``AL`` scheme of older datums is not read).  The 100 km column
+letters cycle through three sets (zone mod 3: ``A-H``, ``J-R``, ``S-Z``), the row letters
+``A-V`` start at ``F`` in even zones; the row letter fixes the northing only modulo
+2,000 km, which the latitude band resolves (the candidate nearest the band's middle, then
+checked to lie in the band: a wrong band letter is rejected, never moved 2,000 km).
+Polar references (UPS: bands A, B, Y, Z) are not read.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyproj
+
+from ..errors import InputError
+from ..sphere import haversine_km
+from ._common import Rule
+
+__all__ = [
+    "MGRS_HEADER_NAMES",
+    "MGRS_RULES",
+    "MGRS_SHAPE",
+    "GridPositions",
+    "find_mgrs_column",
+    "is_mgrs_header",
+    "mgrs_disagreements",
+    "mgrs_share",
+    "mgrs_to_lonlat",
+    "read_mgrs_column",
+]
+
+#: A reference as written, spaces aside: zone (1-2 digits), band, two square letters, digits.
+#: Any letter matches here so that a wrong one is named (``band 'I'``), not called noise.
+MGRS_SHAPE = r"^\d{1,2}[A-Za-z]{3}\d{0,10}$"
+_POLAR_SHAPE = r"^[ABYZabyz][A-Za-z]{2}\d{0,10}$"
+
+#: Headers naming a grid reference column (normalised: lower case, runs of non-letters as
+#: ``_``); a bare ``grid`` is one too when its values are references.
+MGRS_HEADER_NAMES = frozenset(
+    {
+        "mgrs",
+        "usng",
+        "grid_ref",
+        "gridref",
+        "grid_reference",
+        "mgrs_grid",
+        "mgrs_ref",
+        "mgrs_reference",
+        "mgrs_coordinates",
+        "mgrs_coordinate",
+        "mgrs_coords",
+        "mgrs_position",
+        "mgrs_location",
+        "usng_coordinates",
+        "usng_grid",
+        "grid",
+        "mil_grid",
+        "military_grid_reference",
+    }
+)
+
+_BANDS = "CDEFGHJKLMNPQRSTUVWX"
+_ROWS = "ABCDEFGHJKLMNPQRSTUV"
+_COLUMN_SETS = ("STUVWXYZ", "ABCDEFGH", "JKLMNPQR")  # by zone mod 3
+#: ASCII code -> index in each alphabet (-1: not in it).
+_BAND_INDEX = np.full(128, -1, np.int64)
+_ROW_INDEX = np.full(128, -1, np.int64)
+_COL_INDEX = np.full((3, 128), -1, np.int64)
+for _i, _c in enumerate(_BANDS):
+    _BAND_INDEX[ord(_c)] = _i
+for _i, _c in enumerate(_ROWS):
+    _ROW_INDEX[ord(_c)] = _i
+for _s, _letters in enumerate(_COLUMN_SETS):
+    for _i, _c in enumerate(_letters):
+        _COL_INDEX[_s, ord(_c)] = _i
+_DEG_M = 110_574.0  # metres in a degree of latitude (the shortest, at the equator)
+
+
+@dataclass(frozen=True)
+class GridPositions:
+    """Positions of MGRS references, one per value given.
+
+    Attributes
+    ----------
+    lon, lat
+        Degrees (WGS84) of each square's centre; NaN where the value is missing or refused.
+    size_m
+        The square's side in metres (1 ... 100,000); NaN where no position.
+    missing
+        True where the value is blank.
+    polar
+        True where the value is a polar (UPS) reference, not read.
+    problem
+        Why a written, non-polar value is no reference (``""`` where it is one or is
+        missing/polar): text to put in a reject's message.
+    """
+
+    lon: np.ndarray
+    lat: np.ndarray
+    size_m: np.ndarray
+    missing: np.ndarray
+    polar: np.ndarray
+    problem: np.ndarray
+
+
+def is_mgrs_header(column: str) -> bool:
+    """Return True when a header names a grid reference (``MGRS``, ``Grid Ref``, ``USNG``).
+
+    Examples
+    --------
+    >>> is_mgrs_header("Grid Ref"), is_mgrs_header("MGRS coordinates"), is_mgrs_header("lat")
+    (True, True, False)
+    """
+    norm = "_".join(t for t in "".join(c if c.isalnum() else " " for c in column).split())
+    return norm.lower() in MGRS_HEADER_NAMES
+
+
+def mgrs_share(values: pd.Series) -> float:
+    """Return the share of the written values (up to 200 of them) shaped like references."""
+    text = values[values.notna().to_numpy(dtype=bool)].astype("str")
+    text = text.str.replace(r"\s+", "", regex=True)
+    text = text[(text != "").to_numpy(dtype=bool)].head(200)
+    if not len(text):
+        return 0.0
+    return float(text.str.fullmatch(MGRS_SHAPE[1:-1]).mean())
+
+
+@functools.lru_cache(maxsize=128)
+def _utm(zone: int, south: bool) -> tuple[pyproj.Transformer, pyproj.Transformer]:
+    crs = pyproj.CRS.from_epsg((32700 if south else 32600) + zone)
+    return (
+        pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
+        pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True),
+    )
+
+
+def _zone_bounds(zone: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude range of each zone in its band, the Norway and Svalbard exceptions applied."""
+    west = (zone - 1) * 6.0 - 180.0
+    east = west + 6.0
+    v = band == _BANDS.index("V")
+    x = band == _BANDS.index("X")
+    west = np.where(v & (zone == 32), 3.0, west)
+    east = np.where(v & (zone == 31), 3.0, east)
+    for z, lo, hi in ((31, 0.0, 9.0), (33, 9.0, 21.0), (35, 21.0, 33.0), (37, 33.0, 42.0)):
+        west = np.where(x & (zone == z), lo, west)
+        east = np.where(x & (zone == z), hi, east)
+    return west, east
+
+
+def _decode_distinct(text: pa.Array) -> tuple[np.ndarray, ...]:
+    """Decode normalised distinct references: (lon, lat, size_m, polar, problem)."""
+    n = len(text)
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    size = np.full(n, np.nan)
+    problem = np.full(n, "", dtype=object)
+    polar = pc.match_substring_regex(text, _POLAR_SHAPE).to_numpy(zero_copy_only=False)
+    parts = pc.extract_regex(
+        text, r"^(?P<z>\d{1,2})(?P<b>[A-Z])(?P<c>[A-Z])(?P<r>[A-Z])(?P<d>\d*)$"
+    )
+    shaped = parts.is_valid().to_numpy(zero_copy_only=False) & ~polar
+    problem[~shaped & ~polar] = (
+        "is not an MGRS reference (zone, band, two square letters, an even number of "
+        "up to 10 digits: '18SUJ2337106519')"
+    )
+    digits = pc.fill_null(pc.struct_field(parts, "d"), "")
+    n_digits = pc.utf8_length(digits).to_numpy(zero_copy_only=False).astype(np.int64)
+    zone = (
+        pc.fill_null(pc.cast(pc.struct_field(parts, "z"), pa.int64()), 0)
+        .to_numpy(zero_copy_only=False)
+        .astype(np.int64)
+    )
+
+    def letter(field: str) -> np.ndarray:
+        one = pc.fill_null(pc.struct_field(parts, field), "@").to_numpy(zero_copy_only=False)
+        return one.astype("U1").view(np.int32).astype(np.int64)
+
+    band = _BAND_INDEX[letter("b")]
+    col = _COL_INDEX[zone % 3, letter("c")]
+    row = _ROW_INDEX[letter("r")]
+
+    def fail(mask: np.ndarray, why: str) -> None:
+        problem[mask & shaped & (problem == "")] = why
+
+    fail(n_digits > 10, "has more than 10 digits (1 m is 5 + 5)")
+    fail(n_digits % 2 == 1, "has an odd number of digits (easting and northing have as many)")
+    fail((zone < 1) | (zone > 60), "has no zone 1-60")
+    fail(band < 0, "has a latitude band letter other than C-X (I and O are not used)")
+    fail(
+        ((zone == 32) | (zone == 34) | (zone == 36)) & (band == _BANDS.index("X")),
+        "names zone 32X, 34X or 36X, which do not exist (Svalbard)",
+    )
+    fail(col < 0, "has a 100 km column letter not used in its zone")
+    fail(row < 0, "has a 100 km row letter other than A-V (I and O are not used)")
+    ok = shaped & (problem == "")
+    half = n_digits // 2
+    size_m = 10.0 ** (5 - np.minimum(half, 5))
+    east = np.zeros(n)
+    north = np.zeros(n)
+    for h in np.unique(half[ok]).tolist():
+        at = ok & (half == h)
+        if h:
+            d = digits.filter(pa.array(at))
+            for out, lo in ((east, 0), (north, h)):
+                part = pc.cast(pc.utf8_slice_codeunits(d, lo, lo + h), pa.int64())
+                out[at] = part.to_numpy(zero_copy_only=False) * size_m[at]
+    east += (col + 1) * 100_000.0 + size_m / 2
+    # the row letters start at 'F' in even zones (the AA scheme)
+    north += ((row - np.where(zone % 2 == 0, 5, 0)) % 20) * 100_000.0 + size_m / 2
+    band_south = -80.0 + 8.0 * band
+    band_north = np.where(band == _BANDS.index("X"), 84.0, band_south + 8.0)
+    south = band < _BANDS.index("N")
+    keys = np.unique(zone[ok] * 2 + south[ok]).tolist()
+    for key in keys:
+        z, s = key // 2, bool(key % 2)
+        at = ok & (zone == z) & (south == s)
+        inverse, forward = _utm(z, s)
+        mid_lat = (band_south[at] + band_north[at]) / 2
+        _, mid_north = forward.transform(np.full(mid_lat.size, z * 6.0 - 183.0), mid_lat)
+        cycles = np.round((mid_north - north[at]) / 2_000_000.0)
+        lon[at], lat[at] = inverse.transform(east[at], north[at] + cycles * 2_000_000.0)
+    # the centre of a square that holds a point of the band (zone) may lie beyond it by
+    # up to the square's size; a wrong band letter lands degrees away
+    slack = 1.5 * size_m / _DEG_M + 1e-5
+    in_band = (lat >= band_south - slack) & (lat <= band_north + slack)
+    fail(ok & ~in_band, "has a northing outside its latitude band (a wrong band or row letter)")
+    west_lon, east_lon = _zone_bounds(zone, band)
+    cos = np.maximum(np.cos(np.radians(np.nan_to_num(lat))), 0.05)
+    rel = (lon - west_lon) % 360.0
+    in_zone = (rel <= east_lon - west_lon + slack / cos) | (rel >= 360.0 - slack / cos)
+    fail(ok & in_band & ~in_zone, "names a 100 km square outside its zone's longitudes")
+    good = shaped & (problem == "")
+    lon[~good] = np.nan
+    lat[~good] = np.nan
+    size[good] = size_m[good]
+    return lon, lat, size, polar, problem
+
+
+def mgrs_to_lonlat(values: pd.Series) -> GridPositions:
+    """Return the positions (square centres) of MGRS/USNG references.
+
+    Spaces and case are ignored (``18S UJ 23371 06519`` is ``18SUJ2337106519``); each
+    distinct value is decoded once.
+
+    Parameters
+    ----------
+    values
+        References as written; blanks (NaN, ``""``) are missing.
+
+    Returns
+    -------
+    GridPositions
+        Longitude, latitude and square size per value, with why a value is refused.
+
+    Examples
+    --------
+    >>> pos = mgrs_to_lonlat(pd.Series(["18SUJ2337106519", "18SUJ21", "", "18IUJ21"]))
+    >>> pos.lat[:2].round(5).tolist(), pos.size_m.tolist()[:2]
+    ([38.88981, 38.96651], [1.0, 10000.0])
+    >>> pos.missing.tolist(), bool(pos.problem[3])
+    ([False, False, True, False], True)
+    """
+    miss = values.isna().to_numpy(dtype=bool)
+    written = pa.array(values.astype("str").where(~miss, ""), pa.string())
+    encoded = pc.dictionary_encode(written)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    text = pc.utf8_upper(pc.replace_substring_regex(encoded.dictionary, r"\s+", ""))
+    missing = miss | pc.equal(text, "").to_numpy(zero_copy_only=False)[codes]
+    lon, lat, size, polar, problem = _decode_distinct(text)
+    return GridPositions(
+        lon=lon[codes],
+        lat=lat[codes],
+        size_m=size[codes],
+        missing=missing,
+        polar=polar[codes] & ~missing,
+        problem=np.where(missing, "", problem[codes]).astype(object),
+    )
+
+
+#: Rules of a grid reference column's rejects (after ``coord_missing``).
+MGRS_RULES = ("mgrs_polar", "mgrs_invalid")
+
+#: The share of sampled written values shaped like references that makes an unnamed column
+#: (or one named only ``position``) a column of references.
+_CONTENT_SHARE = 0.8
+
+
+def find_mgrs_column(raw: pd.DataFrame, taken: set[str]) -> dict[str, Any] | None:
+    """Return the evidence of the column of grid references, or None.
+
+    A column is one by its header (``MGRS``, ``USNG``, ``Grid Ref``, ``grid_reference``:
+    :data:`MGRS_HEADER_NAMES`) when any of its sampled values is shaped like a reference,
+    or by its values alone when most of them (80 %) are; columns in ``taken`` (picked for
+    another role) are passed over.  Two candidates of one kind are refused.
+
+    Raises
+    ------
+    InputError
+        Two columns of references, or a named one none of whose values is a reference.
+    """
+    named, by_content = [], []
+    for col in raw.columns:
+        col = str(col)
+        if col in taken or raw[col].dtype.kind in "fiubM":
+            continue
+        share = mgrs_share(raw[col])
+        if is_mgrs_header(col) and share > 0:
+            named.append((col, share))
+        elif share >= _CONTENT_SHARE:
+            by_content.append((col, share))
+    found = named or by_content
+    if not found:
+        return None
+    if len(found) > 1:
+        raise InputError(
+            f"columns {[c for c, _ in found]!r} all hold MGRS grid references; set "
+            f"columns: {{coords: ...}} in the config to name the records' position"
+        )
+    col, share = found[0]
+    return {
+        "column": col,
+        "by": "name" if named else "content",
+        "format": "MGRS",
+        "evidence": f"{share:.0%} of sampled values are MGRS/USNG grid references"
+        + (" under a header naming them" if named else ""),
+    }
+
+
+def read_mgrs_column(
+    values: pd.Series, column: str, name: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Rule], list[str], dict[str, Any]]:
+    """Read a column of grid references: (lon, lat, size_m, rules, notes, assumption).
+
+    The rules reject a blank (``coord_missing``), a polar reference (``mgrs_polar``) and a
+    value that is no reference (``mgrs_invalid``, the message saying why); the notes give
+    the counts by precision and say when squares are coarser than 1 km.
+    """
+    pos = mgrs_to_lonlat(values)
+    text = values.astype("str").where(~pos.missing, "")
+    rules = [
+        Rule("coord_missing", pos.missing, column, "MGRS reference is missing", text),
+        Rule(
+            "mgrs_polar",
+            pos.polar,
+            column,
+            "{value} is a polar (UPS, band A, B, Y or Z) grid reference, which is not read",
+            text,
+        ),
+    ]
+    for why in sorted(set(pos.problem.tolist()) - {""}):
+        rules.append(Rule("mgrs_invalid", pos.problem == why, column, f"{{value}} {why}", text))
+    sizes = pos.size_m[~np.isnan(pos.size_m)]
+    sides, many = np.unique(sizes, return_counts=True)  # finest first
+    counts = {_SIZE_WORDS[float(s)]: int(c) for s, c in zip(sides, many, strict=True)}
+    by_size = ", ".join(f"{c} at {w}" for w, c in counts.items())
+    notes = [
+        f"{name}: positions read from MGRS/USNG grid references in {column!r}, each placed "
+        f"at the centre of the square it names (WGS84): {by_size or 'none read'}"
+    ]
+    coarse = int((sizes > 1000).sum())
+    if coarse:
+        notes.append(
+            f"{name}: {coarse} position(s) of {column!r} are coarse: grid references of a "
+            f"10 km or 100 km square, each placed at its centre (up to {sizes.max() / 2:,.0f} "
+            "m from the event on each axis)"
+        )
+    assumption = {
+        "format": "MGRS",
+        "placed_at": "square centre",
+        "datum": "WGS84",
+        "precision": counts,
+    }
+    return pos.lon, pos.lat, pos.size_m, rules, notes, assumption
+
+
+_SIZE_WORDS = {1.0: "1 m", 10.0: "10 m", 100.0: "100 m", 1e3: "1 km", 1e4: "10 km", 1e5: "100 km"}
+
+
+def mgrs_disagreements(
+    lon: np.ndarray, lat: np.ndarray, values: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (mask, distance km) of positions farther from their grid reference than it allows.
+
+    A point within its square is at most half the square's diagonal from the centre; 100 m
+    more is allowed for rounding of the latitude/longitude written beside it.
+    """
+    pos = mgrs_to_lonlat(values)
+    km = haversine_km(lon, lat, pos.lon, pos.lat)
+    allowed = (pos.size_m * np.sqrt(0.5) + 100.0) / 1000.0
+    far = ~np.isnan(km) & ~np.isnan(allowed) & (km > allowed)
+    return far, km
