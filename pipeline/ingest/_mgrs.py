@@ -142,12 +142,18 @@ def mgrs_share(values: pd.Series) -> float:
 
 
 @functools.lru_cache(maxsize=128)
-def _utm(zone: int, south: bool) -> tuple[pyproj.Transformer, pyproj.Transformer]:
+def _utm(zone: int, south: bool) -> pyproj.Transformer:
     crs = pyproj.CRS.from_epsg((32700 if south else 32600) + zone)
-    return (
-        pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
-        pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True),
-    )
+    return pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _band_middle_northings() -> np.ndarray:
+    """UTM northing of each band's middle latitude (C ... X), south of the equator +10,000 km."""
+    middle = -76.0 + 8.0 * np.arange(len(_BANDS)) + (np.arange(len(_BANDS)) == 19) * 2.0
+    to_utm = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:32631", always_xy=True)
+    _, north = to_utm.transform(np.full(middle.size, 3.0), middle)
+    return np.where(middle < 0, np.asarray(north) + 10_000_000.0, north)
 
 
 def _zone_bounds(zone: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,6 +170,20 @@ def _zone_bounds(zone: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.nda
     return west, east
 
 
+#: The longest normalised value looked at (a longer one is no reference): zone, band,
+#: square and 12 digits, so that 11 or 12 digits are named as too many.
+_WIDTH = 20
+
+
+def _byte_matrix(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """ASCII values as an (n, _WIDTH) matrix of byte codes (0 after the end), and lengths."""
+    fits = pc.and_(pc.string_is_ascii(text), pc.less_equal(pc.binary_length(text), _WIDTH))
+    kept = pc.if_else(fits, text, "").to_numpy(zero_copy_only=False)
+    codes = np.asarray(kept, dtype=object).astype(f"S{_WIDTH}")
+    mat = codes.view(np.uint8).reshape(len(text), _WIDTH)
+    return mat, (mat > 0).sum(axis=1)
+
+
 def _decode_distinct(text: pa.Array) -> tuple[np.ndarray, ...]:
     """Decode normalised distinct references: (lon, lat, size_m, polar, problem)."""
     n = len(text)
@@ -171,33 +191,51 @@ def _decode_distinct(text: pa.Array) -> tuple[np.ndarray, ...]:
     lat = np.full(n, np.nan)
     size = np.full(n, np.nan)
     problem = np.full(n, "", dtype=object)
-    polar = pc.match_substring_regex(text, _POLAR_SHAPE).to_numpy(zero_copy_only=False)
-    parts = pc.extract_regex(
-        text, r"^(?P<z>\d{1,2})(?P<b>[A-Z])(?P<c>[A-Z])(?P<r>[A-Z])(?P<d>\d*)$"
+    mat, length = _byte_matrix(text)
+    at = np.arange(_WIDTH)
+    digit = (mat >= 48) & (mat <= 57)
+    upper = (mat >= 65) & (mat <= 90)
+    polar = (  # UPS: a band letter A, B, Y or Z, the square's letters, digits
+        np.isin(mat[:, 0], [65, 66, 89, 90])
+        & upper[:, 1:3].all(axis=1)
+        & (length >= 3)
+        & (digit | (at < 3) | (at >= length[:, None])).all(axis=1)
     )
-    shaped = parts.is_valid().to_numpy(zero_copy_only=False) & ~polar
+    # a one-digit zone ('4QFJ...') is written as two ('04QFJ...') to share the columns
+    two = digit[:, 1]
+    mat = np.where(
+        two[:, None], mat, np.concatenate([np.full((n, 1), 48, np.uint8), mat[:, :-1]], 1)
+    )
+    length = length + ~two
+    digit = (mat >= 48) & (mat <= 57)
+    upper = (mat >= 65) & (mat <= 90)
+    shaped = (
+        (length >= 5)
+        & (length <= _WIDTH)
+        & digit[:, 0]
+        & digit[:, 1]
+        & upper[:, 2:5].all(axis=1)
+        & (digit | (at < 5) | (at >= length[:, None])).all(axis=1)
+        & ~polar
+    )
     problem[~shaped & ~polar] = (
         "is not an MGRS reference (zone, band, two square letters, an even number of "
         "up to 10 digits: '18SUJ2337106519')"
     )
-    digits = pc.fill_null(pc.struct_field(parts, "d"), "")
-    n_digits = pc.utf8_length(digits).to_numpy(zero_copy_only=False).astype(np.int64)
-    zone = (
-        pc.fill_null(pc.cast(pc.struct_field(parts, "z"), pa.int64()), 0)
-        .to_numpy(zero_copy_only=False)
-        .astype(np.int64)
-    )
+    n_digits = np.where(shaped, length - 5, 0)
+    zone = (mat[:, 0].astype(np.int64) - 48) * 10 + mat[:, 1] - 48
+    zone = np.where(shaped, zone, 0)
+    letters = np.where(shaped[:, None], np.minimum(mat[:, 2:5], 127), 64)
+    band = _BAND_INDEX[letters[:, 0]]
+    col = _COL_INDEX[zone % 3, letters[:, 1]]
+    row = _ROW_INDEX[letters[:, 2]]
 
-    def letter(field: str) -> np.ndarray:
-        one = pc.fill_null(pc.struct_field(parts, field), "@").to_numpy(zero_copy_only=False)
-        return one.astype("U1").view(np.int32).astype(np.int64)
-
-    band = _BAND_INDEX[letter("b")]
-    col = _COL_INDEX[zone % 3, letter("c")]
-    row = _ROW_INDEX[letter("r")]
+    bad = ~shaped
 
     def fail(mask: np.ndarray, why: str) -> None:
-        problem[mask & shaped & (problem == "")] = why
+        hit = mask & ~bad
+        problem[hit] = why
+        bad[hit] = True
 
     fail(n_digits > 10, "has more than 10 digits (1 m is 5 + 5)")
     fail(n_digits % 2 == 1, "has an odd number of digits (easting and northing have as many)")
@@ -209,33 +247,34 @@ def _decode_distinct(text: pa.Array) -> tuple[np.ndarray, ...]:
     )
     fail(col < 0, "has a 100 km column letter not used in its zone")
     fail(row < 0, "has a 100 km row letter other than A-V (I and O are not used)")
-    ok = shaped & (problem == "")
+    ok = ~bad
     half = n_digits // 2
     size_m = 10.0 ** (5 - np.minimum(half, 5))
     east = np.zeros(n)
     north = np.zeros(n)
     for h in np.unique(half[ok]).tolist():
-        at = ok & (half == h)
+        rows = np.flatnonzero(ok & (half == h))
         if h:
-            d = digits.filter(pa.array(at))
-            for out, lo in ((east, 0), (north, h)):
-                part = pc.cast(pc.utf8_slice_codeunits(d, lo, lo + h), pa.int64())
-                out[at] = part.to_numpy(zero_copy_only=False) * size_m[at]
+            scale = 10 ** np.arange(h - 1, -1, -1)
+            east[rows] = (mat[rows, 5 : 5 + h] - 48.0) @ scale * size_m[rows]
+            north[rows] = (mat[rows, 5 + h : 5 + 2 * h] - 48.0) @ scale * size_m[rows]
     east += (col + 1) * 100_000.0 + size_m / 2
     # the row letters start at 'F' in even zones (the AA scheme)
     north += ((row - np.where(zone % 2 == 0, 5, 0)) % 20) * 100_000.0 + size_m / 2
     band_south = -80.0 + 8.0 * band
     band_north = np.where(band == _BANDS.index("X"), 84.0, band_south + 8.0)
     south = band < _BANDS.index("N")
-    keys = np.unique(zone[ok] * 2 + south[ok]).tolist()
-    for key in keys:
-        z, s = key // 2, bool(key % 2)
-        at = ok & (zone == z) & (south == s)
-        inverse, forward = _utm(z, s)
-        mid_lat = (band_south[at] + band_north[at]) / 2
-        _, mid_north = forward.transform(np.full(mid_lat.size, z * 6.0 - 183.0), mid_lat)
-        cycles = np.round((mid_north - north[at]) / 2_000_000.0)
-        lon[at], lat[at] = inverse.transform(east[at], north[at] + cycles * 2_000_000.0)
+    # the candidate northing nearest the band's middle (on the central meridian, where
+    # every zone's northing of a latitude is the same)
+    cycles = np.round((_band_middle_northings()[np.maximum(band, 0)] - north) / 2_000_000.0)
+    north += cycles * 2_000_000.0
+    todo = np.flatnonzero(ok)
+    key = zone[todo] * 2 + south[todo]
+    todo = todo[np.argsort(key, kind="stable")]
+    cuts = np.flatnonzero(np.diff(zone[todo] * 2 + south[todo])) + 1
+    for rows in np.split(todo, cuts) if todo.size else []:
+        inverse = _utm(int(zone[rows[0]]), bool(south[rows[0]]))
+        lon[rows], lat[rows] = inverse.transform(east[rows], north[rows])
     # the centre of a square that holds a point of the band (zone) may lie beyond it by
     # up to the square's size; a wrong band letter lands degrees away
     slack = 1.5 * size_m / _DEG_M + 1e-5
@@ -246,7 +285,7 @@ def _decode_distinct(text: pa.Array) -> tuple[np.ndarray, ...]:
     rel = (lon - west_lon) % 360.0
     in_zone = (rel <= east_lon - west_lon + slack / cos) | (rel >= 360.0 - slack / cos)
     fail(ok & in_band & ~in_zone, "names a 100 km square outside its zone's longitudes")
-    good = shaped & (problem == "")
+    good = ~bad
     lon[~good] = np.nan
     lat[~good] = np.nan
     size[good] = size_m[good]
@@ -278,10 +317,9 @@ def mgrs_to_lonlat(values: pd.Series) -> GridPositions:
     ([False, False, True, False], True)
     """
     miss = values.isna().to_numpy(dtype=bool)
-    written = pa.array(values.astype("str").where(~miss, ""), pa.string())
-    encoded = pc.dictionary_encode(written)
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    text = pc.utf8_upper(pc.replace_substring_regex(encoded.dictionary, r"\s+", ""))
+    codes, uniques = pd.factorize(values.astype("str").where(~miss, ""))
+    spaced = pa.array(np.asarray(uniques, dtype=object), pa.string())
+    text = pc.ascii_upper(pc.replace_substring_regex(spaced, r"\s+", ""))
     missing = miss | pc.equal(text, "").to_numpy(zero_copy_only=False)[codes]
     lon, lat, size, polar, problem = _decode_distinct(text)
     return GridPositions(
