@@ -12,6 +12,7 @@ from _property import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.errors import InputError
 from pipeline.ingest import read_seizures
 from pipeline.ingest._mgrs import mgrs_to_lonlat
 
@@ -36,6 +37,13 @@ PLACES = [
     ("svalbard-33X", 78.2, 15.6),
     ("svalbard-35X", 79.0, 27.0),
     ("svalbard-37X", 80.0, 38.0),
+    # where the Svalbard zones differ from the 6-degree ones (33X from 9 E, 35X from 21 E,
+    # 37X from 33 E)
+    ("svalbard-33X-west", 78.0, 10.0),
+    ("svalbard-35X-west", 78.0, 22.0),
+    ("svalbard-37X-west", 78.0, 34.0),
+    # band P's 100 km square whose centre lies in band N, 0.3 degrees south
+    ("band-edge-coarse", 8.01, 10.0),
     ("band-X-top", 83.9, -40.0),
     ("band-C-bottom", -79.9, 160.0),
     ("singapore", 1.25, 103.8),
@@ -174,12 +182,13 @@ def test_a_seizures_file_with_only_grid_references(tmp_path):
         "",
         "18TUJ2337106519",
         "60HUC12345678",
+        "18SUJ2306",
     ]
     path = tmp_path / "grid.csv"
     _csv(path, "MGRS", refs)
     res = read_seizures(path)
     assert res.n_read == len(refs) == len(res.frame) + len(res.rejects)
-    want = mgrs_to_lonlat(pd.Series([refs[i] for i in (0, 1, 2, 3, 8)]))
+    want = mgrs_to_lonlat(pd.Series([refs[i] for i in (0, 1, 2, 3, 8, 9)]))
     np.testing.assert_allclose(res.frame["lat"], want.lat)
     np.testing.assert_allclose(res.frame["lon"], want.lon)
     got = dict(zip(res.rejects["row"], res.rejects["rule"], strict=True))
@@ -189,11 +198,11 @@ def test_a_seizures_file_with_only_grid_references(tmp_path):
     assert "band letter" in messages[6] and "outside its latitude band" in messages[9]
     assert res.rejects.set_index("row")["value"][6] == "18IUJ2337106519"
     said = " ".join(res.notes)
-    assert "3 at 1 m, 1 at 10 m, 1 at 10 km" in said
+    assert "3 at 1 m, 1 at 10 m, 1 at 1 km, 1 at 10 km" in said
     assert "1 position(s) of 'MGRS' are coarse" in said
     cols = res.assumptions["columns"]["coords"]
     assert cols["column"] == "MGRS" and cols["format"] == "MGRS"
-    assert cols["precision"] == {"1 m": 3, "10 m": 1, "10 km": 1}
+    assert cols["precision"] == {"1 m": 3, "10 m": 1, "1 km": 1, "10 km": 1}
 
 
 @pytest.mark.parametrize(
@@ -221,3 +230,80 @@ def test_latitude_longitude_win_and_disagreements_are_noted(tmp_path):
     said = " ".join(res.notes)
     assert "1 position(s) lie outside the square of the grid reference in 'MGRS'" in said
     assert "line 3" in said
+
+
+def test_a_point_anywhere_in_a_coarse_square_agrees_with_it(tmp_path):
+    # 18SUJ21 names a 10 km square: a point 4.9 km east and north of its centre (6.9 km
+    # away) is in it, one 5.1 km away on both axes is not
+    to_ll = pyproj.Transformer.from_crs(32618, 4326, always_xy=True)
+    (lon_in, lon_out), (lat_in, lat_out) = to_ll.transform(
+        [329900.0, 330100.0], [4319900.0, 4320100.0]
+    )
+    path = tmp_path / "coarse.csv"
+    path.write_text(
+        "date,lat,lon,Grid Ref,drug\n"
+        f"2023-03-01,{lat_in:.7f},{lon_in:.7f},18SUJ21,cocaine\n"
+        f"2023-03-02,{lat_out:.7f},{lon_out:.7f},18SUJ21,cocaine\n",
+        encoding="utf-8",
+    )
+    said = " ".join(read_seizures(path).notes)
+    assert "1 position(s) lie outside the square" in said and "line 3" in said
+
+
+def test_a_coords_column_named_in_the_config_holding_references(tmp_path):
+    from pipeline.ingest import SeizureSource
+
+    path = tmp_path / "where.csv"
+    _csv(path, "where", ["18SUJ2337106519", "4QFJ1234567890", "18SUW2337106519"])
+    res = read_seizures(SeizureSource(path=path, columns={"coords": "where"}))
+    want = mgrs_to_lonlat(pd.Series(["18SUJ2337106519", "4QFJ1234567890"]))
+    np.testing.assert_allclose(res.frame["lat"], want.lat)
+    assert res.rejects["rule"].tolist() == ["mgrs_invalid"] and res.rejects["row"].tolist() == [4]
+    assert res.assumptions["columns"]["coords"]["by"] == "config"
+
+
+def test_json_records_with_a_grid_reference(tmp_path):
+    path = tmp_path / "incidents.jsonl"
+    path.write_text(
+        '{"date": "2023-03-01", "usng": "18S UJ 23371 06519", "drug": "cocaine"}\n'
+        '{"date": "2023-03-02", "usng": "4QFJ1234567890", "drug": "cocaine"}\n',
+        encoding="utf-8",
+    )
+    res = read_seizures(path)
+    want = mgrs_to_lonlat(pd.Series(["18SUJ2337106519", "4QFJ1234567890"]))
+    np.testing.assert_allclose(res.frame["lon"], want.lon)
+
+
+def test_values_only_shaped_like_references_are_no_column_of_them(tmp_path):
+    # call signs such as '9VAB' are shaped like a 100 km square's reference, and none is
+    # one (column letter A is not used in zone 9): still no position, refused
+    path = tmp_path / "calls.csv"
+    _csv(path, "callsign", ["9VAB", "9VAC", "9VAD"])
+    with pytest.raises(InputError, match="no coordinate columns"):
+        read_seizures(path)
+
+
+def _track(path, refs: list[str]) -> None:
+    lines = ["mmsi,time,grid_ref,sog"]
+    lines += [f"247000001,2024-01-02T00:{i:02d}:00Z,{r},5" for i, r in enumerate(refs)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_track_of_grid_references_whole_and_in_chunks(tmp_path):
+    from pipeline.ingest import read_tracks
+    from pipeline.ingest.stream import PingStore, spill_tracks
+
+    refs = ["18SUJ2337106519", "18SUJ2347106519", "18IUJ2357106519", "18SUJ2367106519"]
+    path = tmp_path / "patrol.csv"
+    _track(path, refs)
+    whole = read_tracks(path)
+    want = mgrs_to_lonlat(pd.Series([refs[i] for i in (0, 1, 3)]))
+    np.testing.assert_allclose(whole.frame["lat"], want.lat, atol=1e-12)
+    np.testing.assert_allclose(whole.frame["lon"], want.lon, atol=1e-12)
+    assert whole.rejects["row"].tolist() == [4]
+    assert whole.rejects["value"].tolist() == ["18IUJ2357106519"]
+    assert any("grid references in 'grid_ref'" in n for n in whole.notes)
+    spill = spill_tracks(path, tmp_path / "spill", chunk_rows=2, n_buckets=2)
+    store = PingStore([spill], root=tmp_path / "spill")
+    pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
+    assert spill.notes == whole.notes

@@ -131,13 +131,20 @@ def is_mgrs_header(column: str) -> bool:
     return norm.lower() in MGRS_HEADER_NAMES
 
 
-def mgrs_share(values: pd.Series) -> float:
-    """Return the share of the written values (up to 200 of them) shaped like references."""
-    text = values[values.notna().to_numpy(dtype=bool)].astype("str")
+def mgrs_share(values: pd.Series, *, valid: bool = False) -> float:
+    """Return the share of written values (the first 200) shaped like references.
+
+    ``valid``: the share that are references (a position, or a polar reference), not only
+    shaped like one (a call sign ``9VAB`` is shaped like a 100 km square's reference).
+    """
+    text = values[values.notna().to_numpy(dtype=bool)].head(1000).astype("str")
     text = text.str.replace(r"\s+", "", regex=True)
     text = text[(text != "").to_numpy(dtype=bool)].head(200)
     if not len(text):
         return 0.0
+    if valid:
+        pos = mgrs_to_lonlat(text)
+        return float((~np.isnan(pos.lat) | pos.polar).mean())
     return float(text.str.fullmatch(MGRS_SHAPE[1:-1]).mean())
 
 
@@ -344,9 +351,10 @@ def find_mgrs_column(raw: pd.DataFrame, taken: set[str]) -> dict[str, Any] | Non
     """Return the evidence of the column of grid references, or None.
 
     A column is one by its header (``MGRS``, ``USNG``, ``Grid Ref``, ``grid_reference``:
-    :data:`MGRS_HEADER_NAMES`) when any of its sampled values is shaped like a reference,
-    or by its values alone when most of them (80 %) are; columns in ``taken`` (picked for
-    another role) are passed over.  Two candidates of one kind are refused.
+    :data:`MGRS_HEADER_NAMES`) when any of its sampled values is shaped like a reference
+    (the others are rejected with why), or by its values alone when most of them (80 %)
+    are valid references; columns in ``taken`` (picked for another role) are passed over.
+    Two candidates of one kind are refused.
 
     Raises
     ------
@@ -358,10 +366,11 @@ def find_mgrs_column(raw: pd.DataFrame, taken: set[str]) -> dict[str, Any] | Non
         col = str(col)
         if col in taken or raw[col].dtype.kind in "fiubM":
             continue
-        share = mgrs_share(raw[col])
-        if is_mgrs_header(col) and share > 0:
-            named.append((col, share))
-        elif share >= _CONTENT_SHARE:
+        if is_mgrs_header(col):
+            share = mgrs_share(raw[col])
+            if share > 0:
+                named.append((col, share))
+        elif (share := mgrs_share(raw[col], valid=True)) >= _CONTENT_SHARE:
             by_content.append((col, share))
     found = named or by_content
     if not found:

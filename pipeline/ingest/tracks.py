@@ -140,6 +140,7 @@ from ._common import (
 )
 from ._dates import NS_RANGE, parse_times, times_with_clock
 from ._json import read_json_records
+from ._mgrs import find_mgrs_column, mgrs_to_lonlat
 from ._positions import ProjectedEvidence, read_positions, split_pair_column
 from ._vector import check_whole_size, open_source, read_vector
 from .identity import empty_identity, find_identity_columns, identity_table
@@ -1188,6 +1189,13 @@ def layout_report(parts: dict, name: str, crs) -> tuple[dict[str, Any], list[str
     if parts.get("speed_unit"):
         stated["speed_unit"] = parts["speed_unit"]
     notes += [parts[k] for k in ("speed_note", "fill_note", "offset_note") if parts.get(k)]
+    grid = (parts.get("picks") or {}).get("grid")
+    if grid is not None:
+        notes.append(
+            f"{name}: positions read from MGRS/USNG grid references in {grid!r}, each placed "
+            "at the centre of the square it names (WGS84); a 10 km or 100 km reference's "
+            "centre may be kilometres from the ping, and speeds between such pings are rough"
+        )
     notes += parts.get("unfit_notes", [])
     if parts.get("identity_cols"):
         stated["identity_columns"] = dict(parts["identity_cols"])
@@ -1217,6 +1225,15 @@ def _columns_from_table(
                     "evidence": f"GeoJSON point positions in {pair!r} (beside its 'type' "
                     "of Point), longitude first (RFC 7946)",
                 }
+    pick["grid"] = None
+    if (
+        (pick["lat"] is None or pick["lon"] is None)
+        and not {"lat", "lon"} & set(over)
+        and (grid := find_mgrs_column(raw, {c for c in pick.values() if c})) is not None
+    ):  # a patrol's or tracker's MGRS grid references: each at its square's centre
+        pick["lat"] = pick["lon"] = pick["grid"] = grid["column"]
+        for role in ("lat", "lon"):
+            evidence[role] = {**grid, "placed_at": "square centre", "datum": "WGS84"}
     if pick["lat"] is None or pick["lon"] is None:
         why = evidence.get("lat", {}).get("evidence") or evidence.get("lon", {}).get("evidence")
         raise InputError(
@@ -1406,6 +1423,11 @@ def _coordinate(raw: pd.DataFrame, pick: dict, role: str) -> pd.Series:
     if pick.get("pair") is not None:  # one column of GeoJSON [lon, lat] positions
         lat, lon, _, _, _ = split_pair_column(raw, pick["pair"], "", {})
         return lat if role == "lat" else lon
+    if pick.get("grid") is not None:  # MGRS references: the degrees of each square's centre
+        pos = mgrs_to_lonlat(raw[pick["grid"]])
+        deg = pd.Series(pos.lat if role == "lat" else pos.lon, index=raw.index)
+        # a reference that is none stays as written: rejected (coord_unparseable) with it
+        return deg.astype("str").where(deg.notna(), as_text(raw[pick["grid"]]))
     values = raw[pick[role]]
     alt = pick.get(f"{role}_fill")
     if alt is None or alt not in raw.columns:
