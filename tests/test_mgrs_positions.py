@@ -135,9 +135,9 @@ def test_invalid_references_say_why(ref, why):
 
 
 def test_polar_and_blank_values():
-    pos = mgrs_to_lonlat(pd.Series(["ZAH1234512345", "B AN 123 456", "", None, "  "]))
-    assert pos.polar.tolist() == [True, True, False, False, False]
-    assert pos.missing.tolist() == [False, False, True, True, True]
+    pos = mgrs_to_lonlat(pd.Series(["ZAH1234512345", "B AN 123 456", "YZG", "", None, "  "]))
+    assert pos.polar.tolist() == [True, True, True, False, False, False]
+    assert pos.missing.tolist() == [False, False, False, True, True, True]
     assert (pos.problem == "").all() and np.isnan(pos.lat).all()
 
 
@@ -307,3 +307,15 @@ def test_a_track_of_grid_references_whole_and_in_chunks(tmp_path):
     store = PingStore([spill], root=tmp_path / "spill")
     pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
     assert spill.notes == whole.notes
+
+
+def test_a_position_column_of_pairs_beside_one_reference_stays_pairs(tmp_path):
+    path = tmp_path / "pairs.csv"
+    path.write_text(
+        'date,position,drug\n2023-03-01,"1.25, 104.1",cocaine\n'
+        '2023-03-02,"8.9, -79.5",cocaine\n2023-03-03,18SUJ2337106519,cocaine\n',
+        encoding="utf-8",
+    )
+    res = read_seizures(path)
+    assert res.frame["lat"].tolist() == [1.25, 8.9]
+    assert res.rejects["rule"].tolist() == ["coord_unparseable"]
