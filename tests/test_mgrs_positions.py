@@ -319,3 +319,18 @@ def test_a_position_column_of_pairs_beside_one_reference_stays_pairs(tmp_path):
     res = read_seizures(path)
     assert res.frame["lat"].tolist() == [1.25, 8.9]
     assert res.rejects["rule"].tolist() == ["coord_unparseable"]
+
+
+def test_blank_latitude_longitude_beside_references(tmp_path):
+    # a reporting template's Latitude/Longitude left empty, the MGRS column filled
+    path = tmp_path / "template.csv"
+    path.write_text(
+        "date,Latitude,Longitude,MGRS,drug\n"
+        "2023-03-01,,,18SUJ2337106519,cocaine\n2023-03-02,,,4QFJ1234567890,cocaine\n",
+        encoding="utf-8",
+    )
+    res = read_seizures(path)
+    want = mgrs_to_lonlat(pd.Series(["18SUJ2337106519", "4QFJ1234567890"]))
+    np.testing.assert_allclose(res.frame["lat"], want.lat)
+    assert res.rejects.empty
+    assert any("'Latitude'/'Longitude' hold no value" in n for n in res.notes)

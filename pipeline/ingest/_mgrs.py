@@ -370,7 +370,10 @@ def find_mgrs_column(raw: pd.DataFrame, taken: set[str]) -> dict[str, Any] | Non
             share = mgrs_share(raw[col])
             if share > 0:
                 named.append((col, share))
-        elif (share := mgrs_share(raw[col], valid=True)) >= _CONTENT_SHARE:
+        elif (
+            mgrs_share(raw[col]) >= _CONTENT_SHARE
+            and (share := mgrs_share(raw[col], valid=True)) >= _CONTENT_SHARE
+        ):
             by_content.append((col, share))
     found = named or by_content
     if not found:

@@ -1020,9 +1020,13 @@ def _normalise(
             lat_pick = lon_pick = None
         no_hemisphere: dict[str, tuple[np.ndarray, str, pd.Series]] = {}
         no_part: list[tuple[str, np.ndarray, str, pd.Series]] = []
-        grid, grid_beside = _grid_reference_column(
-            raw, pick, evidence, over, lat_pick and lon_pick, name
-        )
+        grid, grid_beside = _grid_reference_column(raw, pick, evidence, over, lat_pick, lon_pick)
+        if grid is not None and lat_pick and lon_pick:  # a template's blank Latitude/Longitude
+            notes.append(
+                f"{name}: positions read from the grid references in {grid['column']!r}; "
+                f"{lat_pick!r}/{lon_pick!r} hold no value and were not used"
+            )
+            lat_pick = lon_pick = None
         if lat_pick and lon_pick and not over.get("coords"):
             lat_col, lon_col = lat_pick, lon_pick
             lat_raw, lon_raw = raw[lat_col], raw[lon_col]
@@ -2215,16 +2219,18 @@ def _grid_reference_column(
     pick: dict[str, str | None],
     evidence: dict[str, Any],
     over: dict[str, str],
-    have_pair: Any,
-    name: str,
+    lat_col: str | None,
+    lon_col: str | None,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """Return (evidence of a grid reference column to read, one to compare with lat/lon).
 
     A ``coords`` column (named so, or in the config) whose values are mostly MGRS
     references is read as such; without latitude/longitude or ``coords`` columns, a column
-    found by :func:`~pipeline.ingest._mgrs.find_mgrs_column` is.  Beside a latitude and a
-    longitude, which win, such a column is returned second, to be compared.
+    found by :func:`~pipeline.ingest._mgrs.find_mgrs_column` is, and so it is beside
+    latitude/longitude columns that hold no value.  Beside latitude and longitude, which
+    win, such a column is returned second, to be compared.
     """
+    have_pair = bool(lat_col and lon_col)
     coords = pick.get("coords")
     if coords is not None and (over.get("coords") or not have_pair):
         share = mgrs_share(raw[coords])
@@ -2242,7 +2248,13 @@ def _grid_reference_column(
     found = find_mgrs_column(raw, {c for c in pick.values() if c is not None})
     if found is None:
         return None, None
-    return (None, found["column"]) if have_pair else (found, None)
+    if not have_pair:
+        return found, None
+    assert lat_col is not None and lon_col is not None
+    if missing_mask(raw[lat_col]).all() and missing_mask(raw[lon_col]).all():
+        found["evidence"] += f"; {lat_col!r}/{lon_col!r} hold no value"
+        return found, None
+    return None, found["column"]
 
 
 def _grid_beside_note(
