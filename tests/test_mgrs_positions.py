@@ -101,7 +101,13 @@ def test_a_surveyed_point():
 
 
 def test_spaces_and_case_are_one_reference():
-    pos = mgrs_to_lonlat(pd.Series(["18SUJ2337106519", "18S UJ 23371 06519", " 18suj 2337106519"]))
+    pos = mgrs_to_lonlat(
+        pd.Series(
+            ["18SUJ2337106519", "18S UJ 23371 06519", " 18suj 2337106519", "18S\tUJ 23371 06519"]
+        )
+    )
+    zero = mgrs_to_lonlat(pd.Series(["4QFJ1234567890", "04QFJ1234567890", "4 q fj 12345 67890"]))
+    assert len(set(zero.lat.tolist())) == 1 and not np.isnan(zero.lat).any()
     assert len(set(pos.lat.tolist())) == 1 and len(set(pos.lon.tolist())) == 1
     assert not np.isnan(pos.lat).any()
 
