@@ -308,6 +308,8 @@ def test_a_track_of_grid_references_whole_and_in_chunks(tmp_path):
     np.testing.assert_allclose(whole.frame["lon"], want.lon, atol=1e-12)
     assert whole.rejects["row"].tolist() == [4]
     assert whole.rejects["value"].tolist() == ["18IUJ2357106519"]
+    assert whole.rejects["rule"].tolist() == ["mgrs_invalid"]
+    assert "band letter" in whole.rejects["message"].iloc[0]
     assert any("grid references in 'grid_ref'" in n for n in whole.notes)
     spill = spill_tracks(path, tmp_path / "spill", chunk_rows=2, n_buckets=2)
     store = PingStore([spill], root=tmp_path / "spill")
@@ -340,3 +342,24 @@ def test_blank_latitude_longitude_beside_references(tmp_path):
     np.testing.assert_allclose(res.frame["lat"], want.lat)
     assert res.rejects.empty
     assert any("'Latitude'/'Longitude' hold no value" in n for n in res.notes)
+
+
+def test_a_layers_points_beside_a_grid_reference_attribute(tmp_path):
+    import json
+
+    near = mgrs_to_lonlat(pd.Series(["18SUJ2337106519"]))
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"date": f"2023-03-0{i + 1}", "MGRS": "18SUJ2337106519"},
+        }
+        for i, (lon, lat) in enumerate([(near.lon[0], near.lat[0]), (near.lon[0] + 0.3, 38.9)])
+    ]
+    path = tmp_path / "layer.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), "utf-8")
+    res = read_seizures(path)
+    assert res.frame["lon"].tolist() == pytest.approx([near.lon[0], near.lon[0] + 0.3])
+    said = " ".join(res.notes)
+    assert "1 position(s) lie outside the square of the grid reference in 'MGRS'" in said
+    assert "the layer's points were read" in said

@@ -971,6 +971,18 @@ def _normalise(
         check_attribute_positions(
             raw, np.where(point, lon, np.nan), np.where(point, lat, np.nan), name, notes
         )
+        beside = find_mgrs_column(raw, {c for c in pick.values() if c is not None})
+        if beside is not None:  # an attribute's grid reference: compared, as lat/lon are
+            notes += _grid_beside_note(
+                raw,
+                np.where(point, lon, np.nan),
+                np.where(point, lat, np.nan),
+                beside["column"],
+                rows,
+                name,
+                read="the layer's points",
+                at="record",
+            )
         lat_col = lon_col = "geometry"
         lat_raw = lon_raw = pd.Series(
             shapely.to_wkt(geometry, rounding_precision=8), index=raw.index
@@ -2258,19 +2270,26 @@ def _grid_reference_column(
 
 
 def _grid_beside_note(
-    raw: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, column: str, rows: np.ndarray, name: str
+    raw: pd.DataFrame,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    column: str,
+    rows: np.ndarray,
+    name: str,
+    read: str = "latitude/longitude",
+    at: str = "line",
 ) -> list[str]:
     """Say how many positions lie outside the square of the grid reference beside them."""
     far, km = mgrs_disagreements(lon, lat, raw[column])
     if not far.any():
         return [
-            f"{name}: grid references in {column!r} not read: latitude/longitude were, and "
-            "each lies within its reference's square"
+            f"{name}: grid references in {column!r} not read: {read} were, and each lies "
+            "within its reference's square"
         ]
     first = int(np.flatnonzero(far)[0])
     return [
         f"{name}: {int(far.sum())} position(s) lie outside the square of the grid reference "
-        f"in {column!r} beside them (latitude/longitude were read; the first at line "
+        f"in {column!r} beside them ({read} were read; the first at {at} "
         f"{int(rows[first])}: {str(raw[column].iloc[first])!r}, {km[first]:,.1f} km away)"
     ]
 

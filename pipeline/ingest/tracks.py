@@ -52,7 +52,9 @@ none of its vertices kept), ``vessel_missing``,
 ``mmsi_invalid`` (not 9 digits), ``mmsi_not_vessel`` (base station 00MIDxxxx, group call
 0MIDxxxxx, aid to navigation 99MIDxxxx, SAR aircraft 111MIDxxx, SART/MOB/EPIRB 97xxxxxxx,
 handheld 8xxxxxxxx, placeholders such as 123456789 or a repeated digit), ``position_unavailable``
-(sentinel 91/181), ``coord_missing``, ``coord_unparseable``, ``coord_out_of_crs`` (the
+(sentinel 91/181), ``coord_missing``, ``mgrs_polar`` and ``mgrs_invalid`` (an MGRS grid
+reference that is polar, or none: the message says why), ``coord_unparseable``,
+``coord_out_of_crs`` (the
 configured CRS cannot place the position), ``lat_out_of_range`` (an infinite value too),
 ``lon_out_of_range``, ``null_island``, ``fix_invalid`` (the device's own validity flag,
 a ``valid`` column, says the fix is not valid: Traccar keeps the last position on such a
@@ -140,7 +142,7 @@ from ._common import (
 )
 from ._dates import NS_RANGE, parse_times, times_with_clock
 from ._json import read_json_records
-from ._mgrs import find_mgrs_column, mgrs_to_lonlat
+from ._mgrs import MGRS_RULES, find_mgrs_column, mgrs_to_lonlat, read_mgrs_column
 from ._positions import ProjectedEvidence, read_positions, split_pair_column
 from ._vector import check_whole_size, open_source, read_vector
 from .identity import empty_identity, find_identity_columns, identity_table
@@ -178,6 +180,7 @@ TRACK_RULES = (
     "mmsi_not_vessel",
     "position_unavailable",
     "coord_missing",
+    *MGRS_RULES,
     "coord_unparseable",
     "coord_out_of_crs",
     "lat_out_of_range",
@@ -2518,6 +2521,9 @@ def check_ping_rows(
     )
     miss = lat_miss | lon_miss
     rules.append(Rule("coord_missing", miss, pair_col, "latitude or longitude is missing", pair))
+    grid = (parts.get("picks") or {}).get("grid")
+    if grid is not None and grid in raw.columns:  # why a value is no reference, said
+        rules += read_mgrs_column(raw[grid], grid, name)[3][1:]
     rules.append(
         Rule(
             "coord_unparseable",
