@@ -363,3 +363,19 @@ def test_a_layers_points_beside_a_grid_reference_attribute(tmp_path):
     said = " ".join(res.notes)
     assert "1 position(s) lie outside the square of the grid reference in 'MGRS'" in said
     assert "the layer's points were read" in said
+
+
+def test_two_columns_of_references(tmp_path):
+    # to read: which is the records' position is a guess, refused; beside lat/lon: not read
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "date,MGRS,USNG,drug\n2023-03-01,18SUJ2337106519,4QFJ1234567890,cocaine\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"two.csv: columns \['MGRS', 'USNG'\] all hold MGRS"):
+        read_seizures(path)
+    path.write_text(
+        "date,lat,lon,MGRS,USNG,drug\n2023-03-01,1.25,103.8,18SUJ2337106519,4QFJ1234567890,x\n",
+        encoding="utf-8",
+    )
+    assert read_seizures(path).frame["lat"].tolist() == [1.25]

@@ -347,7 +347,7 @@ MGRS_RULES = ("mgrs_polar", "mgrs_invalid")
 _CONTENT_SHARE = 0.8
 
 
-def find_mgrs_column(raw: pd.DataFrame, taken: set[str]) -> dict[str, Any] | None:
+def find_mgrs_column(raw: pd.DataFrame, taken: set[str], name: str) -> dict[str, Any] | None:
     """Return the evidence of the column of grid references, or None.
 
     A column is one by its header (``MGRS``, ``USNG``, ``Grid Ref``, ``grid_reference``:
@@ -380,8 +380,8 @@ def find_mgrs_column(raw: pd.DataFrame, taken: set[str]) -> dict[str, Any] | Non
         return None
     if len(found) > 1:
         raise InputError(
-            f"columns {[c for c, _ in found]!r} all hold MGRS grid references; set "
-            f"columns: {{coords: ...}} in the config to name the records' position"
+            f"{name}: columns {[c for c, _ in found]!r} all hold MGRS grid references; set "
+            "columns: {coords: ...} in the config to name the records' position"
         )
     col, share = found[0]
     return {

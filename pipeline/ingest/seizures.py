@@ -971,7 +971,10 @@ def _normalise(
         check_attribute_positions(
             raw, np.where(point, lon, np.nan), np.where(point, lat, np.nan), name, notes
         )
-        beside = find_mgrs_column(raw, {c for c in pick.values() if c is not None})
+        try:
+            beside = find_mgrs_column(raw, {c for c in pick.values() if c is not None}, name)
+        except InputError:  # two columns of references: none compared
+            beside = None
         if beside is not None:  # an attribute's grid reference: compared, as lat/lon are
             notes += _grid_beside_note(
                 raw,
@@ -1032,7 +1035,9 @@ def _normalise(
             lat_pick = lon_pick = None
         no_hemisphere: dict[str, tuple[np.ndarray, str, pd.Series]] = {}
         no_part: list[tuple[str, np.ndarray, str, pd.Series]] = []
-        grid, grid_beside = _grid_reference_column(raw, pick, evidence, over, lat_pick, lon_pick)
+        grid, grid_beside = _grid_reference_column(
+            raw, pick, evidence, over, lat_pick, lon_pick, name
+        )
         if grid is not None and lat_pick and lon_pick:  # a template's blank Latitude/Longitude
             notes.append(
                 f"{name}: positions read from the grid references in {grid['column']!r}; "
@@ -2233,6 +2238,7 @@ def _grid_reference_column(
     over: dict[str, str],
     lat_col: str | None,
     lon_col: str | None,
+    name: str,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """Return (evidence of a grid reference column to read, one to compare with lat/lon).
 
@@ -2257,13 +2263,22 @@ def _grid_reference_column(
         return None, None
     if over.get(LAT) or over.get(LON) or over.get("coords"):
         return None, None
-    found = find_mgrs_column(raw, {c for c in pick.values() if c is not None})
+    blank = (
+        have_pair
+        and missing_mask(raw[str(lat_col)]).all()
+        and missing_mask(raw[str(lon_col)]).all()
+    )
+    try:
+        found = find_mgrs_column(raw, {c for c in pick.values() if c is not None}, name)
+    except InputError:  # two columns of references: which one is a guess, unless unread
+        if have_pair and not blank:
+            return None, None
+        raise
     if found is None:
         return None, None
     if not have_pair:
         return found, None
-    assert lat_col is not None and lon_col is not None
-    if missing_mask(raw[lat_col]).all() and missing_mask(raw[lon_col]).all():
+    if blank:
         found["evidence"] += f"; {lat_col!r}/{lon_col!r} hold no value"
         return found, None
     return None, found["column"]

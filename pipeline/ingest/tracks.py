@@ -1232,7 +1232,7 @@ def _columns_from_table(
     if (
         (pick["lat"] is None or pick["lon"] is None)
         and not {"lat", "lon"} & set(over)
-        and (grid := find_mgrs_column(raw, {c for c in pick.values() if c})) is not None
+        and (grid := find_mgrs_column(raw, {c for c in pick.values() if c}, name)) is not None
     ):  # a patrol's or tracker's MGRS grid references: each at its square's centre
         pick["lat"] = pick["lon"] = pick["grid"] = grid["column"]
         for role in ("lat", "lon"):
