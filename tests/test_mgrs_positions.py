@@ -145,6 +145,11 @@ def test_polar_and_blank_values():
     assert pos.polar.tolist() == [True, True, True, False, False, False]
     assert pos.missing.tolist() == [False, False, False, True, True, True]
     assert (pos.problem == "").all() and np.isnan(pos.lat).all()
+    # a missing value before a reference is missing, never given the reference's position
+    for dtype in (object, "str"):
+        pos = mgrs_to_lonlat(pd.Series([None, "18SUJ21", np.nan], dtype=dtype))
+        assert pos.missing.tolist() == [True, False, True]
+        assert np.isnan(pos.lat[[0, 2]]).all() and not np.isnan(pos.lat[1])
 
 
 def _zone_xy(ref: str, lon: float, lat: float) -> tuple[float, float]:
