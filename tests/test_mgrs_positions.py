@@ -384,3 +384,20 @@ def test_two_columns_of_references(tmp_path):
         encoding="utf-8",
     )
     assert read_seizures(path).frame["lat"].tolist() == [1.25]
+
+
+def test_a_workbook_with_a_grid_reference_column(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Date", "Grid Ref", "Drug"])
+    sheet.append(["2023-03-01", "18S UJ 23371 06519", "cocaine"])
+    sheet.append(["2023-03-02", "18SUJ2337", "cocaine"])
+    sheet.append(["2023-03-03", "18SUJ233", "cocaine"])
+    path = tmp_path / "seized.xlsx"
+    book.save(path)
+    res = read_seizures(path)
+    want = mgrs_to_lonlat(pd.Series(["18SUJ2337106519", "18SUJ2337"]))
+    np.testing.assert_allclose(res.frame["lat"], want.lat)
+    assert res.rejects["rule"].tolist() == ["mgrs_invalid"] and res.rejects["row"].tolist() == [4]
