@@ -506,7 +506,9 @@ class RenderConfig(_Model):
         "with {z}, {x} and {y}.",
     )
     tiles_attribution: str | None = Field(
-        None, description="Attribution shown for the tiles (default for a URL: its host)."
+        None,
+        description="Attribution shown for the tiles, as plain text (default for a URL: its "
+        "host; for a name: its provider's credit).",
     )
     max_seizure_points: int = Field(20000, ge=0)
     classes: Literal["quantile", "natural", "fixed"] = Field(

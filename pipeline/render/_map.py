@@ -320,13 +320,14 @@ def _tile_layer(
         raise InputError(
             f"tiles URL must start with http:// or https:// and a host name, got {tiles!r}"
         )
+    # Leaflet shows the attribution as HTML: a given one is text, escaped for a name too; a
+    # name without one keeps its provider's credit (xyzservices' markup, with its link)
+    if attribution:
+        attr: str | None = escape_text(attribution)
+    else:
+        attr = escape_text(f"tiles: {host.group(1)}") if host else None
     try:
-        layer = folium.TileLayer(
-            tiles,
-            name=escape_text(tiles),
-            overlay=False,
-            attr=escape_text(attribution or f"tiles: {host.group(1)}") if host else attribution,
-        )
+        layer = folium.TileLayer(tiles, name=escape_text(tiles), overlay=False, attr=attr)
     except ValueError:
         raise InputError(
             f"tiles must be a folium tiles name (e.g. 'OpenStreetMap', 'Esri.WorldImagery') or "

@@ -1,0 +1,89 @@
+"""The map's remaining render modules against hostile text and hand mutants (review hHV).
+
+A mutation pass over ``_model``, ``_assets``, ``_preview``, ``_slider``, ``_layers``, ``_map``
+and ``_escaping`` (the panels, the legend and the payload had theirs:
+``test_mutants_render_found.py``, ``test_mutants_panels_found.py``,
+``test_mutants_payload_found.py``), and a sweep of hostile texts through every sink of the
+page.  Each test kills mutants that survived the render tests or fails without a fix of the
+product (see the commit messages); values are read back from the page with ``html.parser``
+and ``json`` and recomputed here by hand or with pandas.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from html.parser import HTMLParser
+
+import pytest
+
+from pipeline.render import RenderOptions, build_map, escape_text, map_to_html
+from pipeline.testing import sample_map_data
+
+HOSTILE = '<img src=x onerror="window.__xss=1"><a href="javascript:alert(1)">x</a>${y}`'
+
+
+class _Elements(HTMLParser):
+    """The start tags of a fragment of HTML, with their attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parsed(fragment: str) -> _Elements:
+    p = _Elements()
+    p.feed(fragment)
+    p.close()
+    return p
+
+
+def _page(data=None, **options) -> str:
+    data = sample_map_data(12, n_seizures=5, n_events=5, n_periods=2) if data is None else data
+    m = build_map(
+        data, as_of="2024-06-30", run_id="run-1", inputs=["a.csv"], options=RenderOptions(**options)
+    )
+    return map_to_html(m)
+
+
+def _tile_attribution(page: str) -> str:
+    """The attribution of the page's tile layer, as Leaflet receives it (its innerHTML)."""
+    found = re.findall(
+        r'L\.tileLayer\(\s*"[^"]*",\s*\{[^}]*?"attribution": ("(?:[^"\\]|\\.)*")', page
+    )
+    assert len(found) == 1
+    return json.loads(found[0])
+
+
+# ------------------------------------------------------------------ _map: online tiles
+
+
+@pytest.mark.parametrize(
+    "tiles",
+    ["OpenStreetMap", "https://{s}.tiles.example.org/{z}/{x}/{y}.png"],
+    ids=["named", "url"],
+)
+def test_a_tiles_attribution_of_the_config_is_shown_as_text_never_as_markup(tiles):
+    # Leaflet's attribution control sets the text as innerHTML: with a tiles *name* the
+    # config's attribution went in raw, so a config or override could put elements and
+    # links on the page (an <a href="javascript:..."> beside the tiles' credit)
+    attribution = _tile_attribution(_page(tiles=tiles, tiles_attribution=HOSTILE))
+    assert attribution == escape_text(HOSTILE)
+    shown = _parsed(attribution)
+    assert shown.tags == []
+    assert "".join(shown.text) == HOSTILE
+
+
+def test_a_named_tiles_without_an_attribution_keeps_its_providers_credit():
+    attribution = _tile_attribution(_page(tiles="OpenStreetMap"))
+    links = [dict(a) for tag, a in _parsed(attribution).tags if tag == "a"]
+    assert [a["href"] for a in links] == ["https://www.openstreetmap.org/copyright"]
+    assert "OpenStreetMap" in unescape(attribution)
