@@ -87,3 +87,33 @@ def test_a_named_tiles_without_an_attribution_keeps_its_providers_credit():
     links = [dict(a) for tag, a in _parsed(attribution).tags if tag == "a"]
     assert [a["href"] for a in links] == ["https://www.openstreetmap.org/copyright"]
     assert "OpenStreetMap" in unescape(attribution)
+
+
+# ------------------------------------------------------------------ _preview: text that is not text
+
+
+def test_a_preview_title_that_is_not_text_shows_the_replacement_character(tmp_path, monkeypatch):
+    # write_preview_png(title=...) with a lone surrogate (a file name's undecodable byte) or
+    # a NUL: matplotlib's font code refused the surrogate with a TypeError after the map was
+    # written (the page shows both as U+FFFD), and warned of a missing glyph for the NUL
+    import warnings
+
+    import matplotlib.figure as mfig
+
+    from pipeline.render import write_preview_png
+
+    data = sample_map_data(12, n_seizures=0, n_events=0, n_periods=0)
+    seen: dict = {}
+    savefig = mfig.Figure.savefig
+
+    def spy(self, *args, **kwargs):
+        ax = self.axes[0]
+        seen["title"] = ax.get_title()
+        return savefig(self, *args, **kwargs)
+
+    monkeypatch.setattr(mfig.Figure, "savefig", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = write_preview_png(data, tmp_path / "p.png", title="a\ud800b\x00c $", dpi=20)
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert seen["title"] == "a\ufffdb\ufffdc \\$"

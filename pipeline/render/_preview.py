@@ -7,6 +7,7 @@ cells take well under a second instead of ~10 s through ``GeoSeries.plot``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -239,6 +240,15 @@ def write_preview_png(
     return Path(path)
 
 
+#: What is not text: a NUL (no glyph) and lone surrogates (no UTF-8: matplotlib's font code
+#: refuses them, and the preview failed after the map was written).
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
 def _plain(text) -> str:
-    """Matplotlib text shown literally (``$`` would start mathtext)."""
-    return str(text).replace("$", r"\$")
+    """Matplotlib text shown literally (``$`` would start mathtext).
+
+    A NUL or a lone surrogate shows as U+FFFD, as :func:`~pipeline.render.escape_text` shows
+    it on the page.
+    """
+    return _NOT_TEXT.sub("\ufffd", str(text)).replace("$", r"\$")
