@@ -11,6 +11,8 @@ and ``json`` and recomputed here by hand or with pandas.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from html import unescape
@@ -153,3 +155,123 @@ def test_a_texts_bidi_controls_are_wrapped_in_as_few_isolates_as_close_them(text
     # mutant: a PDI closing the text's only open isolate counted as a stray one (an extra
     # FSI/PDI pair on each such text)
     assert escape_text(text) == isolated
+
+
+# ------------------------------------------------------------------ _assets: the policy
+
+
+def _policy(page: str) -> dict[str, list[str]]:
+    metas = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
+    assert len(metas) == 1
+    out: dict[str, list[str]] = {}
+    for part in unescape(metas[0]).split(";"):
+        name, *sources = part.split()
+        assert name not in out
+        out[name] = sources
+    return out
+
+
+def _script_hashes(page: str) -> set[str]:
+    bodies = re.findall(r"<script>(.*?)</script>", page, re.DOTALL)
+    return {
+        "'sha256-" + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() + "'"
+        for b in bodies
+    }
+
+
+@pytest.mark.parametrize("tiles", [None, "OpenStreetMap"], ids=["offline", "tiles"])
+def test_the_policy_allows_the_pages_own_scripts_and_nothing_else(tiles):
+    # mutants: base-uri or form-action left out (neither falls back to default-src: a
+    # <base href> or a form could send the reader elsewhere), object-src left out, or an
+    # https: source added to img-src or style-src (a request to any host from an offline map)
+    page = _page(tiles=tiles)
+    images = ["data:", "blob:"] + (["https://tile.openstreetmap.org"] if tiles else [])
+    assert _policy(page) == {
+        "default-src": ["'none'"],
+        "script-src": sorted(_policy(page)["script-src"]),
+        "style-src": ["'unsafe-inline'"],
+        "img-src": images,
+        "font-src": ["data:"],
+        "connect-src": ["'none'"],
+        "media-src": ["'none'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'none'"],
+        "worker-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'none'"],
+    } | {"script-src": _policy(page)["script-src"]}
+    assert set(_policy(page)["script-src"]) == _script_hashes(page)
+
+
+def test_a_script_in_the_body_is_allowed_by_its_hash_and_one_from_a_url_is_refused():
+    # mutants: the body's scripts left out of the policy (the browser would block them), and
+    # the refusal of a <script src=...> dropped (a folium plugin loading its code from a CDN
+    # would make the offline page fetch it, and the policy would block it)
+    from branca.element import Element
+    from folium.plugins import Fullscreen
+
+    m = build_map(sample_map_data(12, n_periods=0), as_of="2024-06-30", run_id="r", inputs=[])
+    body = "var bodyScript = 1;"
+    m.get_root().html.add_child(Element(f"<script>{body}</script>"), name="body-script")
+    page = map_to_html(m)
+    digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in _policy(page)["script-src"]
+
+    m = build_map(sample_map_data(12, n_periods=0), as_of="2024-06-30", run_id="r", inputs=[])
+    Fullscreen().add_to(m)
+    with pytest.raises(ValueError, match="external script in an offline page"):
+        map_to_html(m)
+
+
+# ------------------------------------------------------------------ _map: which layers are on
+
+
+def _layers_on(page: str) -> set[str]:
+    """The names, in the layer control, of the overlays added to the map when it opens."""
+    overlays = re.search(r"overlays : +\{(.*?)\},", page, re.DOTALL)
+    assert overlays is not None
+    names = dict(
+        (var, unescape(json.loads(name)))
+        for name, var in re.findall(r'("(?:[^"\\]|\\.)*") : (\w+),', overlays.group(1))
+    )
+    on = set(re.findall(r"(\w+)\.addTo\(map_\w+\)", page))
+    return {names[v] for v in on if v in names}
+
+
+_OPTIONAL = {
+    "show_transit": "Transit density",
+    "show_significance": "Hot and cold spots (Gi*, by confidence)",
+    "show_emerging": "Emerging hot-spot trends",
+    "show_heat": "Seizures (heat)",
+    "show_seizure_points": "Seizures (points)",
+    "show_events": "Transit events (gaps, loitering, encounters)",
+    "show_rasters": "Chlorophyll-a",
+}
+
+
+@pytest.mark.parametrize("on", [None, True, False], ids=["defaults", "all-on", "all-off"])
+def test_each_layer_is_on_when_the_page_opens_exactly_when_its_option_says(on):
+    # mutants: a layer shown whatever its option (transit, a payload layer's show), the
+    # significance outlines following show_emerging, a default flipped
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    data = sample_map_data(12, n_seizures=5, n_events=5, n_periods=2, hotspots=True)
+    data.ports = pd.DataFrame({"name": ["Port"], "lon": [0.0], "lat": [0.0]})
+    data.lanes = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 1)])], crs="EPSG:4326")
+    flags = {} if on is None else dict.fromkeys([*_OPTIONAL, "show_context"], on)
+    options = RenderOptions(**flags)
+    want = {"Risk (H3 hexagons)", "Basemap (coast, borders)"}
+    want |= {label for key, label in _OPTIONAL.items() if getattr(options, key)}
+    if options.show_context:
+        want |= {options.ports_label, options.lanes_label}
+    if on is None:  # the defaults the docs give: outlines and context on, the rest off
+        assert want == {
+            "Risk (H3 hexagons)",
+            "Basemap (coast, borders)",
+            "Hot and cold spots (Gi*, by confidence)",
+            "Ports",
+            "Shipping lanes",
+        }
+    assert _layers_on(_page(data, **flags)) == want
