@@ -275,3 +275,107 @@ def test_each_layer_is_on_when_the_page_opens_exactly_when_its_option_says(on):
             "Shipping lanes",
         }
     assert _layers_on(_page(data, **flags)) == want
+
+
+# ------------------------------------------------------------------ _map: heat, raster legend, PNG
+
+
+def test_the_heat_layer_holds_the_most_recent_seizures_with_a_position():
+    # mutants: the oldest seizures kept under max_heat_points instead of the most recent,
+    # and a seizure without a latitude kept for the heat layer (its NaN refused the page)
+    import numpy as np
+    import pandas as pd
+
+    data = sample_map_data(12, n_seizures=40, n_events=0, n_periods=0)
+    s = data.seizures
+    s["time"] = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(
+        np.random.default_rng(3).permutation(len(s)), "h"
+    )
+    newest = s["time"].idxmax()
+    s.loc[newest, "lat"] = np.nan  # the most recent seizure has no position
+    page = _page(data, max_heat_points=10)
+    heat = json.loads(re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", page, re.DOTALL).group(1))
+    kept = s.dropna(subset=["lat", "lon"]).nlargest(10, "time")
+    want = sorted(zip(kept["lat"].round(4), kept["lon"].round(4), strict=True))
+    assert sorted(map(tuple, heat)) == want
+
+
+def test_the_raster_legend_states_the_lowest_then_the_highest_value():
+    # mutant: the range written highest first
+    import numpy as np
+
+    data = sample_map_data(12, n_seizures=0, n_events=0, n_periods=0)
+    raster = data.rasters[0]
+    lo, hi = float(np.nanmin(raster.array)), float(np.nanmax(raster.array))
+    legend = re.search(
+        r'data-layer="raster-0"><div class="rr-legend-title">[^<]*</div>([^<]*)<', _page(data)
+    )
+    assert unescape(legend.group(1)) == f"{lo:.4g} – {hi:.4g} {raster.units} (viridis colour scale)"
+
+
+def test_an_overlays_float_pixels_clip_to_0_and_255_and_what_is_no_number_is_0():
+    # mutant: +inf written as 0 (a saturated pixel drawn transparent), documented as 1
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from pipeline.render._map import png_data_url
+
+    rgba = np.array([[[np.inf, 0.5, -np.inf, np.nan], [2.0, -1.0, 1.0, 0.0]]])
+    url = png_data_url(rgba)
+    image = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+    assert np.asarray(image).tolist() == [[[255, 128, 0, 0], [255, 0, 255, 0]]]
+
+
+def test_a_raster_of_one_value_is_drawn_in_the_lowest_colour_of_its_scale():
+    # mutant: a raster whose every value is the same divided by its zero range (NaN:
+    # matplotlib's "bad" colour, black once made opaque)
+    import matplotlib
+    import numpy as np
+
+    from pipeline.render import RasterOverlay
+    from pipeline.render._layers import raster_rgba
+
+    a = np.full((3, 4), 7.5)
+    a[0, 0] = np.nan
+    rgba, vmin, vmax = raster_rgba(RasterOverlay("flat", a, (0.0, 0.0, 4.0, 3.0)))
+    assert (vmin, vmax) == (7.5, 7.5)
+    low = np.round(np.asarray(matplotlib.colormaps["viridis"](0.0)) * 255).astype("uint8")
+    opaque = rgba[..., 3] == 255
+    assert opaque.sum() == 11
+    assert (rgba[opaque] == [*low[:3], 255]).all()
+
+
+# ------------------------------------------------------------------ _slider
+
+
+def test_the_slider_sends_its_own_breaks_only_with_its_own_classes_and_tidy_factor_lists():
+    # mutants: the timeline's breaks sent without its class column (the page would class
+    # the risk rounded to 0.1 on a scale meant for the table's classes), empty names of
+    # the present-data list kept (", , "), 1 and "1" two months
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.render._slider import timeline_payload
+    from pipeline.testing import sample_cells
+
+    cells = np.sort(sample_cells(3))
+    rows = pd.DataFrame(
+        {
+            "cell": np.repeat(cells, 2),
+            "period": pd.Series([202401, "202401"] * 3, dtype=object),
+            "risk": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+            "present_data_factors": ["vessel_hours,,gap_events,"] * 6,
+        }
+    )
+    rows.attrs["breaks"] = [0.0, 50.0, 100.0]
+    got = timeline_payload(rows, cells)
+    assert got["periods"] == ["202401"]
+    assert got["risk"] == [[15.0, 35.0, 55.0]]  # one month: both rows of each cell
+    assert got["cls"] is None and got["breaks"] is None
+    assert got["present"] == ["vessel hours, gap events"]
+    with_classes = rows.assign(**{"class": [0, 0, 0, 0, 1, 1]})
+    with_classes.attrs["breaks"] = [0, 50, 100]
+    got = timeline_payload(with_classes, cells)
+    assert got["breaks"] == [0.0, 50.0, 100.0] and got["cls"] == [[0, 0, 1]]
