@@ -379,3 +379,14 @@ def test_the_slider_sends_its_own_breaks_only_with_its_own_classes_and_tidy_fact
     with_classes.attrs["breaks"] = [0, 50, 100]
     got = timeline_payload(with_classes, cells)
     assert got["breaks"] == [0.0, 50.0, 100.0] and got["cls"] == [[0, 0, 1]]
+
+
+def test_a_timeline_row_without_a_period_is_refused_not_shown_as_a_month_called_nan():
+    # the slider listed a month "nan" holding the rows without a period
+    from pipeline.errors import InputError
+
+    data = sample_map_data(12, n_seizures=0, n_events=0, n_periods=2)
+    data.timeline = data.timeline.astype({"period": object})
+    data.timeline.iloc[3, data.timeline.columns.get_loc("period")] = None
+    with pytest.raises(InputError, match=r"timeline: 1 row\(s\) without a period"):
+        _page(data)

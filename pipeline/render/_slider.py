@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as S
+from ..errors import InputError
 from ..grid import to_cells
 from ..timeline import RISK_DECIMALS
 from ._escaping import escape_many, escape_text, to_js
@@ -63,10 +64,22 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
         breaks), ``breaks`` (the scale's breaks, or None for the map's), ``present`` (per
         period, the escaped factors taken from today, "" for none), ``fixed`` (the escaped
         factors that are a fixed geography, the same in every month; "" for none).
+
+    Raises
+    ------
+    InputError
+        If a row has no period (the slider would show a month called "nan").
     """
     if timeline is None or not len(timeline):
         return None
     S.require_columns(timeline, [S.CELL, S.PERIOD, S.RISK], "timeline")
+    no_period = timeline[S.PERIOD].isna().to_numpy()
+    if no_period.any():
+        # a month the slider would call "nan": refused, as a missing value is never a value
+        raise InputError(
+            f"timeline: {int(no_period.sum())} row(s) without a period (the first is row "
+            f"{timeline.index[no_period.argmax()]!r}); expected 'YYYY-MM'"
+        )
     # One flat (period, cell) index per row, then sums and counts by np.bincount: a pivot
     # table of half a million rows takes a second, this a few hundredths.
     period_codes, period_names = _text_codes(timeline[S.PERIOD])
