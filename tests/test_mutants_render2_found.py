@@ -390,3 +390,14 @@ def test_a_timeline_row_without_a_period_is_refused_not_shown_as_a_month_called_
     data.timeline.iloc[3, data.timeline.columns.get_loc("period")] = None
     with pytest.raises(InputError, match=r"timeline: 1 row\(s\) without a period"):
         _page(data)
+
+
+def test_a_raster_overlay_is_placed_on_its_bounds_south_west_then_north_east():
+    # mutant: the image's corners given as (lon, lat), which Leaflet reads as (lat, lon)
+    data = sample_map_data(12, n_seizures=0, n_events=0, n_periods=0)
+    lon0, lat0, lon1, lat1 = data.rasters[0].bounds  # no empty row or column to cut
+    corners = re.search(
+        r'L\.imageOverlay\(\s*"data:image/png;base64,[^"]*",\s*(\[\[.*?\]\])', _page(data)
+    )
+    got = [v for corner in json.loads(corners.group(1)) for v in corner]
+    assert got == pytest.approx([lat0, lon0, lat1, lon1], abs=1e-9)
