@@ -401,3 +401,13 @@ def test_a_raster_overlay_is_placed_on_its_bounds_south_west_then_north_east():
     )
     got = [v for corner in json.loads(corners.group(1)) for v in corner]
     assert got == pytest.approx([lat0, lon0, lat1, lon1], abs=1e-9)
+
+
+def test_templates_in_two_labels_of_a_tiles_host_widen_the_origin_right_of_the_last():
+    # mutant: the origin cut after the first templated label ("https://*.maps{r}.example.org",
+    # no origin at all: the map refused)
+    from pipeline.render import tiles_origin
+
+    assert tiles_origin("https://{s}.maps{r}.example.org/{z}/{x}/{y}.png") == (
+        "https://*.example.org"
+    )
