@@ -18,6 +18,7 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 
 from pipeline.render import RenderOptions, build_map, escape_text, map_to_html
@@ -411,3 +412,39 @@ def test_templates_in_two_labels_of_a_tiles_host_widen_the_origin_right_of_the_l
     assert tiles_origin("https://{s}.maps{r}.example.org/{z}/{x}/{y}.png") == (
         "https://*.example.org"
     )
+
+
+# ------------------------------------------------------------------ _layers: rasters
+
+
+def test_a_raster_to_the_pole_whose_bounds_overshoot_it_by_rounding_is_still_drawn():
+    # mutant: the cap to ±90 dropped: 13 rows from 90° N to 90° S give rioxarray's bounds
+    # -90.00000000000001, which the overlay's check refused, so the map failed
+    import numpy as np
+    import rioxarray  # noqa: F401  (the .rio accessor)
+    import xarray as xr
+
+    from pipeline.render import raster_to_overlay
+    from pipeline.render._layers import raster_rgba
+
+    y = 90 - (np.arange(13) + 0.5) * (180 / 13)
+    da = xr.DataArray(np.ones((13, 2)), dims=("y", "x"), coords={"y": y, "x": [0.5, 1.5]})
+    ov = raster_to_overlay("sst", da.rio.write_crs("EPSG:4326"))
+    assert ov.bounds == (0.0, -90.0, 2.0, 90.0)
+    assert raster_rgba(ov)[0].shape[:2] == (13, 2)
+
+
+@pytest.mark.parametrize(
+    ("units", "said"),
+    [(b"mg m\xff-3", "mg m\ufffd-3"), (np.array(["°C"]), "°C"), (np.array([1.5]), "")],
+    ids=["bytes-not-utf8", "text-array", "number-array"],
+)
+def test_a_rasters_unit_is_its_text_attribute_whatever_its_encoding(units, said):
+    # mutant: bytes decoded strictly (a byte that is not UTF-8 raised, and raster_to_overlay
+    # skipped the whole overlay as "cannot be shown"), a one-element text array not unpacked
+    import xarray as xr
+
+    from pipeline.render import raster_units
+
+    da = xr.DataArray(np.ones((2, 2)), dims=("y", "x"), attrs={"units": units})
+    assert raster_units(da) == said
