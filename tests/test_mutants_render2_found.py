@@ -456,3 +456,104 @@ def test_by_default_the_heat_layer_holds_every_seizure_of_a_run_of_hundreds():
     heat = re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", _page(data), re.DOTALL).group(1)
     assert len(json.loads(heat)) == len(data.seizures.dropna(subset=["lat", "lon"])) == 300
     assert RenderOptions().max_heat_points == 200_000
+
+
+# ------------------------------------------------------------------ hostile text in every sink
+
+
+class _Structure(HTMLParser):
+    """Each start tag with its attribute names, and the attribute values that are URLs."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, tuple[str, ...]]] = []
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, tuple(sorted(k for k, _ in attrs))))
+        self.urls += [v for k, v in attrs if k in ("href", "src", "action") and v]
+
+
+def _hostile_page(text: str, *, not_text: str | None = None) -> str:
+    """A page with ``text`` in every data sink (``not_text`` where a table cannot hold it)."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    data = sample_map_data(10, text=text, n_seizures=6, n_events=4, n_periods=2, hotspots=True)
+    data.ports = pd.DataFrame({"name": [text], "lon": [0.0], "lat": [0.0]})
+    data.lanes = gpd.GeoDataFrame(
+        {"name": [text]}, geometry=[shapely.LineString([(0, 0), (1, 1)])], crs="EPSG:4326"
+    )
+    data.timeline["present_data_factors"] = text
+    data.timeline.attrs["fixed_geography"] = [text]
+    other = not_text or text
+    options = RenderOptions(
+        title=other,
+        ports_label=other,
+        lanes_label=other,
+        tiles="OpenStreetMap",
+        tiles_attribution=other,
+        show_panel=True,
+    )
+    m = build_map(
+        data, as_of=other, run_id=other, inputs=[other, f"dir/{other}.csv"], options=options
+    )
+    return map_to_html(m)
+
+
+_HOSTILE_TEXTS = {
+    "script": "</script><script>window.__xss=1</script>",
+    "comment": "<!--<script>",
+    "line-ends": "a\u2028b\u2029c\r\nd",
+    "template": "`${window.__xss=2}`",
+    "javascript-url": "javascript:window.__xss=3",
+    "rtl-override": "\u202eevil",
+    "nul": "a\x00b",
+    "jinja": "{{ 7*7 }}{% raw %}",
+    "long": "<b>" * 5000,
+}
+
+
+def _markup_strings(page: str) -> list[str]:
+    """The string literals of the map's script that hold markup once decoded (innerHTML)."""
+    script = page.rsplit("<script>", 1)[1]
+    out = []
+    for literal in re.findall(r'"(?:[^"\\\n]|\\.)*"', script):
+        try:
+            value = json.loads(literal)
+        except ValueError:
+            continue
+        if "<" in value:
+            out.append(value)
+    return sorted(out)
+
+
+@pytest.fixture(scope="module")
+def plain_structure() -> _Structure:
+    page = _hostile_page("plain text")
+    p = _Structure()
+    p.feed(page)
+    p.markup = _markup_strings(page)  # type: ignore[attr-defined]
+    return p
+
+
+@pytest.mark.parametrize("name", list(_HOSTILE_TEXTS))
+def test_hostile_text_in_every_sink_is_shown_as_text_and_adds_no_element(name, plain_structure):
+    text = _HOSTILE_TEXTS[name]
+    page = _hostile_page(text, not_text="x\ud800y\udfffz" if name == "nul" else None)
+    page.encode("utf-8")  # a lone surrogate would make the page unwritable
+    p = _Structure()
+    p.feed(page)
+    # the same elements with the same attributes as the page of a plain text: nothing added
+    assert p.tags == plain_structure.tags
+    assert p.urls == plain_structure.urls == []
+    # the script's texts that become markup in the browser are the plain page's (the tiles'
+    # credit): no data text among them
+    assert _markup_strings(page) == plain_structure.markup
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.DOTALL)
+    assert not [s for s in scripts if "<!--" in s or "<script" in s.lower()]
+    assert set(_policy(page)["script-src"]) == _script_hashes(page)
+    assert not set(page) & set("\u2028\u2029\x00\ud800\udfff")
+    # and the text is there, escaped once: in the title, and in the tiles' credit
+    assert escape_text(text) in page
