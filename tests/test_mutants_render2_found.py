@@ -557,3 +557,50 @@ def test_hostile_text_in_every_sink_is_shown_as_text_and_adds_no_element(name, p
     assert not set(page) & set("\u2028\u2029\x00\ud800\udfff")
     # and the text is there, escaped once: in the title, and in the tiles' credit
     assert escape_text(text) in page
+
+
+# ------------------------------------------------------------------ _assets: inlined files
+
+
+def test_every_vendored_script_the_layers_need_is_inlined_once():
+    # mutant: only the first of a layer's inline scripts added (h3-js without route_risk.js:
+    # the page drew nothing, unless a context layer happened to add route_risk.js)
+    from pipeline.render._assets import asset_text
+
+    page = _page(sample_map_data(12, n_seizures=5, n_events=5, n_periods=2))
+    bodies = re.findall(r"<script>(.*?)</script>", page, re.DOTALL)
+    for relpath in (
+        "leaflet/leaflet.js",
+        "h3-js/h3-js.umd.js",
+        "route_risk.js",
+        "topojson-client/topojson-client.min.js",
+        "markercluster/leaflet.markercluster.js",
+        "leaflet-heat/leaflet-heat.js",
+    ):
+        assert bodies.count(asset_text(relpath)) == 1, relpath
+
+
+def test_an_asset_holding_a_closing_tag_is_refused_not_inlined(tmp_path, monkeypatch):
+    # mutant: the check dropped (a vendored file with "</script>" in a string would end its
+    # element early and spill the rest into the page as markup)
+    from pipeline.render import _assets
+
+    (tmp_path / "bad.js").write_text('var s = "</SCRIPT>";', encoding="utf-8")
+    (tmp_path / "ok.js").write_text('var s = "<\\/script>";', encoding="utf-8")
+    monkeypatch.setattr(_assets, "ASSETS", tmp_path)
+    _assets.asset_text.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="closing tag"):
+            _assets.asset_text("bad.js")
+        assert _assets.asset_text("ok.js") == 'var s = "<\\/script>";'
+    finally:
+        _assets.asset_text.cache_clear()
+
+
+def test_script_json_writes_every_character_outside_ascii_as_an_escape():
+    # mutant: the skeleton written with ensure_ascii=False (a U+2028 or "é" of a payload
+    # went into the script raw, unlike json.dumps's text the docstring promises)
+    from pipeline.render._escaping import compact_json
+
+    payload = {"names": ["é\u2028"], "risk": [0.5] * 2000}
+    assert compact_json(payload) == json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
