@@ -604,3 +604,17 @@ def test_script_json_writes_every_character_outside_ascii_as_an_escape():
 
     payload = {"names": ["é\u2028"], "risk": [0.5] * 2000}
     assert compact_json(payload) == json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
+
+
+@pytest.mark.parametrize(
+    ("tiles", "said"),
+    [(None, "offline page"), ("OpenStreetMap", "online tiles enabled")],
+    ids=["offline", "tiles"],
+)
+def test_the_footer_says_whether_the_page_loads_online_tiles(tiles, said):
+    # mutant: "offline page" written whatever the tiles
+    footer = re.search(r'<div class="rr-footer" id="rr-footer">(.*?)</div>', _page(tiles=tiles))
+    assert unescape(re.sub(r"<[^>]+>", "", footer.group(1))) == (
+        f"run run-1 · inputs: a.csv · basemap: Natural Earth 1:50m (public domain) via "
+        f"world-atlas · {said}"
+    )
