@@ -618,3 +618,11 @@ def test_the_footer_says_whether_the_page_loads_online_tiles(tiles, said):
         f"run run-1 · inputs: a.csv · basemap: Natural Earth 1:50m (public domain) via "
         f"world-atlas · {said}"
     )
+
+
+def test_a_tiles_url_without_an_attribution_credits_its_host_not_its_query():
+    # mutant: the host read up to the first "/" only: a template of query parameters
+    # credited "tiles: t.example.org?key=secret&z=..." (its key shown on the map)
+    page = _page(tiles="https://t.example.org?key=secret&z={z}&x={x}&y={y}")
+    assert _tile_attribution(page) == "tiles: t.example.org"
+    assert _policy(page)["img-src"] == ["data:", "blob:", "https://t.example.org"]
