@@ -626,3 +626,25 @@ def test_a_tiles_url_without_an_attribution_credits_its_host_not_its_query():
     page = _page(tiles="https://t.example.org?key=secret&z={z}&x={x}&y={y}")
     assert _tile_attribution(page) == "tiles: t.example.org"
     assert _policy(page)["img-src"] == ["data:", "blob:", "https://t.example.org"]
+
+
+def test_one_seizure_over_the_heat_cap_is_cut():
+    # mutant: the cap applied from two over it on
+    data = sample_map_data(12, n_seizures=11, n_events=0, n_periods=0)
+    heat = re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", _page(data, max_heat_points=10), re.DOTALL)
+    assert len(json.loads(heat.group(1))) == 10
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [(0.0, 10.0, 4.0, 10.0), (4.0, 0.0, 4.0, 3.0), (0.0, -91.0, 4.0, 3.0)],
+    ids=["no-height", "no-width", "below-the-pole"],
+)
+def test_a_raster_without_an_extent_or_beyond_a_pole_is_refused(bounds):
+    # mutant: bounds with min == max let through (rows divided by a zero span of latitude)
+    from pipeline.errors import InputError
+    from pipeline.render import RasterOverlay
+    from pipeline.render._layers import raster_rgba
+
+    with pytest.raises(InputError, match="min < max"):
+        raster_rgba(RasterOverlay("flat", np.ones((3, 4)), bounds))
