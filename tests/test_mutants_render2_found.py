@@ -668,3 +668,37 @@ def test_the_slider_puts_each_months_risks_under_that_month_whatever_order_they_
     got = timeline_payload(rows, cells)
     assert got["periods"] == ["2023-12", "2024-01", "2024-03"]
     assert got["risk"] == [[12.0, 13.0], [1.0, 2.0], [30.0, 31.0]]
+
+
+def test_a_preview_by_the_pole_keeps_the_aspect_of_80_degrees(tmp_path, monkeypatch):
+    # mutant: the aspect taken at the frame's own mid latitude near the pole (1/cos 88°: a
+    # preview 29 times taller than wide), not clipped to 80° as documented in the code
+    import math
+
+    import geopandas as gpd
+    import h3
+    import matplotlib.figure as mfig
+    import shapely
+
+    from pipeline.render import write_preview_png
+
+    cells = sorted(h3.grid_disk(h3.latlng_to_cell(88.5, 0.0, 3), 1))
+    data = sample_map_data(
+        cells=np.array([int(c, 16) for c in cells], "uint64"),
+        n_seizures=0,
+        n_events=0,
+        n_periods=0,
+    )
+    data.basemap = gpd.GeoDataFrame(geometry=[shapely.box(-30, 70, 20, 80)], crs="EPSG:4326")
+    seen: dict = {}
+    savefig = mfig.Figure.savefig
+
+    def spy(self, *args, **kwargs):
+        ax = self.axes[0]
+        seen["y"], seen["aspect"] = ax.get_ylim(), ax.get_aspect()
+        return savefig(self, *args, **kwargs)
+
+    monkeypatch.setattr(mfig.Figure, "savefig", spy)
+    write_preview_png(data, tmp_path / "p.png", title="pole", dpi=20)
+    assert np.mean(seen["y"]) > 80
+    assert seen["aspect"] == pytest.approx(1.0 / math.cos(math.radians(80.0)))
