@@ -454,11 +454,16 @@ def test_a_rasters_unit_is_its_text_attribute_whatever_its_encoding(units, said)
 
 
 def test_by_default_the_heat_layer_holds_every_seizure_of_a_run_of_hundreds():
-    # mutant: max_heat_points' default of 200,000 lowered (a few hundred seizures cut)
+    # mutants: max_heat_points' default of 200,000 lowered (a few hundred seizures cut), and
+    # max_seizure_points' of 20,000
     data = sample_map_data(12, n_seizures=300, n_events=0, n_periods=0)
     heat = re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", _page(data), re.DOTALL).group(1)
     assert len(json.loads(heat)) == len(data.seizures.dropna(subset=["lat", "lon"])) == 300
-    assert RenderOptions().max_heat_points == 200_000
+    # the defaults render.max_seizure_points and the docs give
+    assert (RenderOptions().max_heat_points, RenderOptions().max_seizure_points) == (
+        200_000,
+        20_000,
+    )
 
 
 # ------------------------------------------------------------------ hostile text in every sink
