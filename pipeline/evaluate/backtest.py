@@ -329,6 +329,7 @@ def rolling_back_test(
     per_origin: list[dict] = []
     curves: dict[str, list[np.ndarray]] = {m: [] for m in all_methods}
     calib: dict[str, dict[str, list]] = {}
+    at_edge: dict[str, int] = {}  # per method: values past 0 or 1 by rounding, taken as the edge
     grid = np.asarray(CURVE_GRID)
 
     for t in origins:
@@ -429,6 +430,7 @@ def rolling_back_test(
                 entry["n_cells_unscored"] = unscored
             if fc.info:
                 entry["info"] = fc.info
+            checked: dict[str, np.ndarray | None] = {}
             for what, arr, top, rule in (
                 ("expected", fc.expected, np.inf, "a finite count >= 0"),
                 ("p_any", fc.p_any, 1.0, "a probability in [0, 1]"),
@@ -438,11 +440,18 @@ def rolling_back_test(
                         f"method {name!r} returned {np.asarray(arr).size} {what} values for "
                         f"{universe.size} cells"
                     )
+                checked[what] = None
                 if arr is None:
                     continue
                 # NaN is a cell without a prediction; a count below 0 or a probability above
-                # 1 is no prediction at all, and entered the reliability and Brier quietly
+                # 1 is no prediction at all, and entered the reliability and Brier quietly.
+                # Floating-point noise across an edge (a kernel sum's -1e-17, a renormalised
+                # probability's 1 + 1e-16) is the edge: refused, it ended the run's back-test
                 values = np.asarray(arr, dtype="float64").ravel()
+                values, n_edge = _snap_to_edges(values, top)
+                if n_edge:
+                    at_edge[name] = at_edge.get(name, 0) + n_edge
+                checked[what] = values
                 with np.errstate(invalid="ignore"):
                     bad = np.flatnonzero((values < 0) | (values > top) | np.isposinf(values))
                 if bad.size:
@@ -453,6 +462,7 @@ def rolling_back_test(
                         f"{float(values[i])!r} in cell "
                         f"{str(cells_to_strings(universe[i : i + 1])[0])!r}"
                     )
+            fc = Forecast(fc.score, checked["expected"], checked["p_any"], fc.info)
             if fc.expected is not None:
                 c = calib.setdefault(name, {"expected": [], "observed": [], "p_any": []})
                 c["expected"].append(np.asarray(fc.expected, dtype="float64"))
@@ -503,6 +513,12 @@ def rolling_back_test(
         for name, c in calib.items()
     }
     for name in all_methods:
+        if at_edge.get(name):
+            result["notes"].append(
+                f"method {name!r} gave {at_edge[name]} expected count(s) or probabilities past 0 "
+                f"or 1 by floating-point rounding (within {_EDGE_ROUNDING:g} of the value's scale):"
+                " taken as the edge"
+            )
         # missing is not a low score: say which methods left cells unscored, and where
         n_un = [o["methods"][name].get("n_cells_unscored", 0) for o in per_origin]
         if any(n_un):
@@ -525,6 +541,36 @@ def rolling_back_test(
                 "over the origins: left out of its p_at_least_one and Brier score"
             )
     return json_safe(result)
+
+
+#: How far past 0 (or 1) a forecast's value is floating-point rounding, relative to its scale
+#: (1 for a probability, the largest finite count for expected counts): a double's relative
+#: precision is 2.2e-16, a kernel sum of thousands of terms loses a few digits more.
+_EDGE_ROUNDING = 1e-9
+
+
+def _snap_to_edges(values: np.ndarray, top: float) -> tuple[np.ndarray, int]:
+    """Return ``values`` with rounding noise past 0 or ``top`` set to the edge, and how many.
+
+    The noise is within :data:`_EDGE_ROUNDING` of the values' scale (``top`` when finite, else
+    the largest finite absolute value, at least 1); a value farther out is left for the caller
+    to refuse, and NaN stays NaN.
+    """
+    finite = np.isfinite(values)
+    if np.isfinite(top):
+        scale = top
+    else:
+        scale = max(1.0, float(np.abs(values[finite]).max())) if finite.any() else 1.0
+    tol = _EDGE_ROUNDING * scale
+    with np.errstate(invalid="ignore"):
+        low = (values < 0) & (values >= -tol)
+        high = (values > top) & (values <= top + tol)
+    n = int(low.sum() + high.sum())
+    if not n:
+        return values, 0
+    out = values.copy()
+    out[low], out[high] = 0.0, top
+    return out, n
 
 
 def _fixed_cells(cells) -> np.ndarray:

@@ -1,0 +1,80 @@
+"""Review of the day's back-test, record and map changes (hIA): regressions found.
+
+The back-test refuses an expected count below 0 and a probability outside [0, 1]; a method
+whose forecast is computed in floating point (a kernel sum by FFT, probabilities renormalised
+to sum to a total) gives ``-1e-17`` for a count of 0 and ``1 + 1e-16`` for a certainty.  Those
+are its predictions, not a rate passed as a probability: they are taken as the edge they round
+to (and said so), while a real overshoot is still refused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _stats import disk_cells
+
+from pipeline import grid
+from pipeline.errors import InputError
+from pipeline.evaluate import Forecast, rolling_back_test
+
+END = pd.Timestamp("2026-06-30", tz="UTC")
+KW = {
+    "end": END.date(),
+    "min_train_events": 1,
+    "min_test_events": 1,
+    "require_full_history": False,
+    "baselines": ("uniform",),
+    "origins": 1,
+    "horizon_days": 30,
+    "train_days": 60,
+}
+
+
+def _daily(cells: np.ndarray, days: int) -> pd.DataFrame:
+    """An event a day for ``days`` days before ``END``, at the centre of a cell of ``cells``."""
+    pick = np.random.default_rng(0).choice(cells, days)
+    lat, lon = grid.cells_to_latlng(pick)
+    times = END - pd.to_timedelta(np.arange(days, 0, -1), unit="D")
+    return pd.DataFrame({"time": times, "lon": lon, "lat": lat})
+
+
+def _method(expected: float, p_any: float):
+    def method(train, c, t):
+        mu, p = np.full(c.size, 0.5), np.full(c.size, 0.2)
+        mu[3], p[3] = expected, p_any
+        return Forecast(score=mu, expected=mu, p_any=p)
+
+    return method
+
+
+@pytest.mark.parametrize(
+    ("expected", "p_any", "want_mu", "want_p"),
+    [(-1e-17, 0.2, 0.0, 0.2), (0.5, 1 + 1e-16 * 2, 0.5, 1.0), (0.5, -1e-17, 0.5, 0.0)],
+    ids=["count-minus-1e-17", "probability-1-plus-2e-16", "probability-minus-1e-17"],
+)
+def test_rounding_noise_at_an_edge_is_the_edge_not_a_refusal(expected, p_any, want_mu, want_p):
+    """Floating-point noise across 0 or 1 was one InputError, ending a run's back-test; it is
+    now the edge (the totals and Brier score as with the edge given) and a note says so."""
+    cells = disk_cells(1)
+    events = _daily(cells, 120)
+    got = rolling_back_test(events, cells, methods={"m": _method(expected, p_any)}, **KW)
+    ref = rolling_back_test(events, cells, methods={"m": _method(want_mu, want_p)}, **KW)
+    assert got["calibration"]["m"] == ref["calibration"]["m"]
+    assert got["origins"][0]["methods"]["m"]["expected_total"] == pytest.approx(
+        ref["origins"][0]["methods"]["m"]["expected_total"], abs=1e-12
+    )
+    assert any("rounding" in n and "'m'" in n for n in got["notes"])
+    assert not any("rounding" in n for n in ref["notes"])
+
+
+@pytest.mark.parametrize(
+    ("expected", "p_any"),
+    [(-1e-6, 0.2), (0.5, 1 + 1e-6)],
+    ids=["count-minus-1e-6", "probability-1-plus-1e-6"],
+)
+def test_an_overshoot_past_rounding_is_still_refused(expected, p_any):
+    cells = disk_cells(1)
+    events = _daily(cells, 120)
+    with pytest.raises(InputError, match="method 'm' returned 1 "):
+        rolling_back_test(events, cells, methods={"m": _method(expected, p_any)}, **KW)
