@@ -78,3 +78,18 @@ def test_an_overshoot_past_rounding_is_still_refused(expected, p_any):
     events = _daily(cells, 120)
     with pytest.raises(InputError, match="method 'm' returned 1 "):
         rolling_back_test(events, cells, methods={"m": _method(expected, p_any)}, **KW)
+
+
+def test_totals_without_a_predicted_cell_are_missing_not_zero():
+    """Every cell without a prediction (a forecast that covers none of the universe): the
+    totals were 0 expected and 0 observed - the panel's "0 observed, 0 expected" while an
+    event happened in an uncovered cell.  Before the NaN cells were left out they were null;
+    now they are null again, and the cells are counted as without a prediction."""
+    from pipeline.evaluate.calibration import reliability
+
+    got = reliability([np.array([np.nan, np.nan])], [np.array([1.0, 0.0])])
+    assert got["totals"] == {"expected": None, "observed": None, "observed_over_expected": None}
+    assert got["counts"]["cells_without_prediction"] == 2
+    # one covered cell: its totals as they are
+    got = reliability([np.array([np.nan, 0.25])], [np.array([1.0, 2.0])])
+    assert got["totals"] == {"expected": 0.25, "observed": 2.0, "observed_over_expected": 8.0}

@@ -89,8 +89,8 @@ def reliability(
     dict
         ``counts``: per bin ``cells``, ``mean_expected``, ``mean_observed``, and the
         ``cells_without_prediction`` left out (summed over origins); ``totals``: predicted and
-        observed events summed over the cells with a prediction and the origins, and their
-        ratio; ``p_at_least_one`` (when given): per bin ``mean_predicted`` and
+        observed events summed over the cells with a prediction and the origins (None without
+        one), and their ratio; ``p_at_least_one`` (when given): per bin ``mean_predicted`` and
         ``observed_share``, the Brier score and its ``cells_without_prediction``.
     """
     acc = np.zeros((3, n_bins))
@@ -110,9 +110,10 @@ def reliability(
                 "mean_observed": (s_obs / cells).tolist(),
                 "cells_without_prediction": unpredicted,
             },
+            # no cell with a prediction: no totals (missing, not 0 events expected and seen)
             "totals": {
-                "expected": float(s_pred.sum()),
-                "observed": float(s_obs.sum()),
+                "expected": float(s_pred.sum()) if cells.sum() else None,
+                "observed": float(s_obs.sum()) if cells.sum() else None,
                 "observed_over_expected": float(s_obs.sum() / s_pred.sum())
                 if s_pred.sum() > 0
                 else None,
