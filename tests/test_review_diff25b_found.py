@@ -93,3 +93,21 @@ def test_totals_without_a_predicted_cell_are_missing_not_zero():
     # one covered cell: its totals as they are
     got = reliability([np.array([np.nan, 0.25])], [np.array([1.0, 2.0])])
     assert got["totals"] == {"expected": 0.25, "observed": 2.0, "observed_over_expected": 8.0}
+
+
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [
+        (np.timedelta64(3, "M"), "3 months"),
+        (np.timedelta64(2, "Y"), "2 years"),
+        (np.timedelta64(36, "h"), "1 days 12:00:00"),
+    ],
+    ids=["months", "years", "hours"],
+)
+def test_a_numpy_duration_of_months_is_written_with_its_unit(value, want):
+    """11d077b writes a numpy timedelta64 as pandas' text; pandas refuses months and years
+    (no fixed length), so a method's ``info`` holding one ended the back-test in a ValueError
+    traceback.  They are written as numpy's text, with their unit."""
+    from pipeline.evaluate import json_safe
+
+    assert json_safe({"window": value}) == {"window": want}

@@ -41,6 +41,8 @@ def json_safe(obj: Any, digits: int = 7) -> Any:
         # before the dates: pandas' NaT is a datetime, and was written as the text "NaT"
         return None
     if isinstance(obj, np.timedelta64):  # a numpy integer: int() dropped its unit
+        if np.datetime_data(obj.dtype)[0] in ("Y", "M"):
+            return str(obj)  # "3 months": no fixed length, pandas refuses them
         return str(pd.Timedelta(obj))
     if isinstance(obj, bool | np.bool_):
         return bool(obj)
