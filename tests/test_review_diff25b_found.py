@@ -4,7 +4,10 @@ The back-test refuses an expected count below 0 and a probability outside [0, 1]
 whose forecast is computed in floating point (a kernel sum by FFT, probabilities renormalised
 to sum to a total) gives ``-1e-17`` for a count of 0 and ``1 + 1e-16`` for a certainty.  Those
 are its predictions, not a rate passed as a probability: they are taken as the edge they round
-to (and said so), while a real overshoot is still refused.
+to (and said so), while a real overshoot is still refused.  A reliability without a predicted
+cell has no totals (not 0 and 0); a numpy duration in months is written, not a ValueError; the
+transit pass's new counts come back from the stage cache (a nightly run's ``pings_used`` is a
+cold run's).
 """
 
 from __future__ import annotations
@@ -111,3 +114,34 @@ def test_a_numpy_duration_of_months_is_written_with_its_unit(value, want):
     from pipeline.evaluate import json_safe
 
     assert json_safe({"window": value}) == {"window": want}
+
+
+def test_the_transit_counts_come_back_from_the_stage_cache(tmp_path):
+    """A night whose tracks did not change takes the transit result from the stage cache:
+    the positions dropped as jumps and counted once must come back with it, or that night's
+    ``pings_used`` would count them as used while a cold run does not."""
+    from pipeline.runner.cache import StageCache
+    from pipeline.transit import TransitResult, transit_features
+
+    t0 = pd.Timestamp("2026-06-01", tz="UTC")
+    pings = pd.DataFrame(
+        {
+            "vessel_id": ["a"] * 5,
+            "time": t0 + pd.to_timedelta([0, 1, 2, 2, 3], unit="h"),
+            "lon": [0.0, 0.1, 30.0, 0.2, 0.3],  # the 3rd a jump, the 4th at its time
+            "lat": [0.0, 0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    built = transit_features(pings, 6)
+    # the 4th counted once (the first at its time kept), then the 3rd dropped as a jump
+    assert (built.dropped_jumps, built.repeated) == (1, 1)
+    want = TransitResult(
+        features=built.features, events=built.events, dropped_jumps=3, repeated=2, untimed=1
+    )
+    cache = StageCache(tmp_path / ".cache")
+    first, hit = cache.get_or_build("features: transit", [1], lambda: want)
+    again, hit_again = StageCache(tmp_path / ".cache").get_or_build(
+        "features: transit", [1], lambda: pytest.fail("not served from the cache")
+    )
+    assert (hit, hit_again) == (False, True)
+    assert (again.dropped_jumps, again.repeated, again.untimed) == (3, 2, 1)
