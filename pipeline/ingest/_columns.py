@@ -637,9 +637,10 @@ def name_score(column: str, role: str) -> tuple[float, str]:
         return 0.0, ""  # an arrival expected or a record's keeping: never the record's time
     if role == "time_of_day" and _duration_header(column):
         return 0.0, ""  # 'Time at sea': a span, however its header names a clock
-    if offset_header(column):
-        # 'Time offset': the records' UTC offset (zones.py), no clock; 'Zone description':
-        # a ship's log's zone description, no note
+    if offset_header(column) and not (role == "note" and nautical_zone_header(column)):
+        # 'Time offset': the records' UTC offset (zones.py), no clock; a 'Zone description'
+        # may be a note (an EEZ's or a fishing zone's, in words): its values decide
+        # (_content_ok), a ship's log's hours are no note
         return 0.0, ""
     core = [t for t in toks if t not in UNIT_TOKENS]
     qual = [t for t in core if t in QUALIFIERS]
@@ -901,6 +902,24 @@ def nautical_zone_header(column: str) -> bool:
     return normalise_name(column) in NAUTICAL_ZONE_NAMES or (
         "zone" in toks and bool(toks & {"description", "desc", "descr"})
     )
+
+
+#: A ship's log's zone description as written: signed or unsigned whole or half hours, or the
+#: same as a clock (``+5``, ``-3``, ``5``, ``-5.5``, ``+05:30``, ``0``).
+_ZONE_DESCRIPTION_VALUE = r"[+\-\u2212]?\d{1,2}(?:\.\d+|:?\d{2})?"
+
+
+def zone_description_fit(values: pd.Series) -> float:
+    """Share of a sample of values that is written as a zone description (signed hours).
+
+    ``+5``, ``-3``, ``0``, ``-05:30``: how a ship's log gives its zone; an EEZ's or a fishing
+    zone's description in words (``Territorial sea``) is none.
+    """
+    v = _sample(values)
+    if not len(v):
+        return 0.0
+    text = v.astype("str").str.strip().str.replace(r"\s+", "", regex=True)
+    return float(text.str.fullmatch(_ZONE_DESCRIPTION_VALUE).mean())
 
 
 def offset_header(column: str) -> bool:
@@ -2905,6 +2924,15 @@ def _content_ok(
         return share >= 0.5 or exact or not len(_sample(values)), (
             f"{share_to_percent(share)} of sampled values are numbers"
         )
+    if role == "note" and nautical_zone_header(column):
+        share = zone_description_fit(values)
+        if share >= 0.5:
+            return (
+                False,
+                f"{share_to_percent(share)} of sampled values are a ship's log's zone "
+                "descriptions (signed hours), not a note",
+            )
+        return True, "text"
     if role == "commodity":
         words = _sample(values).astype("str").str.split().str.len()
         if not exact and len(words) and float(words.median()) > _CATEGORY_WORDS:

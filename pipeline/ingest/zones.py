@@ -214,6 +214,11 @@ def _offset_column(
                     passed.append(c)
                     continue
                 _refuse_signed_hours(raw[c], c, name)
+            elif nautical_zone_header(c) and not _zone_descriptions_in(raw[c]):
+                # 'Zone description' of an EEZ or a fishing zone in words ('Territorial
+                # sea'): taken, every record was rejected as time_zone_unknown
+                passed.append(c)
+                continue
             found.append(c)
     if len(found) > 1:
         raise InputError(
@@ -225,7 +230,12 @@ def _offset_column(
         text = as_text(raw[passed[0]])
         example = text[(text.str.strip() != "").to_numpy() & ~_offset_values(text)]
         note = (
-            f"{name}: column {passed[0]!r} holds no UTC offset or time-zone name"
+            f"{name}: column {passed[0]!r} holds no ship's log's zone description (signed "
+            "hours)"
+            + (f" (e.g. {example.iloc[0]!r}: a sea or fishing zone's?)" if len(example) else "")
+            + "; not applied to the times"
+            if nautical_zone_header(passed[0])
+            else f"{name}: column {passed[0]!r} holds no UTC offset or time-zone name"
             + (f" (e.g. {example.iloc[0]!r}: a UTM or map zone?)" if len(example) else "")
             + "; not applied to the times"
         )
@@ -302,6 +312,17 @@ def mixed_zone_error(name: str, column: str, offset: Any, other: Any) -> InputEr
         "rename it utc_offset if it holds offsets (and fix the other values), or leave it "
         "out of the export"
     )
+
+
+def _zone_descriptions_in(values: pd.Series) -> bool:
+    """Whether any non-blank value reads as a ship's log's zone description (``+5``, ``0``).
+
+    A column of none (an EEZ's or a fishing zone's description in words) is passed over; one
+    of some is applied, its other values rejected as ``time_zone_unknown``.
+    """
+    text = pd.Series(pd.unique(as_text(values).to_numpy(dtype=object)), dtype=object)
+    text = text[text.astype("str").str.strip() != ""]
+    return bool(np.isfinite(utc_offset_seconds(text, nautical=True)[0]).any())
 
 
 def _offset_like(values: pd.Series) -> bool:

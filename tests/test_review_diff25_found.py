@@ -1,0 +1,56 @@
+"""Review of the day's new input readings: ordinary files read as before.
+
+A ``Zone description`` (or ``Fishing zone description``, ``zone_desc``) column of a sea or
+fishing zone in words (``Territorial sea``, ``EEZ``) beside the dates was taken for a ship's
+log's zone description: every record was rejected as ``time_zone_unknown`` (0 accepted,
+where the day before the column was the note and every record was read).  Such a column is
+the note again when its values say so, or passed over with a note; a column of signed
+hours is still the zone description.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_seizures_time_zones import _read, _times
+
+
+@pytest.mark.parametrize("header", ["Zone description", "Fishing zone description"])
+def test_a_zone_description_in_words_is_the_note(tmp_path, header):
+    res = _read(
+        tmp_path,
+        f"date,{header}",
+        "2021-03-05 10:00,Exclusive economic zone of Trinidad",
+        "2021-03-05 11:00,Territorial sea",
+    )
+    assert res.n_rejected == 0
+    assert _times(res) == ["2021-03-05 10:00", "2021-03-05 11:00"]  # UTC, as written
+    assert res.assumptions["columns"]["note"]["column"] == header
+    assert "utc_offset" not in res.assumptions["columns"]
+
+
+def test_a_zone_description_in_words_beside_a_description_is_passed_over(tmp_path):
+    res = _read(
+        tmp_path,
+        "date,Zone description,Description",
+        "2021-03-05 10:00,EEZ,boarded at night",
+        "2021-03-05 11:00,Territorial sea,found in the hold",
+    )
+    assert res.n_rejected == 0
+    assert _times(res) == ["2021-03-05 10:00", "2021-03-05 11:00"]
+    assert res.assumptions["columns"]["note"]["column"] == "Description"
+    assert "utc_offset" not in res.assumptions["columns"]
+    assert any("'Zone description'" in n and "not applied" in n for n in res.notes)
+
+
+def test_zone_desc_of_words_is_not_applied(tmp_path):
+    res = _read(tmp_path, "date,zone_desc", "2021-03-05 10:00,EEZ", "2021-03-05 11:00,ICES IVa")
+    assert res.n_rejected == 0
+    assert _times(res) == ["2021-03-05 10:00", "2021-03-05 11:00"]
+
+
+def test_a_zone_description_of_hours_is_still_applied_not_a_note(tmp_path):
+    # ZD +5: UTC = 10:00 + 5 h; ZD -3: 10:00 - 3 h (hand arithmetic)
+    res = _read(tmp_path, "date,Zone description", "2021-03-05 10:00,+5", "2021-03-06 10:00,-3")
+    assert _times(res) == ["2021-03-05 15:00", "2021-03-06 07:00"]
+    assert res.assumptions["columns"]["utc_offset"]["column"] == "Zone description"
+    assert "note" not in res.assumptions["columns"]
