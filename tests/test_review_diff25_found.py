@@ -54,3 +54,19 @@ def test_a_zone_description_of_hours_is_still_applied_not_a_note(tmp_path):
     assert _times(res) == ["2021-03-05 15:00", "2021-03-06 07:00"]
     assert res.assumptions["columns"]["utc_offset"]["column"] == "Zone description"
     assert "note" not in res.assumptions["columns"]
+
+
+@pytest.mark.parametrize(
+    "values", [["+5 (R)", "-3 (C)"], ["R", "C"]], ids=["hours-and-letter", "letter-only"]
+)
+def test_a_zone_description_with_its_letter_is_no_note(tmp_path, values):
+    # not read as offsets (which sign a letter means is not read), but no note either: taken
+    # as a note the times were read as UTC without a word; here each row is rejected
+    res = _read(
+        tmp_path,
+        "date,Zone description",
+        *[f"2021-03-0{i + 5} 10:00,{v}" for i, v in enumerate(values)],
+    )
+    assert "note" not in res.assumptions["columns"]
+    assert res.assumptions["columns"]["utc_offset"]["column"] == "Zone description"
+    assert res.n_rejected == 2 and set(res.rejects["rule"]) == {"time_zone_unknown"}

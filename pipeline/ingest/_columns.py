@@ -905,8 +905,11 @@ def nautical_zone_header(column: str) -> bool:
 
 
 #: A ship's log's zone description as written: signed or unsigned whole or half hours, or the
-#: same as a clock (``+5``, ``-3``, ``5``, ``-5.5``, ``+05:30``, ``0``).
-_ZONE_DESCRIPTION_VALUE = r"[+\-\u2212]?\d{1,2}(?:\.\d+|:?\d{2})?"
+#: same as a clock (``+5``, ``-3``, ``5``, ``-5.5``, ``+05:30``, ``0``), signed hours with
+#: the zone's letter after them (``+5 (R)``), or the letter alone (``R``).
+_ZONE_DESCRIPTION_VALUE = (
+    r"[+\-\u2212]?\d{1,2}(?:\.\d+|:?\d{2})?|[+\-\u2212]\d{1,2}(?:\.\d+)?\W*[A-Za-z]\W*|[A-Za-z]"
+)
 
 
 def zone_description_fit(values: pd.Series) -> float:

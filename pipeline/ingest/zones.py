@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._columns import name_tokens, nautical_zone_header, offset_header
+from ._columns import name_tokens, nautical_zone_header, offset_header, zone_description_fit
 from ._common import Rule, as_text, normalise_name
 from ._dates import ZONE_ABBREVIATIONS
 
@@ -315,14 +315,13 @@ def mixed_zone_error(name: str, column: str, offset: Any, other: Any) -> InputEr
 
 
 def _zone_descriptions_in(values: pd.Series) -> bool:
-    """Whether any non-blank value reads as a ship's log's zone description (``+5``, ``0``).
+    """Whether any value is written as a ship's log's zone description (``+5``, ``0``, ``R``).
 
     A column of none (an EEZ's or a fishing zone's description in words) is passed over; one
-    of some is applied, its other values rejected as ``time_zone_unknown``.
+    of some is applied, its values that give no hours (``R``) rejected as
+    ``time_zone_unknown``.
     """
-    text = pd.Series(pd.unique(as_text(values).to_numpy(dtype=object)), dtype=object)
-    text = text[text.astype("str").str.strip() != ""]
-    return bool(np.isfinite(utc_offset_seconds(text, nautical=True)[0]).any())
+    return zone_description_fit(values) > 0
 
 
 def _offset_like(values: pd.Series) -> bool:
