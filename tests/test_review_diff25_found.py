@@ -70,3 +70,15 @@ def test_a_zone_description_with_its_letter_is_no_note(tmp_path, values):
     assert "note" not in res.assumptions["columns"]
     assert res.assumptions["columns"]["utc_offset"]["column"] == "Zone description"
     assert res.n_rejected == 2 and set(res.rejects["rule"]) == {"time_zone_unknown"}
+
+
+@pytest.mark.parametrize(
+    "header", ["Fishing zone description", "EEZ zone description", "Sea zone desc"]
+)
+def test_another_zone_s_description_of_small_numbers_is_no_zone_description(tmp_path, header):
+    # fishing zones 4 and 7: read as ship's log's zone descriptions the times moved 4 and 7
+    # hours (UTC-4, UTC-7) without a word; a header naming another zone gives no hours
+    res = _read(tmp_path, f"date,{header}", "2021-03-05 10:00,4", "2021-03-06 10:00,7")
+    assert _times(res) == ["2021-03-05 10:00", "2021-03-06 10:00"]
+    assert res.n_rejected == 0
+    assert "utc_offset" not in res.assumptions["columns"]

@@ -896,11 +896,21 @@ OFFSET_NAMES = frozenset(
 NAUTICAL_ZONE_NAMES = frozenset({"zd", "zone_description", "zonedescription", "zone_desc"})
 
 
+#: Words a header of a ship's log's zone description may hold besides ``zone`` and
+#: ``description``; any other word names another zone (``Fishing zone description``, ``EEZ
+#: zone description``: a sea or fishing zone's, no hours from UTC).
+_NAUTICAL_ZONE_WORDS = frozenset(
+    {"zone", "description", "desc", "descr", "time", "ship", "ships", "log", "nautical", "zd"}
+)
+
+
 def nautical_zone_header(column: str) -> bool:
     """Whether a header names a nautical zone description (``ZD``, ``Zone description``)."""
     toks = set(name_tokens(column))
     return normalise_name(column) in NAUTICAL_ZONE_NAMES or (
-        "zone" in toks and bool(toks & {"description", "desc", "descr"})
+        "zone" in toks
+        and bool(toks & {"description", "desc", "descr"})
+        and toks <= _NAUTICAL_ZONE_WORDS
     )
 
 
