@@ -5,13 +5,23 @@ fishing zone in words (``Territorial sea``, ``EEZ``) beside the dates was taken 
 log's zone description: every record was rejected as ``time_zone_unknown`` (0 accepted,
 where the day before the column was the note and every record was read).  Such a column is
 the note again when its values say so, or passed over with a note; a column of signed
-hours is still the zone description.
+hours is still the zone description.  A header naming another zone (``Fishing zone
+description``) of small numbers moved the times by them, read as zone descriptions.
+
+A CF climatology's ``climatology_bnds(time, nv)`` (named by the time's ``climatology``
+attribute, as ``time_bnds`` is by ``bounds``) was a second gridded variable: the NetCDF was
+refused.
 """
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
+import xarray as xr
 from test_seizures_time_zones import _read, _times
+
+from pipeline.ingest import open_raster
 
 
 @pytest.mark.parametrize("header", ["Zone description", "Fishing zone description"])
@@ -82,3 +92,37 @@ def test_another_zone_s_description_of_small_numbers_is_no_zone_description(tmp_
     assert _times(res) == ["2021-03-05 10:00", "2021-03-06 10:00"]
     assert res.n_rejected == 0
     assert "utc_offset" not in res.assumptions["columns"]
+
+
+def _climatology(path):
+    """A CF climatology (WOA, ERSST): ``time`` names its ``climatology_bnds(time, nv)``."""
+    lats, lons = np.array([10.0, 10.5, 11.0, 11.5]), np.array([100.0, 100.5, 101.0])
+    times = pd.date_range("2024-01-01", periods=2, freq="D")
+    v = np.random.default_rng(3).uniform(0, 30, (2, 4, 3)).round(3)
+    ds = xr.Dataset(
+        {
+            "sst": (("time", "lat", "lon"), v),
+            "climatology_bnds": (("time", "nv"), np.stack([times, times + pd.Timedelta("1D")], 1)),
+        },
+        coords={
+            "time": ("time", times, {"climatology": "climatology_bnds"}),
+            "lat": ("lat", lats, {"standard_name": "latitude", "units": "degrees_north"}),
+            "lon": ("lon", lons, {"standard_name": "longitude", "units": "degrees_east"}),
+        },
+    )
+    ds.to_netcdf(path, engine="h5netcdf")
+    return path
+
+
+def test_a_climatology_s_bounds_are_no_gridded_variable(tmp_path):
+    # 'climatology_bnds(time, nv)' was counted a second gridded variable beside 'sst': the
+    # ordinary CF climatology was refused (set variable); it places the time axis, as
+    # 'time_bnds' named by 'bounds' does
+    path = _climatology(tmp_path / "clim.nc")
+    got = open_raster(path)
+    ref = xr.open_dataset(path, engine="h5netcdf")["sst"]
+    assert got.shape[-2:] == (4, 3)
+    # north-up: the top row is the file's last latitude row (11.5 N), read by xarray
+    rows = [ref.isel(time=t).values[::-1] for t in range(ref.sizes["time"])]
+    assert any(np.array_equal(got.values[0], r) for r in rows)
+    assert float(got["y"][0]) == 11.5 and float(got["x"][0]) == 100.0

@@ -1178,12 +1178,14 @@ def _placing_variables(ds) -> set[str]:
     """Return the data variables that place a grid rather than measure on it.
 
     Latitude/longitude arrays (2-D ones a file stores as plain variables, no ``coordinates``
-    attribute naming them) and the cell bounds a coordinate's ``bounds`` names (``lat_bnds``).
+    attribute naming them) and the cell bounds a coordinate's ``bounds`` names (``lat_bnds``),
+    or its CF ``climatology`` attribute (a climatology's ``climatology_bnds(time, nv)``).
     """
     out = {str(v) for v in ds.data_vars if _lat_lon_role(str(v), ds[v].attrs) is not None}
     for v in ds.variables.values():
-        if isinstance(v.attrs.get("bounds"), str):
-            out.add(v.attrs["bounds"])
+        for key in ("bounds", "climatology"):
+            if isinstance(v.attrs.get(key), str):
+                out.add(v.attrs[key])
     return out
 
 
