@@ -126,3 +126,18 @@ def test_a_climatology_s_bounds_are_no_gridded_variable(tmp_path):
     rows = [ref.isel(time=t).values[::-1] for t in range(ref.sizes["time"])]
     assert any(np.array_equal(got.values[0], r) for r in rows)
     assert float(got["y"][0]) == 11.5 and float(got["x"][0]) == 100.0
+
+
+def test_a_date_time_group_beside_a_date_is_the_records_moment(tmp_path):
+    # 'DTG' ranked last among the time's known names, below 'Date': a report's Date beside
+    # its DTG gave each record its date at 00:00 UTC, the DTG's moment (and, for a date
+    # written in local time, its UTC day) lost; 051430R MAR 21 is 14:30 at UTC-5 (zone
+    # Romeo), 19:30 UTC; 050130K MAR 21 is 01:30 at UTC+10, 15:30 UTC the day before
+    res = _read(
+        tmp_path,
+        "Date,DTG",
+        "2021-03-05,051430R MAR 21",
+        "2021-03-05,050130K MAR 21",
+    )
+    assert res.assumptions["columns"]["time"]["column"] == "DTG"
+    assert _times(res) == ["2021-03-05 19:30", "2021-03-04 15:30"]

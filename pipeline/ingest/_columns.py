@@ -413,6 +413,10 @@ ROLES: dict[str, Role] = {
             "basedatetime",
             "base_date_time",
             "event_datetime",
+            # a military date-time group (051430ZMAR21): a moment with its zone, over a
+            # 'Date' beside it
+            "dtg",
+            "date_time_group",
             "event_date",
             "seizure_date",
             "incident_date",
@@ -424,8 +428,6 @@ ROLES: dict[str, Role] = {
             "ts",
             "utc",
             "year",
-            "dtg",  # a military date-time group (051430ZMAR21)
-            "date_time_group",
         ),
         # 'data' is the Portuguese and Italian date ('data da apreensão'); its values decide.
         strong=_fs(
