@@ -141,3 +141,24 @@ def test_a_date_time_group_beside_a_date_is_the_records_moment(tmp_path):
     )
     assert res.assumptions["columns"]["time"]["column"] == "DTG"
     assert _times(res) == ["2021-03-05 19:30", "2021-03-04 15:30"]
+
+
+@pytest.mark.parametrize(
+    ("time_header", "offset_header", "offset"),
+    [
+        ("Time (UTC)", "ZD", "+5"),
+        ("time_utc", "ZD", "-3"),
+        ("Time (UTC)", "utc_offset", "-5"),
+        ("Zulu time", "timezone", "+2"),
+    ],
+    ids=["time-utc-brackets-zd", "time-utc-zd", "time-utc-offset", "zulu-timezone"],
+)
+def test_times_a_header_says_are_utc_are_not_moved_by_an_offset_column(
+    tmp_path, time_header, offset_header, offset
+):
+    # a deck log keeps its times in UTC beside the zone description of its local clock:
+    # applied, 'ZD +5' moved 10:00 UTC to 15:00 with exit 0
+    res = _read(tmp_path, f'"{time_header}",{offset_header}', f"2021-03-05 10:00,{offset}")
+    assert _times(res) == ["2021-03-05 10:00"]
+    assert "utc_offset" not in res.assumptions["columns"]
+    assert any("says its times are UTC" in n and "not applied" in n for n in res.notes)

@@ -46,6 +46,8 @@ __all__ = [
 ]
 
 
+#: Header words saying a time is UTC (``Time (UTC)``, ``time_utc``, ``Zulu time``).
+_UTC_WORDS = frozenset({"utc", "gmt", "zulu"})
 #: Header words saying a time is local (wall-clock) time, not UTC.
 _LOCAL_WORDS = frozenset({"local", "lt"})
 #: Zone abbreviations that name several zones (US or Australian eastern, US Pacific or
@@ -421,6 +423,28 @@ def zone_layout(
     same rule, :func:`apply_time_zone`.
     """
     offset_col, note = _offset_column(raw, cols, {c for c in pick.values() if c}, name)
+    utc_header = next(
+        (
+            c
+            for c in (pick["time"], pick.get("time_of_day"))
+            if c and _UTC_WORDS & set(name_tokens(c)) and header_zone(c, name) == (None, None)
+        ),
+        None,
+    )
+    if offset_col is not None and utc_header is not None:
+        # 'Time (UTC)' beside a 'ZD' or 'utc_offset': a log's times in UTC with the zone it
+        # kept for its local clock; applied, the column moved UTC times by hours
+        note = "; ".join(
+            filter(
+                None,
+                [
+                    note,
+                    f"{name}: header {utc_header!r} says its times are UTC; column "
+                    f"{offset_col!r} (a zone or offset) was not applied to them",
+                ],
+            )
+        )
+        offset_col = None
     pick["utc_offset"] = offset_col
     # a bare 'Zone' column (applied or not) is checked again in every later chunk of a
     # file read in chunks: one that turns out to hold both kinds is refused, as when whole
