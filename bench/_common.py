@@ -55,6 +55,30 @@ def measure(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, int, Any]:
     return best, peak, result
 
 
+def peer_and_ours_rows(
+    peer: str, peer_s: float, peer_mem: int, ours_s: float, ours_mem: int, **label: Any
+) -> list[dict[str, Any]]:
+    """Return the two rows of a side-by-side timing: the peer tool's, then ours with the speedup.
+
+    ``label`` (``references="distinct"``) leads each row.
+    """
+    return [
+        {
+            **label,
+            "method": peer,
+            "seconds": round(peer_s, 3),
+            "peak_mb": round(peer_mem / 2**20, 1),
+        },
+        {
+            **label,
+            "method": "route-risk, vectorised",
+            "seconds": round(ours_s, 3),
+            "peak_mb": round(ours_mem / 2**20, 1),
+            "speedup": round(peer_s / ours_s, 1),
+        },
+    ]
+
+
 def write_results(name: str, rows: list[dict[str, Any]], **meta: Any) -> Path:
     """Write rows plus machine metadata to ``bench/results/<name>.json`` and print a table."""
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import measure, write_results  # noqa: E402
+from bench._common import measure, peer_and_ours_rows, write_results  # noqa: E402
 
 
 def _references(n: int) -> list[str]:
@@ -76,21 +76,14 @@ def main() -> None:
             np.allclose(got.lat, ref[:, 0], atol=1e-7)
             and np.allclose(got.lon, ref[:, 1], atol=1e-7)
         )
-        rows += [
-            {
-                "references": label,
-                "method": "mgrs (GeoTrans), a reference at a time",
-                "seconds": round(peer_s, 3),
-                "peak_mb": round(peer_mem / 2**20, 1),
-            },
-            {
-                "references": label,
-                "method": "route-risk, vectorised",
-                "seconds": round(ours_s, 3),
-                "peak_mb": round(ours_mem / 2**20, 1),
-                "speedup": round(peer_s / ours_s, 1),
-            },
-        ]
+        rows += peer_and_ours_rows(
+            "mgrs (GeoTrans), a reference at a time",
+            peer_s,
+            peer_mem,
+            ours_s,
+            ours_mem,
+            references=label,
+        )
     write_results("mgrs", rows, quick=args.quick, references=n, same_values=same)
     if not same:
         raise SystemExit("the decoded centres differ from the mgrs package's")

@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import measure, write_results  # noqa: E402
+from bench._common import measure, peer_and_ours_rows, write_results  # noqa: E402
 
 
 def _tag(text: str) -> str:
@@ -87,19 +87,7 @@ def main() -> None:
         and np.allclose(frame["lon"], lon, atol=1e-9)
         and list(frame["mmsi"]) == [str(r[0]) for r in ref]
     )
-    rows = [
-        {
-            "method": "pyais, a message at a time",
-            "seconds": round(peer_s, 3),
-            "peak_mb": round(peer_mem / 2**20, 1),
-        },
-        {
-            "method": "route-risk, vectorised",
-            "seconds": round(ours_s, 3),
-            "peak_mb": round(ours_mem / 2**20, 1),
-            "speedup": round(peer_s / ours_s, 1),
-        },
-    ]
+    rows = peer_and_ours_rows("pyais, a message at a time", peer_s, peer_mem, ours_s, ours_mem)
     write_results("nmea", rows, quick=args.quick, sentences=n, same_values=same)
     if not same:
         raise SystemExit("the decoded values differ from pyais's")

@@ -136,3 +136,18 @@ FIXED_CLASSES = {
     "class_breaks": [0, 20, 40, 60, 80, 100],
     "class_labels": CLASS_LABELS,
 }
+
+
+def back_test_kwargs(end, baselines=("uniform",), **more) -> dict:
+    """`rolling_back_test` keywords of a small test: one event suffices to train and to test.
+
+    ``end`` is a timestamp (its date is the back-test's end); ``more`` adds or overrides.
+    """
+    return {
+        "end": end.date(),
+        "min_train_events": 1,
+        "min_test_events": 1,
+        "require_full_history": False,
+        "baselines": tuple(baselines),
+        **more,
+    }

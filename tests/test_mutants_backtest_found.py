@@ -17,7 +17,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from _stats import area_share_hits
+from _stats import area_share_hits, back_test_kwargs
 from pydantic import ValidationError
 
 from pipeline import grid
@@ -33,13 +33,7 @@ from pipeline.evaluate import (
 from pipeline.grid import cell_area_km2, points_to_cells
 
 END = pd.Timestamp("2024-01-01", tz="UTC")
-KW = {
-    "end": END.date(),
-    "min_train_events": 1,
-    "min_test_events": 1,
-    "require_full_history": False,
-    "baselines": ("uniform", "all_prior_counts"),
-}
+KW = back_test_kwargs(END, ("uniform", "all_prior_counts"))
 
 
 def _disk(rings: int, lon: float = 10.0, lat: float = 40.0, res: int = 6) -> np.ndarray:

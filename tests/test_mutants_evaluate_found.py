@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from _stats import disk_cells
+from _stats import back_test_kwargs, disk_cells
 
 from pipeline import grid
 from pipeline.density import kernel_density_exact
@@ -40,13 +40,7 @@ from pipeline.evaluate.baselines import cell_areas
 from pipeline.evaluate.plot import universe_note
 
 END = pd.Timestamp("2024-01-01", tz="UTC")
-KW = {
-    "end": END.date(),
-    "min_train_events": 1,
-    "min_test_events": 1,
-    "require_full_history": False,
-    "baselines": ("uniform",),
-}
+KW = back_test_kwargs(END)
 
 
 def _daily(cells: np.ndarray, days: int, seed: int = 0) -> pd.DataFrame:

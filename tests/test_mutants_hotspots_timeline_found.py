@@ -26,6 +26,19 @@ from pipeline.score import FactorWeight, score_cells
 CELLS = disk_cells(1)  # 7 res-6 cells
 
 
+def _statistic(k, b, scores, share, **options):
+    """The risk statistic of kernel matrix ``k`` and event weights ``b`` over ``scores``."""
+    return density_risk_statistic(
+        sparse.csr_matrix(k),
+        b,
+        scores["seizure_density"],
+        scores["risk"],
+        scores["seizure_density__contrib"],
+        share,
+        **options,
+    )
+
+
 def _events(times: list[str], cells: list[int]) -> pd.DataFrame:
     return pd.DataFrame({"time": pd.to_datetime(times, utc=True), "cell": CELLS[np.asarray(cells)]})
 
@@ -210,14 +223,7 @@ def test_a_cell_without_density_keeps_the_risk_of_its_other_factors():
     assert np.isfinite(scores["risk"]).all()
     total = np.where(np.isfinite(density), 2.0, 0.0) + np.where(other_covered, 1.0, 0.0)
     share = np.where(np.isfinite(density), 2.0 / total, 0.0)
-    stat = density_risk_statistic(
-        sparse.csr_matrix(k),
-        b,
-        scores["seizure_density"],
-        scores["risk"],
-        scores["seizure_density__contrib"],
-        share,
-    )
+    stat = _statistic(k, b, scores, share)
     np.testing.assert_allclose(stat(np.ones(n_events)), scores["risk"], atol=1e-9)
     m = np.array([2.0, 0.0, 1.0, 3.0, 0.0, 0.0])
     again = feats.assign(seizure_density=np.where(np.isfinite(density), k @ (b * m), np.nan))
@@ -373,14 +379,7 @@ def test_a_density_no_event_of_the_matrix_reaches_stays_as_published():
     density = np.array([2.0, 0.7, 2.2])  # the middle cell's 0.7 comes from no row of K
     feats, scores = _weighted(density, np.array([0.3, 0.6, 0.9]), np.ones(3, dtype=bool))
     share = np.full(3, 2.0 / 3.0)
-    stat = density_risk_statistic(
-        sparse.csr_matrix(k),
-        b,
-        scores["seizure_density"],
-        scores["risk"],
-        scores["seizure_density__contrib"],
-        share,
-    )
+    stat = _statistic(k, b, scores, share)
     m = np.array([0.0, 2.0])
     again = feats.assign(seizure_density=[2.0 * 2.0 / 2.0, 0.7, 2.2 * 4.0 / 2.2])
     want = score_cells(again, {"seizure_density": 2.0, "other": 1.0}, covered=again)["risk"]
@@ -408,15 +407,7 @@ def test_the_resampled_risk_normalises_the_density_with_the_score_s_options(opti
     feats["other"] = rng.random(12)
     cap = options.get("cap_quantile", 0.99)
     scores = score_cells(feats, weights, cap_quantile=cap)
-    stat = density_risk_statistic(
-        sparse.csr_matrix(k),
-        b,
-        scores["seizure_density"],
-        scores["risk"],
-        scores["seizure_density__contrib"],
-        np.full(12, 2.0 / 3.0),
-        **options,
-    )
+    stat = _statistic(k, b, scores, np.full(12, 2.0 / 3.0), **options)
     m = np.array([3.0, 0.0, 1.0, 0.0, 1.0])
     again = feats.assign(seizure_density=k @ (b * m))
     want = score_cells(again, weights, cap_quantile=cap)["risk"]
@@ -445,14 +436,7 @@ def test_the_risk_bootstrap_is_the_seeded_numpy_bootstrap_and_repeats_byte_for_b
     feats["other"] = rng.random(12)
     weights = {"seizure_density": 2.0, "other": 1.0}
     scores = score_cells(feats, weights)
-    stat = density_risk_statistic(
-        sparse.csr_matrix(k),
-        b,
-        scores["seizure_density"],
-        scores["risk"],
-        scores["seizure_density__contrib"],
-        np.full(12, 2.0 / 3.0),
-    )
+    stat = _statistic(k, b, scores, np.full(12, 2.0 / 3.0))
     options = UncertaintyOptions(n_resamples=25, interval=(0.1, 0.9))
     got = bootstrap_cells(6, stat, feats["cell"], options=options, seed=7, name="risk")
     again = bootstrap_cells(6, stat, feats["cell"], options=options, seed=7, name="risk")

@@ -15,23 +15,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _stats import disk_cells
+from _stats import back_test_kwargs, disk_cells
 
 from pipeline import grid
 from pipeline.errors import InputError
 from pipeline.evaluate import Forecast, rolling_back_test
 
 END = pd.Timestamp("2026-06-30", tz="UTC")
-KW = {
-    "end": END.date(),
-    "min_train_events": 1,
-    "min_test_events": 1,
-    "require_full_history": False,
-    "baselines": ("uniform",),
-    "origins": 1,
-    "horizon_days": 30,
-    "train_days": 60,
-}
+KW = back_test_kwargs(END, origins=1, horizon_days=30, train_days=60)
 
 
 def _daily(cells: np.ndarray, days: int) -> pd.DataFrame:
