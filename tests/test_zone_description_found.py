@@ -122,3 +122,24 @@ def test_a_zone_description_in_the_time_header_places_the_times(tmp_path, header
 def test_a_time_header_s_zone_hours_of_no_known_sign_or_no_zone_are_refused(tmp_path, header):
     with pytest.raises(InputError, match="zone"):
         _read(tmp_path, f'"{header}"', LOCAL)
+
+
+@pytest.mark.parametrize("header", ["time_offset", '"Time offset (s)"', '"Time offset [min]"'])
+def test_a_time_offset_of_elapsed_seconds_is_not_applied_as_a_utc_offset(tmp_path, header):
+    # a GPS log's seconds since the recording began: 'Time offset (s)' of 37 moved the time
+    # 37 s earlier as a UTC offset, exit 0; an offset is a whole number of quarter hours
+    rows = [f"2021-03-0{i + 1} 10:00,{v}" for i, v in enumerate(["0", "37", "3600"])]
+    res = _read(tmp_path, f"date,{header}", *rows)
+    assert _times(res) == ["2021-03-01 10:00", "2021-03-02 10:00", "2021-03-03 10:00"]
+    assert any("no UTC offset" in n and "'37'" in n for n in res.notes)
+    assert "utc_offset" not in res.assumptions["columns"]
+
+
+def test_a_time_offset_of_quarter_hours_or_zones_is_still_applied(tmp_path):
+    res = _read(tmp_path, "date,time_offset", f"{LOCAL},+02:00", "2021-03-06 10:00,-5.75")
+    assert _times(res) == ["2021-03-05 08:00", "2021-03-06 15:45"]
+    res = _read(tmp_path, "date,time_offset", f"{LOCAL},Europe/Oslo")
+    assert _times(res) == ["2021-03-05 09:00"]
+    # a header naming UTC says what the offset is: an odd value there is its row's reject
+    res = _read(tmp_path, "date,utc_offset", f"{LOCAL},+02:00", "2021-03-06 10:00,37")
+    assert res.n_rejected == 1

@@ -206,6 +206,7 @@ def _offset_column(
     """
     found = []
     passed = []
+    elapsed: list[str] = []
     for c in cols:
         if c in taken:
             continue
@@ -221,6 +222,11 @@ def _offset_column(
                 # sea'): taken, every record was rejected as time_zone_unknown
                 passed.append(c)
                 continue
+            elif _bare_time_offset(c) and _not_quarter_hours(raw[c], c) is not None:
+                # 'Time offset (s)' of a GPS log: the seconds since the recording began
+                # moved each time by them (37 s earlier), exit 0
+                elapsed.append(c)
+                continue
             found.append(c)
     if len(found) > 1:
         raise InputError(
@@ -228,6 +234,14 @@ def _offset_column(
             "or write the times in UTC"
         )
     note = None
+    if elapsed:
+        c = elapsed[0]
+        note = (
+            f"{name}: column {c!r} holds values that are no UTC offset (e.g. "
+            f"{_not_quarter_hours(raw[c], c)!r}: an offset is a whole number of quarter hours; "
+            "a time since the start of a recording?); not applied to the times - name it "
+            "utc_offset if it is one"
+        )
     if passed:
         text = as_text(raw[passed[0]])
         example = text[(text.str.strip() != "").to_numpy() & ~_offset_values(text)]
@@ -242,6 +256,30 @@ def _offset_column(
             + "; not applied to the times"
         )
     return (found[0] if found else None), note
+
+
+def _bare_time_offset(column: str) -> bool:
+    """Whether a header says only an offset of time (``time_offset``, ``Time offset (s)``).
+
+    Such a header may name a time since some start as well as a UTC offset; one naming
+    UTC, GMT or a zone (``utc_offset``, ``tz_offset``) says which.
+    """
+    toks = set(name_tokens(column))
+    return "offset" in toks and not toks & {"utc", "gmt", "tz", "zone", "timezone", "tzoffset"}
+
+
+def _not_quarter_hours(values: pd.Series, column: str) -> Any:
+    """Return a value that is no whole number of quarter hours east of UTC (else None)."""
+    sec, _ = utc_offset_seconds(values, _offset_unit_s(column))
+    text = as_text(values)
+    present = (text.str.strip() != "").to_numpy()
+    # a number beyond 14 h (3600 s read in hours) is no offset either; a value that is no
+    # offset at all (a word) stays its row's reject
+    unit = _offset_unit_s(column)
+    num = pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(dtype="float64") * unit
+    far = np.isfinite(num) & (np.abs(num) > 14 * 3600)
+    odd = present & (far | (np.isfinite(sec) & (np.round(np.nan_to_num(sec)) % 900 != 0)))
+    return text[odd].iloc[0] if odd.any() else None
 
 
 #: An offset no map zone is written as: ``+02:00``, ``-0530``, ``UTC+2``, a zone name.
