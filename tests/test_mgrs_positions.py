@@ -51,6 +51,9 @@ PLACES = [
     ("hawaii", 21.41, -157.92),
 ]
 
+#: Two references of the end-to-end reads: Washington (18S) and Hawaii (4Q), 1 m squares.
+TWO = ["18SUJ2337106519", "4QFJ1234567890"]
+
 
 def _ref(lat: float, lon: float, digits: int) -> str:
     out = REF.toMGRS(lat, lon, MGRSPrecision=digits)
@@ -267,7 +270,7 @@ def test_a_coords_column_named_in_the_config_holding_references(tmp_path):
     path = tmp_path / "where.csv"
     _csv(path, "where", ["18SUJ2337106519", "4QFJ1234567890", "18SUW2337106519"])
     res = read_seizures(SeizureSource(path=path, columns={"coords": "where"}))
-    want = mgrs_to_lonlat(pd.Series(["18SUJ2337106519", "4QFJ1234567890"]))
+    want = mgrs_to_lonlat(pd.Series(TWO))
     np.testing.assert_allclose(res.frame["lat"], want.lat)
     assert res.rejects["rule"].tolist() == ["mgrs_invalid"] and res.rejects["row"].tolist() == [4]
     assert res.assumptions["columns"]["coords"]["by"] == "config"
@@ -281,7 +284,7 @@ def test_json_records_with_a_grid_reference(tmp_path):
         encoding="utf-8",
     )
     res = read_seizures(path)
-    want = mgrs_to_lonlat(pd.Series(["18SUJ2337106519", "4QFJ1234567890"]))
+    want = mgrs_to_lonlat(pd.Series(TWO))
     np.testing.assert_allclose(res.frame["lon"], want.lon)
 
 
@@ -343,7 +346,7 @@ def test_blank_latitude_longitude_beside_references(tmp_path):
         encoding="utf-8",
     )
     res = read_seizures(path)
-    want = mgrs_to_lonlat(pd.Series(["18SUJ2337106519", "4QFJ1234567890"]))
+    want = mgrs_to_lonlat(pd.Series(TWO))
     np.testing.assert_allclose(res.frame["lat"], want.lat)
     assert res.rejects.empty
     assert any("'Latitude'/'Longitude' hold no value" in n for n in res.notes)
