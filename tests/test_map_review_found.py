@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from pipeline import schema as S
 from pipeline.render import RenderOptions, escape_text
+from pipeline.render._escaping import MAP_TEXT_LIMIT
 from pipeline.render._payload import ports_payload, risk_payload, sorted_cells, transit_payload
 from pipeline.testing import sample_map_data
 
@@ -104,7 +105,12 @@ def test_a_right_to_left_override_in_a_label_cannot_mirror_the_numbers_after_it(
 
 
 @settings(max_examples=examples(300), deadline=None)
-@given(st.text(alphabet=st.sampled_from(list(OPENERS + PDF + ISOLATES + PDI) + ["a", "1"])))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list(OPENERS + PDF + ISOLATES + PDI) + ["a", "1"]),
+        max_size=MAP_TEXT_LIMIT,  # a longer text is cut (tests/test_map_text_limit_found.py)
+    )
+)
 def test_every_text_keeps_its_bidi_controls_to_itself(text):
     shown = htmllib.unescape(escape_text(text))
     assert _contained(shown)

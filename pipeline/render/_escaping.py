@@ -65,6 +65,24 @@ def _isolated(text: str) -> str:
     return _FSI * (1 + stray) + text + _PDI * (1 + depth)
 
 
+#: The longest text the page shows of one value, in characters.  A note of a seizure or a
+#: category is a sentence or a paragraph; a hostile or broken file can hold a cell of
+#: megabytes, which would be written once per point (20,000 seizure points of a 200,000-character
+#: note: a page of gigabytes).  Longer texts are cut here, marked, and kept whole in the tables.
+MAP_TEXT_LIMIT = 1000
+
+
+def _shortened(text: str) -> str:
+    """Return ``text`` cut to :data:`MAP_TEXT_LIMIT` characters, marked, when it is longer.
+
+    >>> _shortened("x" * 1003)[-28:]
+    'x… (+3 characters not shown)'
+    """
+    if len(text) <= MAP_TEXT_LIMIT:
+        return text
+    return f"{text[:MAP_TEXT_LIMIT]}… (+{len(text) - MAP_TEXT_LIMIT:,} characters not shown)"
+
+
 def escape_text(value) -> str:
     """Return ``value`` as text that is safe in every sink of the map and displays verbatim.
 
@@ -76,7 +94,8 @@ def escape_text(value) -> str:
     NUL or a lone surrogate (not text: no UTF-8 for it) becomes the replacement character
     U+FFFD, as the browser shows their references.  A text holding bidirectional controls
     (a right-to-left override) is isolated, so that they cannot reorder what follows it
-    on the page (:func:`_isolated`).
+    on the page (:func:`_isolated`).  A text longer than :data:`MAP_TEXT_LIMIT` characters
+    shows its first ones and how many more it has (:func:`_shortened`).
 
     Parameters
     ----------
@@ -98,7 +117,7 @@ def escape_text(value) -> str:
         if np.ndim(value) == 0 and pd.isna(value):
             return ""
         value = str(value)
-    return _isolated(value).translate(_ESCAPES)
+    return _isolated(_shortened(value)).translate(_ESCAPES)
 
 
 def escape_many(values) -> list[str]:
@@ -111,7 +130,7 @@ def escape_many(values) -> list[str]:
     if pd.api.types.infer_dtype(values, skipna=False) != "string":
         values = np.array([str(v) for v in values], dtype=object)  # 1 and True: two texts
     codes, uniques = pd.factorize(values)
-    texts = np.array([_isolated(u).translate(_ESCAPES) for u in uniques], dtype=object)
+    texts = np.array([_isolated(_shortened(u)).translate(_ESCAPES) for u in uniques], dtype=object)
     return texts[codes].tolist()
 
 
