@@ -2,7 +2,8 @@
 
 ``format_number`` wrote values under 1e-4 in exponent form ("1e-05") where a card's
 ``fmt`` writes "0.00001" (a raster of a small quantity: the legend and the card of one
-pixel's value read differently).  The comparison runs the asset's own ``fmt`` in Node.js.
+pixel's value read differently), and an exact binary half one unit lower than the card
+(1.0625: "1.062" against "1.063"; Python rounds halves to even, ``toPrecision`` away from zero).  The comparison runs the asset's own ``fmt`` in Node.js.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ def _values() -> list[float]:
     rng = np.random.default_rng(7)
     fixed = [0.0, 0.5, 12.34, 999.94, 999.96, 1e-5, 1.234567e-5, 100.0, 0.1, 1.5e-7, 3e-9]
     fixed += [-2.5e-5, 0.000123456, 1e-6, 9.9999e-7, 54_321.5, 1_325.5, -1_000.5, 2.5e-4]
+    # exact binary halves at the fifth significant digit: toPrecision rounds them away from
+    # zero, Python's ".4g" to even (1.0625 was "1.062" in the legend, "1.063" on the card)
+    fixed += [1.0625, 2.5625, -1.0625, 1.1875, 0.0009765625 * 1.0625, 9.9995117187500]
+    fixed += [float(np.ldexp(k, -e)) for k in (17, 41, 4097, 8193) for e in (4, 12)]
     drawn = (10.0 ** rng.uniform(-9, 6, 60)) * rng.choice([-1.0, 1.0], 60)
     return fixed + [float(v) for v in drawn]
 

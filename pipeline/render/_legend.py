@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -283,7 +284,8 @@ def _emerging_block(categories: list[tuple[str, str, int]], hotspots: dict | Non
 def format_number(v: float) -> str:
     """Write a legend's number as a card writes a value (route_risk.js ``fmt``).
 
-    Four significant digits, and a whole number with thousands separators from 1,000 on:
+    Four significant digits (halves away from zero, as ``toPrecision``), and a whole number
+    with thousands separators from 1,000 on:
     ``.4g`` alone wrote a transit class's upper edge of 54,321.5 h as "5.432e+04", 54,320,
     below the 54,322 h the card of the busiest cell reads.
     """
@@ -291,7 +293,12 @@ def format_number(v: float) -> str:
         return "–"
     if abs(v) >= 1000:
         return f"{math.floor(v + 0.5):,}"  # Math.round: halves go up
-    x = float(f"{v:.4g}")
+    # toPrecision(4) rounds the double's exact decimal value and takes the larger of two
+    # equally near (in magnitude): half away from zero.  Python's ".4g" rounds half to even,
+    # which wrote an exact binary tie one unit lower than the card (1.0625: "1.062", the
+    # card "1.063").
+    d = Decimal(v)  # exact
+    x = float(d.quantize(Decimal(1).scaleb(d.adjusted() - 3), rounding=ROUND_HALF_UP))
     if x == 0:
         return "0"
     if abs(x) >= 1e-6:  # as JavaScript writes a number: 0.00001, never 1e-05
