@@ -121,7 +121,9 @@ def timeline_table(
     value : str
         Name of the value column.
     breaks : int or sequence of float
-        Number of classes of :func:`global_breaks` over all periods, or the breaks themselves.
+        Number of classes of :func:`global_breaks` over all periods, or the breaks themselves
+        (e.g. an earlier timeline's, to keep its scale): then the end classes are open, a
+        value below the first break is in the bottom class and one above the last in the top.
     scheme : {"quantile", "equal"}
         Scheme of :func:`global_breaks`.
 
@@ -133,7 +135,7 @@ def timeline_table(
     ------
     InputError
         A missing time column, naive or missing times, no periods, a scoring result without
-        ``cell`` or ``value`` or with a cell twice, or bad breaks.
+        ``cell`` or ``value``, with a cell twice or an infinite value, or bad breaks.
     """
     if time_column not in events.columns:
         raise InputError(
@@ -173,6 +175,13 @@ def timeline_table(
         cutoffs.append(cutoff.isoformat())
     table = pd.concat(frames, ignore_index=True)
     values = table[value].to_numpy(dtype="float64")
+    infinite = np.isinf(values)
+    if infinite.any():
+        # an infinite score is a broken scoring function, not a missing value (class -1)
+        raise InputError(
+            f"score_period gave {int(infinite.sum()):,} infinite {value!r} value(s), e.g. in"
+            f" period {table['period'][infinite].iloc[0]!r}; a missing value is NaN"
+        )
     if isinstance(breaks, bool):
         raise InputError(f"breaks must be a number of classes or the breaks, got {breaks!r}")
     if isinstance(breaks, int):
