@@ -28,16 +28,25 @@ N_BINS = 10
 def decile_bins(pred: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
     """Return the bin (0 = lowest predictions) of each cell, bins of equal cell count.
 
+    A cell without a prediction (NaN: the forecast does not cover it) is in no bin, -1, and
+    the bins share out the other cells, as :func:`reliability` leaves such cells out (argsort
+    alone put them in the top bin).
+
     Examples
     --------
     >>> decile_bins(np.array([5.0, 1.0, 3.0, 2.0]), n_bins=2).tolist()
     [1, 0, 1, 0]
+    >>> decile_bins(np.array([5.0, np.nan, 1.0]), n_bins=2).tolist()
+    [1, -1, 0]
     """
     pred = np.asarray(pred, dtype="float64")
-    order = np.argsort(pred, kind="stable")
-    rank = np.empty(pred.size, dtype="int64")
-    rank[order] = np.arange(pred.size)
-    return (rank * n_bins) // max(pred.size, 1)
+    known = ~np.isnan(pred)
+    out = np.full(pred.size, -1, dtype="int64")
+    order = np.argsort(pred[known], kind="stable")
+    rank = np.empty(order.size, dtype="int64")
+    rank[order] = np.arange(order.size)
+    out[known] = (rank * n_bins) // max(order.size, 1)
+    return out
 
 
 def _accumulate(pred: np.ndarray, obs: np.ndarray, n_bins: int) -> np.ndarray:
