@@ -19,7 +19,8 @@ def json_safe(obj: Any, digits: int = 7) -> Any:
     Parameters
     ----------
     obj : any
-        Nested dicts, lists, tuples, numpy arrays and scalars, timestamps.
+        Nested dicts, lists, tuples, sets, numpy arrays and scalars, pandas Series (a dict
+        by label), DataFrames (a list of rows) and Index objects, timestamps.
     digits : int, default 7
         Floats are rounded to this many significant digits (stable, byte-identical output; a
         p-value of 1e-12 stays 1e-12).
@@ -32,6 +33,19 @@ def json_safe(obj: Any, digits: int = 7) -> Any:
     """
     if isinstance(obj, Mapping):
         return {str(k): json_safe(v, digits) for k, v in obj.items()}
+    # pandas containers and sets were written as their printed text ("0    1.5\n1    2.0\n
+    # dtype: float64"): a Series is its labels and values, a frame its rows, an Index and a
+    # set their values (a set sorted, so that the output is byte-identical between runs)
+    if isinstance(obj, pd.Series):
+        return {str(k): json_safe(v, digits) for k, v in obj.items()}
+    if isinstance(obj, pd.DataFrame):
+        return [json_safe(row, digits) for row in obj.to_dict(orient="records")]
+    if isinstance(obj, pd.Index):
+        return json_safe(obj.to_numpy(), digits)
+    if isinstance(obj, set | frozenset):
+        return sorted(
+            (json_safe(v, digits) for v in obj), key=lambda v: (type(v).__name__, repr(v))
+        )
     if isinstance(obj, list | tuple):
         return [json_safe(v, digits) for v in obj]
     if isinstance(obj, np.ndarray):
