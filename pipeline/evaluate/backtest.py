@@ -463,16 +463,23 @@ def rolling_back_test(
                         f"{str(cells_to_strings(universe[i : i + 1])[0])!r}"
                     )
             fc = Forecast(fc.score, checked["expected"], checked["p_any"], fc.info)
-            if fc.expected is not None:
+            if fc.expected is not None or fc.p_any is not None:
+                # probabilities without expected counts have a reliability too (its counts'
+                # part then holds every cell as without a prediction)
                 c = calib.setdefault(name, {"expected": [], "observed": [], "p_any": []})
-                c["expected"].append(np.asarray(fc.expected, dtype="float64"))
+                c["expected"].append(
+                    np.full(len(test_counts), np.nan)
+                    if fc.expected is None
+                    else np.asarray(fc.expected, dtype="float64")
+                )
                 c["observed"].append(test_counts)
                 # one entry an origin, None without: the probabilities stay with their origin's
                 # observations when a method gives them at some origins only
                 c["p_any"].append(
                     None if fc.p_any is None else np.asarray(fc.p_any, dtype="float64")
                 )
-                entry["expected_total"] = float(np.sum(fc.expected))
+                if fc.expected is not None:
+                    entry["expected_total"] = float(np.sum(fc.expected))
             row["methods"][name] = entry
         per_origin.append(row)
 
