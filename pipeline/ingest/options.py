@@ -142,7 +142,8 @@ class SeizureSource(BaseModel):
     synonyms: dict[str, str] = Field(
         default_factory=dict,
         description="Category spelling -> category, applied after normalisation (trim, "
-        "Unicode NFC, case-fold; both sides normalised alike), e.g. {robbers: armed robbery}.",
+        "Unicode NFC, case-fold; both sides normalised alike), e.g. {robbers: armed robbery}; "
+        "a chain {a: b, b: c} puts a and b under c, a cycle is refused.",
     )
     layer: str | None = Field(
         None,
@@ -192,7 +193,19 @@ class SeizureSource(BaseModel):
                     f"synonyms map {k!r} to both {out[key]!r} and {target!r} after normalisation"
                 )
             out[key] = target
-        return out
+        # a chain {a: b, b: c} means a, b and c are one category: followed to its end (one
+        # step put a under b and b under c, two categories); a cycle names no category
+        resolved: dict[str, str] = {}
+        for key in out:
+            path, label = [key], out[key]
+            while label in out and out[label] != label:
+                if label in path:
+                    cycle = " -> ".join([*path[path.index(label) :], label])
+                    raise ValueError(f"synonyms form a cycle ({cycle}): name one category")
+                path.append(label)
+                label = out[label]
+            resolved[key] = label
+        return resolved
 
     @field_validator("delimiter")
     @classmethod
