@@ -333,7 +333,9 @@ def _pings(times: pd.DatetimeIndex, lon: np.ndarray, lat: np.ndarray) -> pd.Data
     )
 
 
-def _state(tmp_path, model: str, seizures: pd.DataFrame, pings: pd.DataFrame):
+def _state(
+    tmp_path, model: str, seizures: pd.DataFrame, pings: pd.DataFrame, plugin="seizures_on_tracks"
+):
     """The parts of a run's state the back-test's published method reads."""
     from types import SimpleNamespace
 
@@ -348,20 +350,20 @@ def _state(tmp_path, model: str, seizures: pd.DataFrame, pings: pd.DataFrame):
                 "seizures": [{"path": str(tmp_path / "s.csv")}],
                 "tracks": [{"path": str(tmp_path / "a.csv")}],
             },
-            "factors": {"plugins": ["test_backtest_leakage_found:seizures_on_tracks"]},
+            "factors": {"plugins": [f"test_backtest_leakage_found:{plugin}"]},
             "score": {
                 "model": model,
                 "fitted": FITTED.model_dump(mode="json"),
                 "factors": {
                     S.SEIZURE_DENSITY: {"weight": 1},
-                    "seizures_on_tracks": {"weight": 1},
+                    plugin: {"weight": 1},
                 },
             },
         },
         tmp_path,
     )
     cells = np.unique(pipeline.points_to_cells(seizures[S.LON], seizures[S.LAT], RES))
-    table = pd.DataFrame({S.CELL: cells, S.SEIZURE_DENSITY: 0.0, "seizures_on_tracks": 0.0})
+    table = pd.DataFrame({S.CELL: cells, S.SEIZURE_DENSITY: 0.0, plugin: 0.0})
     return SimpleNamespace(
         config=cfg,
         as_of=END,
@@ -411,3 +413,67 @@ def test_a_plug_in_reading_the_tracks_sees_no_ping_after_the_origin(tmp_path, mo
     if model == "fitted":
         np.testing.assert_array_equal(got[0].expected, got[1].expected, strict=True)
         assert got[0].info == got[1].info
+
+
+@pipeline.factor(
+    name="seizures_near_in_area",
+    unit="seizures per km²",
+    description="Edge-corrected density of the seizures up to as_of within the area's window.",
+    needs=("seizures",),
+)
+def seizures_near_in_area(ctx):
+    from pipeline.density import kernel_density
+
+    s = ctx.seizures[ctx.seizures[S.TIME] <= ctx.as_of]
+    if not len(s):
+        return np.zeros(len(ctx.cells))
+    return kernel_density(
+        (s[S.LON].to_numpy(), s[S.LAT].to_numpy()),
+        ctx.cells,
+        bandwidth_km=30.0,
+        window=ctx.window_cells,
+        edge_correction=True,
+    )
+
+
+def test_a_plug_in_at_an_origin_gets_the_window_a_run_there_would_have(tmp_path):
+    # The plug-ins' window (the area's cells plus every cell holding a seizure, as a run
+    # makes it) was the run's: a seizure after the origin in a cell outside the area (a
+    # record near its edge, an anchorage on the land layer) joined the window of every
+    # origin, and a plug-in that corrects its kernel for the window's edge moved there.
+    from pipeline.evaluate import cell_universe
+    from pipeline.grid import grid_disk_cells
+    from pipeline.runner.stages._backtest import published_method
+
+    ev = _events(5)
+    ev = ev[ev[S.TIME] < END].reset_index(drop=True)
+    t = ORIGINS[1]
+    area = np.sort(grid_disk_cells(pipeline.points_to_cells([11.0], [40.8], RES), 8))
+    outside = pd.DataFrame(  # just beyond the area's edge, after the origin
+        {
+            S.TIME: [t + pd.Timedelta(days=3)],
+            S.LON: [11.0],
+            S.LAT: [42.2],
+            S.COMMODITY: ["cocaine"],
+            S.QUANTITY: [1.0],
+        }
+    )
+    assert not np.isin(pipeline.points_to_cells(outside[S.LON], outside[S.LAT], RES), area).any()
+    train = ev[(ev[S.TIME] >= t - pd.Timedelta(days=OPTS.train_days)) & (ev[S.TIME] < t)]
+    train = train.reset_index(drop=True)
+    cells = cell_universe(ev[ev[S.TIME] < t], RES, OPTS.universe_km)
+    cells = cells[np.isin(cells, area)]
+    got = []
+    for seizures in (ev, pd.concat([ev, outside], ignore_index=True)):
+        state = _state(
+            tmp_path / str(len(got)),
+            "weighted",
+            seizures,
+            _pings(pd.DatetimeIndex([FIRST]), np.array([11.0]), np.array([40.8])),
+            plugin="seizures_near_in_area",
+        )
+        held = pipeline.points_to_cells(seizures[S.LON], seizures[S.LAT], RES)
+        state.area_cells = area
+        state.cells = np.union1d(area, held)  # as the run's cells stage makes them
+        got.append(published_method(state)(train, cells, t))
+    np.testing.assert_array_equal(got[0].score, got[1].score, strict=True)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ... import schema as S
 from ...features import compute_features
+from ...grid import points_to_cells
 from ..cache import frame_digest
 from ..plan import factor_options, factors_to_compute
 from ._features import factor_context, feature_key, seizure_plugins
@@ -70,6 +71,18 @@ def _factors_known_at(state: RunState, cells, origin, plugins: list) -> pd.DataF
     cfg = state.config
     earlier = state.seizures[state.seizures[S.TIME] < origin].reset_index(drop=True)
     base = factor_context(state, cells, pd.Timestamp(origin), earlier, plugins)
+    if state.area_cells.size:
+        # the window a run at the origin has: the area's cells and those holding a seizure
+        # before it (the run's own also held the later seizures' cells outside the area,
+        # which moved an edge-corrected plug-in at every origin)
+        held = points_to_cells(
+            earlier[S.LON].to_numpy(dtype="float64"),
+            earlier[S.LAT].to_numpy(dtype="float64"),
+            cfg.area.resolution,
+        )
+        base = dataclasses.replace(
+            base, window_cells=np.union1d(state.area_cells, held).astype("uint64")
+        )
     if isinstance(base.pings, pd.DataFrame) and len(base.pings):
         # the pings as the seizures: those before the origin (a plug-in reading both got
         # every ping of the run, and a vessel first seen after the origin moved its forecast)
@@ -164,7 +177,7 @@ def _backtest_table(state: RunState, options: Any, digests: dict[str, str]) -> p
     from ...density import unreached_expected
     from ...engine import LocalEngine, use_engine
     from ...evaluate import cell_universe
-    from ...grid import cells_in, points_to_cells
+    from ...grid import cells_in
 
     ft = state.features
     assert ft is not None and state.as_of is not None
