@@ -477,3 +477,40 @@ def test_a_plug_in_at_an_origin_gets_the_window_a_run_there_would_have(tmp_path)
         state.cells = np.union1d(area, held)  # as the run's cells stage makes them
         got.append(published_method(state)(train, cells, t))
     np.testing.assert_array_equal(got[0].score, got[1].score, strict=True)
+
+
+def test_an_event_exactly_at_an_origin_is_a_test_event_of_it_and_of_no_earlier_one():
+    # One side everywhere: [t - train_days, t) trains, [t, t + horizon) tests, whatever zone
+    # the instant is written in; the fitted model's training labels end by the origin too.
+    ev = _events(11)
+    t = ORIGINS[1]
+    at_t = pd.DataFrame(
+        {
+            S.TIME: [t.tz_convert("Asia/Kolkata"), t.tz_convert("America/Bogota")],
+            S.LON: [11.0, 10.2],
+            S.LAT: [41.1, 40.3],
+            S.COMMODITY: ["cocaine", "cocaine"],
+            S.QUANTITY: [1.0, 1.0],
+        }
+    )
+    both = pd.concat([ev.astype({S.TIME: object}), at_t], ignore_index=True)
+    a, rec_a = _run(ev)
+    b, rec_b = _run(both)
+    rows_a = {o["origin"]: o for o in a["origins"]}
+    rows_b = {o["origin"]: o for o in b["origins"]}
+    for o in ORIGINS:
+        ra, rb = rows_a[o.isoformat()], rows_b[o.isoformat()]
+        in_test = o == t
+        in_train = o > t  # a later origin's training window holds it
+        assert rb["n_test"] - ra["n_test"] == (2 if in_test else 0), o
+        assert rb["n_train"] - ra["n_train"] == (2 if in_train else 0), o
+        if o <= t:
+            for name in ("kde", "density", "weighted", "recent_counts"):
+                _assert_same(rec_a[(name, o)], rec_b[(name, o)], f"{name} at {o.date()}")
+    feats = FittedModel(FITTED).fit(both, rec_a[("kde", t)]["cells"], t).features_
+    # every training label window [s, s + horizon) ends by the origin, and the origin's own
+    # events are in none of them
+    assert max(feats.training_origins_days) + FITTED.horizon_days <= 0
+    assert feats.n_events == int(
+        ((ev[S.TIME] >= t - pd.Timedelta(days=365)) & (ev[S.TIME] < t)).sum()
+    )
