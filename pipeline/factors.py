@@ -498,6 +498,23 @@ class Factor:
             raise InputError(f"{exc}{self._when(ctx)}") from None
 
 
+def _known_by(pings: Any, as_of: Any) -> Any:
+    """Return the positions of ``pings`` up to ``as_of`` (a table; anything else as it is).
+
+    The runner hands a plug-in the seizures up to ``as_of`` and the pings of every file: a
+    plug-in that reads both counted the positions after the map's day (the built-in transit
+    factors leave them out, and say so), at a back-test origin those of its test window.
+    """
+    if not isinstance(pings, pd.DataFrame) or S.TIME not in pings.columns or as_of is None:
+        return pings
+    limit = pd.Timestamp(as_of)
+    limit = limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC")
+    times = pd.to_datetime(pings[S.TIME], utc=True)
+    if not (times > limit).any():
+        return pings
+    return pings[(times <= limit).to_numpy()].reset_index(drop=True)
+
+
 def _guarded(ctx: FactorContext) -> FactorContext:
     """Return ``ctx`` whose tables, cells and rasters a plug-in cannot change for the run.
 
@@ -548,7 +565,7 @@ def _guarded(ctx: FactorContext) -> FactorContext:
         rasters={k: raster(v) for k, v in ctx.rasters.items()},
         window_cells=read_only(ctx.window_cells),
         seizures=own(ctx.seizures),
-        pings=own(ctx.pings),
+        pings=_known_by(own(ctx.pings), ctx.as_of),
         ports=own(ctx.ports),
         vessel_identity=own(ctx.vessel_identity),
         context={k: own(v) for k, v in ctx.context.items()},

@@ -514,3 +514,32 @@ def test_an_event_exactly_at_an_origin_is_a_test_event_of_it_and_of_no_earlier_o
     assert feats.n_events == int(
         ((ev[S.TIME] >= t - pd.Timedelta(days=365)) & (ev[S.TIME] < t)).sum()
     )
+
+
+def test_a_plug_in_reading_the_tracks_sees_no_ping_after_its_as_of():
+    # The run hands a plug-in the seizures up to as_of but read every ping: one reading the
+    # tracks counted the positions after the map's day (the built-in transit factors leave
+    # them out), so a rerun of a past day moved with the later AIS.
+    import dataclasses
+
+    from conftest import factor_context
+
+    @pipeline.factor(
+        name="pings_in_cell",
+        unit="positions",
+        description="Positions in the cell.",
+        needs=("tracks",),
+        register=False,
+    )
+    def pings_in_cell(ctx):
+        got = pipeline.points_to_cells(ctx.pings[S.LON], ctx.pings[S.LAT], ctx.resolution)
+        return pd.Series(got).value_counts().reindex(ctx.cells, fill_value=0).to_numpy("float64")
+
+    cells = np.unique(pipeline.points_to_cells(HOT[:, 0], HOT[:, 1], RES))
+    ctx = factor_context(cells)  # as of 2024-01-01 00:00 UTC
+    at = pd.DatetimeIndex(["2023-12-31 23:00", "2024-01-01 00:00", "2024-01-01 00:00:01"], tz="UTC")
+    # the first two up to as_of (the second exactly at it), the third one second after it
+    pings = _pings(at.tz_convert("Asia/Kolkata"), HOT[:, 0], HOT[:, 1])
+    got = pings_in_cell(dataclasses.replace(ctx, pings=pings)).values
+    want = pd.Series(pipeline.points_to_cells(HOT[:2, 0], HOT[:2, 1], RES)).value_counts()
+    np.testing.assert_array_equal(got, want.reindex(cells, fill_value=0).to_numpy("float64"))
