@@ -543,3 +543,55 @@ def test_a_plug_in_reading_the_tracks_sees_no_ping_after_its_as_of():
     got = pings_in_cell(dataclasses.replace(ctx, pings=pings)).values
     want = pd.Series(pipeline.points_to_cells(HOT[:2, 0], HOT[:2, 1], RES)).value_counts()
     np.testing.assert_array_equal(got, want.reindex(cells, fill_value=0).to_numpy("float64"))
+
+
+@pipeline.factor(
+    name="seizures_where_lit",
+    unit="seizures",
+    description="Seizures up to as_of in the cells the night-lights raster shows lit.",
+    needs=("seizures", "raster:nightlights"),
+)
+def seizures_where_lit(ctx):  # never computed here: the back-test's notes are the claim
+    return np.zeros(len(ctx.cells))
+
+
+def test_a_seizure_plug_in_reading_a_raster_is_named_as_partly_present_data(tmp_path, monkeypatch):
+    # Recomputed at each origin from the seizures before it, such a plug-in is no present
+    # data for the back-test, yet it reads the raster the run opened (a dated raster's step
+    # of as_of) at every origin: the look-ahead was stated nowhere.
+    from types import SimpleNamespace
+
+    from conftest import config_from
+
+    import pipeline.evaluate
+    from pipeline.runner.stages import _backtest as B
+
+    cfg = config_from(
+        {
+            "run": {"as_of": "2025-01-01", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": [9, 39, 13, 43], "resolution": RES},
+            "inputs": {
+                "seizures": [{"path": str(tmp_path / "s.csv")}],
+                "rasters": [{"path": str(tmp_path / "n.tif"), "name": "nightlights"}],
+            },
+            "factors": {"plugins": ["test_backtest_leakage_found:seizures_where_lit"]},
+            "score": {
+                "factors": {S.SEIZURE_DENSITY: {"weight": 1}, "seizures_where_lit": {"weight": 1}}
+            },
+        },
+        tmp_path,
+    )
+    state = SimpleNamespace(
+        config=cfg,
+        as_of=END,
+        seizures=_events(1),
+        area_cells=np.zeros(0, "uint64"),
+        density_choice=None,
+        area=SimpleNamespace(given=True),
+    )
+    assert B.raster_read_plugins(state) == {"seizures_where_lit": ["nightlights"]}
+    monkeypatch.setattr(pipeline.evaluate, "rolling_back_test", lambda *a, **k: {"notes": []})
+    monkeypatch.setattr(B, "published_method", lambda state: None)
+    notes = B._back_test_result(state, OPTS)["notes"]
+    said = [n for n in notes if n.startswith("plug-in 'seizures_where_lit'")]
+    assert len(said) == 1 and "'nightlights'" in said[0] and "look-ahead" in said[0]

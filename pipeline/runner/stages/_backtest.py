@@ -318,6 +318,13 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
             "and the baselines see only the seizures before each origin"
         )
         result.setdefault("notes", []).insert(0, result["present_data"])
+    for name, rasters in raster_read_plugins(state).items():
+        result.setdefault("notes", []).append(
+            f"plug-in {name!r} is recomputed at each origin from the seizures before it, but "
+            f"reads raster(s) {', '.join(map(repr, rasters))} as the run opened them (a dated "
+            "raster's step of the run's day) at every origin: what its hit rates owe to them "
+            "may be a look-ahead"
+        )
     result["fixed_geography_factors"] = fixed
     if fixed:
         result.setdefault("notes", []).append(
@@ -350,6 +357,21 @@ def fixed_geography_factors(state: RunState) -> list[str]:
         for name in _scored_factors(state)
         if name in available and available[name].fixed_geography
     ]
+
+
+def raster_read_plugins(state: RunState) -> dict[str, list[str]]:
+    """Return the plug-ins recomputed at each origin that read a raster, with its names.
+
+    Such a plug-in (:func:`seizure_plugins`) sees the seizures and the positions before each
+    origin, but the raster as the run opened it (a dated raster's step of ``as_of``): that
+    part of its values is today's at every origin, a possible look-ahead the back-test names.
+    """
+    out: dict[str, list[str]] = {}
+    for f in seizure_plugins(state):
+        rasters = [n.partition(":")[2] for n in f.needs if str(n).startswith("raster:")]
+        if rasters:
+            out[f.name] = rasters
+    return out
 
 
 def present_data_factors(state: RunState) -> list[str]:
