@@ -24,6 +24,7 @@ from pipeline.builtin_factors import density_on_cells
 from pipeline.config import DensityConfig
 from pipeline.evaluate import BacktestOptions, rolling_back_test
 from pipeline.evaluate.baselines import baseline_methods
+from pipeline.grid import grid_disk_cells
 from pipeline.model import (
     FittedModel,
     FittedOptions,
@@ -113,6 +114,8 @@ def perturbations(draw):
         "move_deg": draw(st.sampled_from([0.0, 0.3, -1.0])),
         "relabel": draw(st.booleans()),
         "rng": draw(st.integers(0, 2**16)),
+        "universe": draw(st.sampled_from(["history", "train"])),
+        "within": draw(st.booleans()),
     }
 
 
@@ -199,10 +202,19 @@ def _recording_methods(record: dict, with_fitted: bool) -> dict:
     return methods
 
 
-def _run(events: pd.DataFrame, with_fitted: bool = False) -> tuple[dict, dict]:
+#: The cells a map can show (``within``): a disk that leaves out much of two hot spots.
+AREA = np.sort(grid_disk_cells(pipeline.points_to_cells([10.8], [40.8], RES), 5))
+
+
+def _run(
+    events: pd.DataFrame, with_fitted: bool = False, universe: str = "history", within=None
+) -> tuple[dict, dict]:
     record: dict = {}
     methods = _recording_methods(record, with_fitted)
-    result = rolling_back_test(events, None, methods=methods, options=OPTS, resolution=RES)
+    opts = OPTS.model_copy(update={"universe_from": universe})
+    result = rolling_back_test(
+        events, None, methods=methods, options=opts, resolution=RES, within=within
+    )
     return result, record
 
 
@@ -246,8 +258,9 @@ def _assert_forecasts_kept(p: dict, before, rec_a, after, rec_b) -> None:
 @given(p=perturbations())
 def test_no_change_at_or_after_tau_moves_a_forecast_made_by_tau(p):
     ev = _events(p["seed"])
-    before, rec_a = _run(ev)
-    after, rec_b = _run(_perturb(ev, p))
+    how = {"universe": p["universe"], "within": AREA if p["within"] else None}
+    before, rec_a = _run(ev, **how)
+    after, rec_b = _run(_perturb(ev, p), **how)
     _assert_forecasts_kept(p, before, rec_a, after, rec_b)
 
 
@@ -266,6 +279,8 @@ EVERYTHING_AFTER = {
     "move_deg": 0.3,
     "relabel": True,
     "rng": 1,
+    "universe": "history",
+    "within": False,
 }
 
 
@@ -442,7 +457,6 @@ def test_a_plug_in_at_an_origin_gets_the_window_a_run_there_would_have(tmp_path)
     # record near its edge, an anchorage on the land layer) joined the window of every
     # origin, and a plug-in that corrects its kernel for the window's edge moved there.
     from pipeline.evaluate import cell_universe
-    from pipeline.grid import grid_disk_cells
     from pipeline.runner.stages._backtest import published_method
 
     ev = _events(5)
