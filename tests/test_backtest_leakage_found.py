@@ -8,6 +8,11 @@ properties here perturb only the data at or after a time ``tau`` (events added, 
 changed) and require every origin ``t <= tau`` to keep its forecast bit for bit, with its
 cells, its chosen bandwidth, its fitted coefficients and its tuned parameters, and every
 origin whose test window ended by ``tau`` to keep its whole row of metrics.
+
+The run's back-test method recomputes the plug-ins that read the seizures at each origin:
+they see the pings before the origin and the window a run there would have (they saw every
+ping, and the cells of the later seizures), and a raster they read as of the run's day is
+named.  A plug-in of the run sees the pings up to its ``as_of`` only.
 """
 
 from __future__ import annotations
