@@ -70,8 +70,8 @@ def test_a_zone_description_of_hours_is_still_applied_not_a_note(tmp_path):
     "values", [["+5 (R)", "-3 (C)"], ["R", "C"]], ids=["hours-and-letter", "letter-only"]
 )
 def test_a_zone_description_with_its_letter_is_no_note(tmp_path, values):
-    # not read as offsets (which sign a letter means is not read), but no note either: taken
-    # as a note the times were read as UTC without a word; here each row is rejected
+    # no note: taken as a note the times were read as UTC without a word.  The zone letter
+    # reads as its hours (R: ZD +5, UTC-5; C: ZD -3, UTC+3; test_zone_letters_found.py)
     res = _read(
         tmp_path,
         "date,Zone description",
@@ -79,7 +79,8 @@ def test_a_zone_description_with_its_letter_is_no_note(tmp_path, values):
     )
     assert "note" not in res.assumptions["columns"]
     assert res.assumptions["columns"]["utc_offset"]["column"] == "Zone description"
-    assert res.n_rejected == 2 and set(res.rejects["rule"]) == {"time_zone_unknown"}
+    assert res.n_rejected == 0
+    assert _times(res) == ["2021-03-05 15:00", "2021-03-06 07:00"]
 
 
 @pytest.mark.parametrize(

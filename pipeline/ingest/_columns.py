@@ -39,7 +39,7 @@ from ._common import (
     parse_coordinate,
     split_pair,
 )
-from ._dates import day_fractions, parse_clock, parse_times
+from ._dates import ZONE_LETTER_WORDS, day_fractions, parse_clock, parse_times
 from ._quantity import quantity_fit
 
 __all__ = [
@@ -918,9 +918,11 @@ def nautical_zone_header(column: str) -> bool:
 
 #: A ship's log's zone description as written: signed or unsigned whole or half hours, or the
 #: same as a clock (``+5``, ``-3``, ``5``, ``-5.5``, ``+05:30``, ``0``), signed hours with
-#: the zone's letter after them (``+5 (R)``), or the letter alone (``R``).
+#: the zone's letter after them (``+5 (R)``), or the letter alone (``R``) or its word
+#: (``Romeo``).
 _ZONE_DESCRIPTION_VALUE = (
-    r"[+\-\u2212]?\d{1,2}(?:\.\d+|:?\d{2})?|[+\-\u2212]\d{1,2}(?:\.\d+)?\W*[A-Za-z]\W*|[A-Za-z]"
+    r"[+\-\u2212]?\d{1,2}(?:\.\d+|:?\d{2})?|[+\-\u2212]\d{1,2}(?:\.\d+)?\W*[A-Za-z]\W*|[A-Za-z]|"
+    "(?i:" + "|".join(re.escape(w) for w in sorted(ZONE_LETTER_WORDS)) + ")"
 )
 
 
@@ -935,6 +937,17 @@ def zone_description_fit(values: pd.Series) -> float:
         return 0.0
     text = v.astype("str").str.strip().str.replace(r"\s+", "", regex=True)
     return float(text.str.fullmatch(_ZONE_DESCRIPTION_VALUE).mean())
+
+
+def holds_zone_description(values: pd.Series) -> bool:
+    """Whether any value (not a sample) is written as a zone description (``+5``, ``R``).
+
+    Read over every distinct value, so that a file gives the same answer whole and in
+    chunks (a chunk's answer is whether any of its values is one).
+    """
+    text = pd.Series(pd.unique(values[~missing_mask(values)].astype("str")), dtype=object)
+    text = text.str.strip().str.replace(r"\s+", "", regex=True)
+    return bool(text.str.fullmatch(_ZONE_DESCRIPTION_VALUE).any())
 
 
 def offset_header(column: str) -> bool:
@@ -1185,6 +1198,9 @@ class WholeFile:
         need the file's order read its first rows, as many whole as in chunks).
     rows : int
         The records of the first chunk.
+    any_of : callable or None
+        ``any_of(column, test)``: whether ``test`` holds of the values of ``column`` in
+        some piece of the whole file (read until one does).
     """
 
     pairs_of: Callable[[str, list[str]], dict[str, pd.DataFrame]]
@@ -1192,6 +1208,7 @@ class WholeFile:
     more: Callable[[], bool]
     head: Callable[[list[str], int], pd.DataFrame]
     rows: int = 0
+    any_of: Callable[[str, Callable[[pd.Series], bool]], bool] | None = None
 
 
 def track_pairs(tracks: pd.Series, vessels: pd.Series) -> pd.DataFrame:

@@ -153,15 +153,27 @@ _DTG = (
     r"(?i)^\s*(?P<d>\d{2})\s?(?P<H>\d{2})(?P<M>\d{2})\s?(?P<zl>[A-Z])\s?"
     r"(?P<mon>JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEPT?|OCT|NOV|DEC)\s?(?P<y>\d{4}|\d{2})\s*$"
 )
-#: Hours east of UTC of the military zone letters: A-I +1..+9, K-M +10..+12, N-Y -1..-12.
-_DTG_ZONES = {
+#: Hours east of UTC of the military (and nautical) zone letters: A-I +1..+9, K-M
+#: +10..+12, N-Y -1..-12, Z 0.  ``J`` (Juliet) is the observer's local time and names no
+#: zone: it is not here.  One table for date-time groups and a ship's log's zone
+#: descriptions (``R``: ZD +5, UTC-5).
+ZONE_LETTERS: dict[str, int] = {
     "Z": 0,
     **{c: i + 1 for i, c in enumerate("ABCDEFGHI")},
     **{c: 10 + i for i, c in enumerate("KLM")},
     **{c: -(i + 1) for i, c in enumerate("NOPQRSTUVWXY")},
 }
-#: The offsets of :data:`_DTG_ZONES` as :func:`_zone_seconds` reads them.
-_DTG_ZONE_TEXT = {c: "Z" if h == 0 else f"{h:+03d}:00" for c, h in _DTG_ZONES.items()}
+#: The zone letters as the NATO spelling alphabet says them (``Romeo``, ``Zulu``), upper
+#: case, with the spellings in use (``ALPHA``, ``JULIETT``, ``WHISKY``, ``X-RAY``).
+ZONE_LETTER_WORDS: dict[str, str] = {
+    "ALFA": "A", "ALPHA": "A", "BRAVO": "B", "CHARLIE": "C", "DELTA": "D", "ECHO": "E",
+    "FOXTROT": "F", "GOLF": "G", "HOTEL": "H", "INDIA": "I", "JULIET": "J", "JULIETT": "J",
+    "KILO": "K", "LIMA": "L", "MIKE": "M", "NOVEMBER": "N", "OSCAR": "O", "PAPA": "P",
+    "QUEBEC": "Q", "ROMEO": "R", "SIERRA": "S", "TANGO": "T", "UNIFORM": "U", "VICTOR": "V",
+    "WHISKEY": "W", "WHISKY": "W", "XRAY": "X", "X-RAY": "X", "YANKEE": "Y", "ZULU": "Z",
+}  # fmt: skip
+#: The offsets of :data:`ZONE_LETTERS` as :func:`_zone_seconds` reads them.
+_DTG_ZONE_TEXT = {c: "Z" if h == 0 else f"{h:+03d}:00" for c, h in ZONE_LETTERS.items()}
 _DTG_MONTHS = {
     m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())
 }

@@ -1705,7 +1705,14 @@ def _scans_of(
         filled_of=lambda cols: _filled_of(pieces(cols), cols),
         more=more,
         head=lambda cols, n: _head_of(pieces(cols), n),
+        any_of=lambda col, test: _any_of(pieces([col]), col, test),
     )
+
+
+def _any_of(pieces: Iterator[pd.DataFrame], column: str, test: Callable[[pd.Series], bool]) -> bool:
+    """Whether ``test`` holds of ``column`` in some piece of a whole file (stops at one)."""
+    with missing_memo_off():
+        return any(test(frame[column]) for frame in pieces)
 
 
 def _head_of(pieces: Iterator[pd.DataFrame], n: int) -> pd.DataFrame:

@@ -1273,7 +1273,7 @@ def _columns_from_table(
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
     speed = _speed_unit(src, pick["sog"], schema, name, raw[pick["sog"]] if pick["sog"] else None)
     fill_note = _fallback_coordinates(cols, pick, evidence, name)
-    zone = zone_layout(raw, cols, pick, name, evidence)
+    zone = zone_layout(raw, cols, pick, name, evidence, whole)
     pick["valid"] = _validity_column(raw, cols, {c for c in pick.values() if c})
     if pick["valid"] is not None:
         evidence["valid"] = {

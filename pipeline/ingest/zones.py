@@ -31,9 +31,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._columns import name_tokens, nautical_zone_header, offset_header, zone_description_fit
+from ._columns import (
+    WholeFile,
+    holds_zone_description,
+    name_tokens,
+    nautical_zone_header,
+    offset_header,
+)
 from ._common import Rule, as_text, normalise_name
-from ._dates import ZONE_ABBREVIATIONS
+from ._dates import ZONE_ABBREVIATIONS, ZONE_LETTER_WORDS, ZONE_LETTERS
 
 __all__ = [
     "apply_time_zone",
@@ -187,7 +193,7 @@ _ZONE_NAME = r"[A-Z_]+/[A-Z0-9_/+-]+"
 
 
 def _offset_column(
-    raw: pd.DataFrame, cols: list[str], taken: set, name: str
+    raw: pd.DataFrame, cols: list[str], taken: set, name: str, whole: WholeFile | None = None
 ) -> tuple[str | None, str | None]:
     """Return the column that gives the records' UTC offset or time zone, and a note.
 
@@ -195,6 +201,10 @@ def _offset_column(
     ``tz``.  Two such columns are refused (which one applies?).  A bare ``Zone`` is taken
     only when its values are offsets or zone names (signed, ``+02:00``, ``Europe/Oslo``):
     unsigned numbers there are a UTM or map zone, and the note says it was not applied.
+    A ``ZD`` or ``Zone description`` is taken when some value of it is a zone description
+    (``+5``, ``R``); ``raw`` may be a file's first chunk, and ``whole`` then scans the rest
+    of the file for one (a first chunk of blanks or words passed the column over for the
+    whole file, its later zone descriptions unread: times hours off).
     A bare ``Zone`` of signed whole or half hours only (``+5``, ``-3``, ``0``) is refused:
     read as offsets ``+5`` is UTC+5, read as a ship's log's zone description UTC-5.
 
@@ -217,7 +227,7 @@ def _offset_column(
                     passed.append(c)
                     continue
                 _refuse_signed_hours(raw[c], c, name)
-            elif nautical_zone_header(c) and not _zone_descriptions_in(raw[c]):
+            elif nautical_zone_header(c) and not _zone_descriptions_in(raw[c], c, whole):
                 # 'Zone description' of an EEZ or a fishing zone in words ('Territorial
                 # sea'): taken, every record was rejected as time_zone_unknown
                 passed.append(c)
@@ -354,14 +364,22 @@ def mixed_zone_error(name: str, column: str, offset: Any, other: Any) -> InputEr
     )
 
 
-def _zone_descriptions_in(values: pd.Series) -> bool:
+def _zone_descriptions_in(values: pd.Series, column: str, whole: WholeFile | None) -> bool:
     """Whether any value is written as a ship's log's zone description (``+5``, ``0``, ``R``).
 
     A column of none (an EEZ's or a fishing zone's description in words) is passed over; one
-    of some is applied, its values that give no hours (``R``) rejected as
-    ``time_zone_unknown``.
+    of some is applied, its values that give no hours (``Territorial sea``) rejected as
+    ``time_zone_unknown``.  ``values`` may be a file's first chunk: ``whole`` then answers
+    for the whole file.
     """
-    return zone_description_fit(values) > 0
+    if holds_zone_description(values):
+        return True
+    return bool(
+        whole is not None
+        and whole.any_of is not None
+        and whole.more()
+        and whole.any_of(column, holds_zone_description)
+    )
 
 
 def _offset_like(values: pd.Series) -> bool:
@@ -442,6 +460,8 @@ def utc_offset_seconds(
     if nautical:
         # hours and clocks are west of UTC; a name other than UTC's is no zone description
         out = np.where(plain | clock, -out, np.where(known & (abbr == 0), 0.0, np.nan))
+        east, lettered, _ = _zone_letters(s)
+        out = np.where(lettered, east, out)
         return out + 0.0, np.full(len(s), "", dtype=object)
     named = s.str.contains("/", regex=False).to_numpy()
     # a zone name in any case is the tz database's ('europe/berlin'), as in a time header
@@ -450,17 +470,49 @@ def utc_offset_seconds(
     return out, zone
 
 
+#: A ship's log's zone letter or its word (``R``, ``Romeo``), alone or after the hours it
+#: names (``+5 (R)``); upper case, blanks taken out.
+_ZD_LETTER = re.compile(
+    r"^(?:(?P<h>[+-]?\d{1,2}(?:\.\d+)?)[^\w+-]*)?(?P<l>[A-Z](?:[A-Z]*|-RAY))[^\w+-]*$"
+)
+
+
+def _zone_letters(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (seconds east of UTC, written with a letter, the letter is J) per zone description.
+
+    ``s`` is upper case without blanks.  A letter reads by
+    :data:`~pipeline.ingest._dates.ZONE_LETTERS` (``R``: ZD +5, UTC-5), as its word does
+    (``ROMEO``); hours written beside it must be its own (``+5(R)``), else NaN: which of the
+    two is right is not known.  ``J`` (Juliet, the observer's local time) and a word that is
+    no letter's are NaN.
+    """
+    m = s.str.extract(_ZD_LETTER)
+    word = m["l"].where(m["l"].str.len() == 1, m["l"].map(ZONE_LETTER_WORDS))
+    east = word.map(ZONE_LETTERS).to_numpy(dtype="float64") * 3600.0
+    hours = pd.to_numeric(m["h"], errors="coerce").to_numpy(dtype="float64")
+    # ZD +5 is 5 h west: the hours written beside a letter are the opposite of its offset
+    east[np.isfinite(hours) & (-hours * 3600.0 != east)] = np.nan
+    lettered = word.notna().to_numpy()
+    return east, lettered, (word == "J").to_numpy()
+
+
 def zone_layout(
-    raw: pd.DataFrame, cols: list[str], pick: dict, name: str, evidence: dict
+    raw: pd.DataFrame,
+    cols: list[str],
+    pick: dict,
+    name: str,
+    evidence: dict,
+    whole: WholeFile | None = None,
 ) -> dict[str, Any]:
     """Find the UTC offset column and header zone; return their layout entries.
 
     ``pick`` (the roles picked: ``time``, ``time_of_day``) gains ``utc_offset`` and
     ``zone_checked``; ``evidence`` gains ``utc_offset``.  Every table of dated records (pings
     of CSV, JSON, Parquet and point layers; seizure records) places its local times by the
-    same rule, :func:`apply_time_zone`.
+    same rule, :func:`apply_time_zone`.  ``raw`` may be a file's first chunk: ``whole``
+    scans the whole file where a decision needs it (:func:`_offset_column`).
     """
-    offset_col, note = _offset_column(raw, cols, {c for c in pick.values() if c}, name)
+    offset_col, note = _offset_column(raw, cols, {c for c in pick.values() if c}, name, whole)
     utc_header = next(
         (
             c
@@ -505,6 +557,11 @@ def zone_layout(
         }
     time_cols = [c for c in (pick["time"], pick.get("time_of_day")) if c]
     named = [(c, *header_zone(c, name)) for c in time_cols]
+    # 'Time (ZD)': zone time, its zone description not in the header (no hours); a ZD
+    # column gives it, else the times cannot be placed (read as UTC they were hours off)
+    zone_time = next(
+        (c for c, z, a in named if "zd" in name_tokens(c) and z is None and a is None), None
+    )
     zone_text = next(((c, z) for c, z, _ in named if z), None)
     several = next(((c, a) for c, _, a in named if a), None)
     header_said = zone_text or several
@@ -539,11 +596,12 @@ def zone_layout(
         "header_zone": None if several else zone_text,
         "header_zone_several": several,
         "time_is_local": bool(
-            several or any(_LOCAL_WORDS & set(name_tokens(c)) for c in time_cols)
+            several or zone_time or any(_LOCAL_WORDS & set(name_tokens(c)) for c in time_cols)
         ),
         "local_col": next(
-            (c for c in time_cols if _LOCAL_WORDS & set(name_tokens(c))), pick["time"]
+            (c for c in time_cols if _LOCAL_WORDS & set(name_tokens(c))), zone_time or pick["time"]
         ),
+        "zone_time_col": zone_time,
     }
 
 
@@ -715,11 +773,29 @@ def apply_time_zone(
             )
             + (f"; {int(zone_bad.sum())} without a usable one rejected" if zone_bad.any() else "")
         )
+        if nautical:
+            juliet = (
+                zone_bad
+                & _zone_letters(
+                    as_text(layout["offset"]).str.upper().str.replace(r"\s+", "", regex=True)
+                )[2]
+            )
+            if juliet.any():
+                notes.append(
+                    f"{name}: {int(juliet.sum())} zone description(s) in column "
+                    f"{layout['offset_col']!r} are J (Juliet: the observer's local time), "
+                    "which names no zone; rejected as time_zone_unknown: give the hours (+5) "
+                    "or the zone's letter (R)"
+                )
         rule = Rule(
             "time_zone_unknown",
             zone_bad,
             layout["offset_col"],
-            "UTC offset {value} of a local time is missing, or not an offset (+02:00) "
+            "zone description {value} of a local time is missing or gives no hours: "
+            "expected signed hours (+5: UTC = local time + 5 h) or a zone letter (R, Romeo; "
+            "J is the observer's local time and names no zone)"
+            if nautical
+            else "UTC offset {value} of a local time is missing, or not an offset (+02:00) "
             "or a zone (Europe/Oslo)",
             layout["offset"],
         )
@@ -757,6 +833,14 @@ def apply_time_zone(
             f"{str(values[local].iloc[0])!r}); which zone is a guess: add a UTC offset "
             "column (utc_offset: -05:00, or timezone: America/New_York, say) or write the "
             "times in UTC"
+        )
+    elif layout.get("zone_time_col") and local.any():
+        raise InputError(
+            f"{name}: time column {layout['zone_time_col']!r} says zone time (a ship's log's) "
+            f"and names no zone description, and no column gives zone descriptions; {int(local.sum())} "
+            f"of the times name no zone or offset (e.g. {str(values[local].iloc[0])!r}) and "
+            "cannot be placed in UTC: add a ZD column (+5: UTC = local time + 5 h) or write "
+            "the hours in the header (Time (ZD+5))"
         )
     elif layout.get("time_is_local") and local.any():
         raise InputError(
