@@ -12,11 +12,15 @@ from 2011-03-27 to 2014-10-26: read by the date, in all four places that read ab
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import pytest
 from _corpus import write_ais_with
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_seizures_time_zones import _read, _times
 
 from pipeline.errors import InputError
@@ -167,3 +171,122 @@ def test_a_zd_column_read_in_chunks_is_read_as_whole(tmp_path, first):
     assert (spill.n_read, spill.n_accepted, spill.n_rejected) == (3000, 1000, 2000)
     chunked = spill.write_rejects(tmp_path / "chunked").read_bytes()
     assert chunked == write_rejects(whole, tmp_path / "whole").read_bytes()
+
+
+# --------------------------------------------------------------------------- MSK by the date
+
+#: Wall-clock times in MSK and their UTC by hand: Moscow's standard time was UTC+3 in 2005
+#: (its summer time was MSD), UTC+4 from 2011-03-27 02:00 to 2014-10-26 02:00, UTC+3 after;
+#: 02:30 on 2011-03-27 was skipped, 01:30 on 2014-10-26 came twice (None: rejected).
+MSK = [
+    ("2005-07-01 10:00", "2005-07-01 07:00"),
+    ("2011-03-27 01:59", "2011-03-26 22:59"),
+    ("2011-03-27 02:30", None),
+    ("2011-03-27 03:00", "2011-03-26 23:00"),
+    ("2012-03-05 10:00", "2012-03-05 06:00"),
+    ("2014-10-26 01:30", None),
+    ("2014-10-26 02:00", "2014-10-25 23:00"),
+    ("2016-01-01 10:00", "2016-01-01 07:00"),
+]
+
+
+def _msk_read(tmp_path, how: str):
+    """Read :data:`MSK` by one of the four places that read an abbreviation."""
+    if how == "header":
+        return _read(tmp_path, '"Time (MSK)"', *[w for w, _ in MSK])
+    if how == "column":
+        return _read(tmp_path, "date,tz", *[f"{w},MSK" for w, _ in MSK])
+    if how == "clock":
+        return _read(tmp_path, "date,time", *[f"{w[:10]},{w[11:]} MSK" for w, _ in MSK])
+    return _read(tmp_path, "date", *[f"{w} MSK" for w, _ in MSK])
+
+
+@pytest.mark.parametrize("how", ["header", "column", "clock", "text"])
+def test_msk_is_read_by_the_date(tmp_path, how):
+    res = _msk_read(tmp_path, how)
+    assert _times(res) == [u for _, u in MSK if u is not None]
+    assert res.n_rejected == sum(u is None for _, u in MSK)
+    assert any("UTC+4 from 2011-03-27 to 2014-10-26" in n for n in res.notes)
+
+
+def test_an_offset_written_beside_msk_is_checked_at_the_date():
+    from pipeline.ingest._dates import parse_times
+
+    values = [
+        "2012-03-05 10:00 +0400 (MSK)",  # right in 2012
+        "2005-03-05 10:00 +0400 (MSK)",  # MSK was +3 then: two zones
+        "2012-03-05 10:00 +0300 (MSK)",
+        "2014-10-26 01:30 +0400 (MSK)",  # the first of the repeated hour, said by its offset
+    ]
+    got = parse_times(pd.Series(values, dtype=object), name="t.csv", column="t").times
+    assert [None if pd.isna(t) else t.strftime("%Y-%m-%d %H:%M") for t in got] == [
+        "2012-03-05 06:00",
+        None,
+        None,
+        "2014-10-25 21:30",
+    ]
+
+
+def test_a_time_s_own_offset_is_compared_with_msk_at_its_date(tmp_path):
+    same = _read(tmp_path, "date,tz", "2012-03-05T10:00+04:00,MSK")
+    assert not any("carry an offset of their own" in n for n in same.notes)
+    other = _read(tmp_path, "date,tz", "2012-03-05T10:00+03:00,MSK")
+    assert any("carry an offset of their own" in n for n in other.notes)
+
+
+def _msk_by_zoneinfo(wall: datetime) -> datetime | None:
+    """UTC of a wall-clock time in MSK by ``zoneinfo`` alone (None: not one instant).
+
+    MSK is Moscow's standard time (``utcoffset() - dst()``): each standard offset the wall
+    time may have (either fold) is kept where zoneinfo gives that offset at the instant it
+    makes; one such offset is the answer, none (skipped) or two (repeated) are none.
+    """
+    moscow = ZoneInfo("Europe/Moscow")
+    found = set()
+    for fold in (0, 1):
+        at = wall.replace(tzinfo=moscow, fold=fold)
+        std = at.utcoffset() - at.dst()
+        utc = (wall - std).replace(tzinfo=UTC).astimezone(moscow)
+        if utc.utcoffset() - utc.dst() == std:
+            found.add(wall - std)
+    return found.pop() if len(found) == 1 else None
+
+
+#: Minutes around the changes of Moscow's standard time, most likely to go wrong.
+_EDGES = [datetime(2011, 3, 27, 1), datetime(2014, 10, 26, 0)]
+_WALLS = st.one_of(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2020, 12, 31)),
+    st.builds(
+        lambda edge, minutes: edge + timedelta(minutes=minutes),
+        st.sampled_from(_EDGES),
+        st.integers(0, 180),
+    ),
+).map(lambda t: t.replace(second=0, microsecond=0))
+
+
+@settings(max_examples=40, deadline=None)
+@given(walls=st.lists(_WALLS, min_size=1, max_size=12))
+def test_msk_agrees_with_zoneinfo_in_every_place_it_is_read(walls):
+    from pipeline.ingest._dates import parse_times, times_with_clock, zone_abbreviation_offsets
+
+    want = [_msk_by_zoneinfo(w) for w in walls]
+    wall_s = np.array([(w - datetime(1970, 1, 1)).total_seconds() for w in walls])
+    off = zone_abbreviation_offsets(["MSK"] * len(walls), wall_s)
+    assert [
+        None if np.isnan(o) else w - timedelta(seconds=o) for w, o in zip(walls, off, strict=True)
+    ] == want
+    text = pd.Series([f"{w:%Y-%m-%d %H:%M} MSK" for w in walls], dtype=object)
+    dates = pd.Series([f"{w:%Y-%m-%d}" for w in walls], dtype=object)
+    clocks = pd.Series([f"{w:%H:%M} MSK" for w in walls], dtype=object)
+    by_text = parse_times(text, name="t.csv", column="t").times
+    by_clock = times_with_clock(
+        dates,
+        clocks,
+        dayfirst=None,
+        order_by="values",
+        name="t.csv",
+        date_column="d",
+        clock_column="c",
+    )[0].times
+    for got in (by_text, by_clock):
+        assert [None if pd.isna(t) else t.tz_convert(None).to_pydatetime() for t in got] == want

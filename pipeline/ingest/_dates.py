@@ -21,8 +21,10 @@ decide, or decide both ways while ambiguous values remain, needs ``dayfirst`` fr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import time
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -788,6 +790,133 @@ ZONE_ABBREVIATIONS: dict[str, float] = {
     "NZDT": 13, "SAST": 2, "WAT": 1, "EAT": 3, "PKT": 5,
 }  # fmt: skip
 _TZINFOS = {k: int(v * 3600) for k, v in ZONE_ABBREVIATIONS.items()}
+#: Abbreviations of :data:`ZONE_ABBREVIATIONS` whose offset changed over the years, with the
+#: tz database zone whose standard time they name; their table entry is today's meaning.
+#: Each is read by that zone's standard offset at the date: ``MSK`` was UTC+4 from
+#: 2011-03-27 to 2014-10-26 and UTC+3 before and after (Moscow's summer time before 2011
+#: was MSD, +4; MSK stayed +3).  Read as +3 always, a time of those years was an hour off.
+#: ``KST`` also named Pyongyang's +8:30 from 2015-08-15 to 2018-05-04, beside Seoul's +9:
+#: left as Seoul's (several zones, not a change of one).
+DATED_ZONE_ABBREVIATIONS: dict[str, str] = {"MSK": "Europe/Moscow"}
+#: The span (seconds since the epoch) and step scanned for changes of a zone's standard
+#: offset (:func:`_standard_periods`); the first and last offsets hold beyond it.
+_SCAN_FROM, _SCAN_TO, _SCAN_STEP = -2_208_988_800, 4_102_444_800, 7 * 86_400
+
+
+@functools.cache
+def _standard_periods(zone: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return (UTC seconds each period starts, its standard offset in seconds) of ``zone``.
+
+    The standard offset is the UTC offset less the daylight-saving time (``zoneinfo``'s
+    ``utcoffset() - dst()``).  Scanned a week at a time from 1900 to 2100, each change
+    found to the second; a period shorter than a week within one step is missed (none
+    since 1920 in the zones of :data:`DATED_ZONE_ABBREVIATIONS`).
+    """
+    tz = zoneinfo.ZoneInfo(zone)
+
+    def standard(t: int) -> int:
+        local = dt.datetime.fromtimestamp(t, tz=tz)
+        return int((local.utcoffset() - local.dst()).total_seconds())  # type: ignore[operator]
+
+    starts, offsets = [_SCAN_FROM], [standard(_SCAN_FROM)]
+    t = _SCAN_FROM
+    while t < _SCAN_TO:
+        step = t + _SCAN_STEP
+        if standard(step) == offsets[-1]:
+            t = step
+            continue
+        lo, hi = t, step  # standard(lo) is the last offset, standard(hi) another
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if standard(mid) == offsets[-1] else (lo, mid)
+        starts.append(hi)
+        offsets.append(standard(hi))
+        t = hi
+    return np.asarray(starts, dtype="float64"), np.asarray(offsets, dtype="float64")
+
+
+def _period_offsets(starts: np.ndarray, offsets: np.ndarray, utc_s: np.ndarray) -> np.ndarray:
+    """Return the offsets of :func:`_standard_periods` at UTC seconds ``utc_s``."""
+    i = np.searchsorted(starts, utc_s, side="right") - 1
+    return offsets[np.clip(i, 0, None)]
+
+
+def zone_abbreviation_offsets(names: Any, seconds: Any, *, utc: bool = False) -> np.ndarray:
+    """Return the seconds east of UTC that zone abbreviations mean at their times.
+
+    ``names`` are upper-case abbreviations; ``seconds`` the times they are written with, as
+    seconds since the epoch of their wall clock (of UTC with ``utc``).  An abbreviation of
+    :data:`DATED_ZONE_ABBREVIATIONS` reads by its zone's standard offset at that time (MSK
+    in 2012: +4 h); a wall-clock time that standard time skipped or repeated there (MSK
+    02:30 on 2011-03-27, 01:30 on 2014-10-26) or no time at all (NaN) gives NaN: which offset
+    is meant is not known.  Any other of :data:`ZONE_ABBREVIATIONS` reads by the table;
+    any other name is NaN.
+    """
+    abbr = pd.Series(np.asarray(names, dtype=object), dtype=object)
+    out = abbr.map(ZONE_ABBREVIATIONS).to_numpy(dtype="float64") * 3600.0
+    secs = np.asarray(seconds, dtype="float64")
+    for name, zone in DATED_ZONE_ABBREVIATIONS.items():
+        rows = (abbr == name).to_numpy()
+        if not rows.any():
+            continue
+        starts, offsets = _standard_periods(zone)
+        t = secs[rows]
+        if utc:
+            got = _period_offsets(starts, offsets, t)
+        else:
+            # a wall-clock time is the one instant some period's offset gives it: none in
+            # a skip, two in a repeat
+            got = np.full(t.size, np.nan)
+            hits = np.zeros(t.size, dtype="int64")
+            for off in np.unique(offsets):
+                at = _period_offsets(starts, offsets, t - off) == off
+                got[at] = off
+                hits += at
+            got[hits != 1] = np.nan
+        got[~np.isfinite(t)] = np.nan
+        out[rows] = got
+    return out
+
+
+#: A note's words on how :data:`DATED_ZONE_ABBREVIATIONS` are read.
+DATED_ZONES_SAID = (
+    "MSK read by Moscow's standard time at each date (UTC+4 from 2011-03-27 to 2014-10-26, "
+    "UTC+3 before and after)"
+)
+
+
+class _StandardTime(dt.tzinfo):
+    """dateutil's zone for an abbreviation of :data:`DATED_ZONE_ABBREVIATIONS`.
+
+    Its offset is the one the name means at the wall-clock time given
+    (:func:`zone_abbreviation_offsets`); None where that is not known, or where it is none
+    of the offsets ``written`` beside the name (``+0300 (MSK)`` in 2012): two zones.
+    """
+
+    def __init__(self, name: str, written: tuple[int, ...] = ()) -> None:
+        self.name, self.written = name, written
+
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta | None:
+        if when is None:
+            return None
+        wall = (when.replace(tzinfo=None) - dt.datetime(1970, 1, 1)).total_seconds()
+        if self.written:
+            # the instant each written offset gives must be in a period of that offset
+            # (01:30 +0400 (MSK) on 2014-10-26 is the first of the repeated hour)
+            utc = [wall - w for w in self.written]
+            meant = zone_abbreviation_offsets([self.name] * len(utc), utc, utc=True)
+            agree = [w for w, m in zip(self.written, meant, strict=True) if w == m]
+            return dt.timedelta(seconds=agree[0]) if agree else None
+        off = float(zone_abbreviation_offsets([self.name], [wall])[0])
+        return dt.timedelta(seconds=off) if np.isfinite(off) else None
+
+    def dst(self, when: dt.datetime | None) -> dt.timedelta:
+        return dt.timedelta(0)
+
+    def tzname(self, when: dt.datetime | None) -> str:
+        return self.name
+
+
 #: The offsets (hours east of UTC) of the abbreviations that name several zones, left out of
 #: :data:`ZONE_ABBREVIATIONS`: beside an offset (``14:00 -0500 (EST)``) the offset is read
 #: where one of them agrees, and the value is refused as giving two zones where none does
@@ -1143,6 +1272,9 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
         "weekday_examples": [],
         "zone_conflicts": 0,
         "zone_conflict_examples": [],
+        "zone_dated": 0,
+        "zone_changed": 0,
+        "zone_changed_examples": [],
         "order_unknown": 0,
         "order_examples": [],
     }
@@ -1157,6 +1289,8 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
     ranges: set[str] = set()
     weekday_conflicts: set[str] = set()
     zone_conflicts: set[str] = set()
+    zone_dated: set[str] = set()
+    zone_changed: set[str] = set()
     order_unknown: set[str] = set()
 
     # the zone names read and not understood, of the value being parsed.  Said by the
@@ -1178,6 +1312,9 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
             # which to believe where the name's offset is another ('+0200 (CET)')
             known = _TZINFOS.get(name)
             joined = re.search(rf"(?<![A-Za-z]){re.escape(name)}[+-]\d", clean or "") is not None
+            if name in DATED_ZONE_ABBREVIATIONS:
+                # '+0400 (MSK)': right in 2012, two zones in 2005 - checked at the date
+                return _StandardTime(name, (offset, -offset) if joined else (offset,))
             if known is not None and (known == offset or (joined and known == -offset)):
                 return known
             if known is not None or joined:
@@ -1188,6 +1325,8 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
                 conflicting.append(name)  # '+0100 (EST)': no EST is an hour east
                 return None
             return dtz.tzoffset(name, offset)
+        if name is not None and name in DATED_ZONE_ABBREVIATIONS:
+            return _StandardTime(name)  # MSK: +4 h in 2012, +3 h in 2005
         if name is not None and name in _TZINFOS:
             return _TZINFOS[name]
         if name and name in time.tzname:
@@ -1257,6 +1396,14 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
         except (ValueError, OverflowError, TypeError):
             seen[text] = _UNREAD
             continue
+        if isinstance(p1.tzinfo, _StandardTime):
+            if p1.utcoffset() is None:
+                # an offset written beside it that it did not mean then, or a wall-clock
+                # time its standard time skipped or repeated when the offset changed
+                seen[text] = _UNREAD
+                (zone_conflicts if p1.tzinfo.written else zone_changed).add(text)
+                continue
+            zone_dated.add(text)
         off1 = p1.utcoffset()
         if off1 is not None and abs(off1) > _LARGEST_OFFSET:
             # no place is more than 14 h from UTC: '5 Mar 2024 14:00-16:00' is a watch,
@@ -1343,11 +1490,15 @@ def _free_text(acc: _Acc, s: pd.Series, rows: np.ndarray, dayfirst: bool | None)
         ("ranges", "range_examples", ranges),
         ("weekday_conflicts", "weekday_examples", weekday_conflicts),
         ("zone_conflicts", "zone_conflict_examples", zone_conflicts),
+        ("zone_changed", "zone_changed_examples", zone_changed),
         ("order_unknown", "order_examples", order_unknown),
     ):
         if found:
             counts[count] = int(texts.astype("str").isin(found).sum())
             counts[examples] = sorted(found)[:3]
+    if zone_dated:
+        read = np.isfinite(got[:, 0])
+        counts["zone_dated"] = int((texts.astype("str").isin(zone_dated).to_numpy() & read).sum())
     return counts
 
 
@@ -1603,6 +1754,16 @@ def parse_times(
                 + ", ".join(sorted(ZONE_ABBREVIATIONS))
                 + "); rejected as date_unparseable rather than taken as UTC: write an offset "
                 "such as -05:00"
+            )
+        if counts["zone_dated"]:
+            notes.append(f"{where}: {counts['zone_dated']} value(s) {DATED_ZONES_SAID}")
+        if counts["zone_changed"]:
+            notes.append(
+                f"{where}: {counts['zone_changed']} value(s) such as "
+                f"{counts['zone_changed_examples']!r} name MSK at a wall-clock time Moscow's "
+                "standard time skipped or repeated when its offset changed (2011-03-27, "
+                "2014-10-26); which offset is meant is not known: rejected as "
+                "date_unparseable: write an offset such as +04:00"
             )
         if counts["zone_conflicts"]:
             notes.append(
@@ -2036,6 +2197,19 @@ def times_with_clock(
     # it is that zone's date, as '2024-03-01+05:00' is (its clock had been dropped unsaid).
     own = np.nan_to_num(parsed.offsets) if parsed.offsets.size else np.zeros(len(dates))
     ns = parsed.times.to_numpy(dtype="datetime64[ns]").view("int64")
+    # a clock in MSK means the offset of its date (+4 h in 2012): read again on the date's
+    # day; one its standard time skipped or repeated is rejected (changed, below)
+    abbr = clock.astype("str").str.strip().str.extract(r"([A-Z]{2,5})\s*$")[0]
+    dated = zoned & abbr.isin(list(DATED_ZONE_ABBREVIATIONS)).to_numpy()
+    changed = np.zeros(len(dates), dtype=bool)
+    if dated.any():
+        day = np.floor((ns / 1e9 + own) / 86400.0) * 86400.0
+        day[parsed.times.isna().to_numpy()] = np.nan
+        wall = secs + clock_off  # the clock as written
+        meant = zone_abbreviation_offsets(abbr.to_numpy(dtype=object), day + wall)
+        changed = dated & np.isfinite(day) & ~np.isfinite(meant)
+        secs = np.where(dated, wall - meant, secs)
+        clock_off = np.where(dated, meant, clock_off)
     ns_of_day = (ns + np.round(own * 1e9).astype("int64")) % (86_400 * 10**9)
     timed = parsed.times.notna().to_numpy() & parsed.has_clock
     known = ~parsed.zoned | (np.isfinite(parsed.offsets) if parsed.offsets.size else False)
@@ -2050,7 +2224,7 @@ def times_with_clock(
     date_off = parsed.offsets if parsed.offsets.size else np.full(len(dates), np.nan)
     date_zoned = use & np.isfinite(date_off)
     twice = date_zoned & zoned
-    conflict = twice & (clock_off != date_off)
+    conflict = (twice & (clock_off != date_off)) | (base & changed)
     secs = np.where(twice & ~conflict, secs + date_off, secs)
     use &= ~conflict
     if conflict.any():
@@ -2106,6 +2280,17 @@ def times_with_clock(
             f"formatted 'General' writes it: read so ({first!r} is "
             f"{secs0 // 3600:02d}:{secs0 % 3600 // 60:02d}:{secs0 % 60:02d}, to the second)"
         )
+    if (base & changed).any():
+        at = np.flatnonzero(base & changed)[0]
+        parsed.notes.append(
+            f"{where}: {int((base & changed).sum())} time(s) such as {clock.iloc[at]!r} (on "
+            f"{dates.iloc[at]!r}) name MSK at a wall-clock time Moscow's standard time skipped "
+            "or repeated when its offset changed; which offset is meant is not known: "
+            "rejected as date_unparseable: write an offset such as +04:00"
+        )
+    if (use & dated).any():
+        parsed.notes.append(f"{where}: {int((use & dated).sum())} time(s) {DATED_ZONES_SAID}")
+    conflict = conflict & ~changed
     if conflict.any():
         at = np.flatnonzero(conflict)[0]
         parsed.notes.append(

@@ -8,13 +8,18 @@ One rule for every reader of dated records (tracks and seizures):
   row's offset or zone name (daylight-saving rules applied); a row without a usable one is
   rejected as ``time_zone_unknown``.  A ship's log's zone description (``ZD``, ``Zone
   description``) is read with the nautical sign: UTC is the local time plus the zone
-  description (``ZD +5`` is UTC-5).  A bare ``Zone`` of signed hours only (``+5``, ``-3``)
-  is refused: as an offset ``+5`` is UTC+5, as a zone description UTC-5;
+  description (``ZD +5`` is UTC-5).  A zone letter reads as its hours (``R``, ``Romeo``:
+  ZD +5; ``J``, local time, names none); whether the column holds zone descriptions is
+  decided on the whole file, read whole or in chunks.  A bare ``Zone`` of signed hours only
+  (``+5``, ``-3``) is refused: as an offset ``+5`` is UTC+5, as a zone description UTC-5;
 - else a zone or offset the time header names (``Date (UTC+5)``, ``Time [CET]``,
   ``time (Europe/Berlin)``, ``Time (+02:00)``) applies to the naive values; a wall-clock
   time the zone skips or repeats is rejected as ``time_zone_unknown``;
 - a header naming an abbreviation of several zones (``EST``, ``IST``) or only saying local
-  time (``date_local``, ``Time (LT)``) with naive values is refused: which zone is a guess;
+  time (``date_local``, ``Time (LT)``) or zone time with no hours (``Time (ZD)``, no column
+  of zone descriptions beside it) with naive values is refused: which zone is a guess;
+- ``MSK``, whose offset changed, is read by Moscow's standard time at the date (+4 h from
+  2011-03-27 to 2014-10-26), in a header or an offset column as in the values;
 - a date without a time of day stays 00:00 UTC.
 
 The count placed, and by what, goes to the read's notes and ``time_zone`` assumption.
@@ -39,7 +44,14 @@ from ._columns import (
     offset_header,
 )
 from ._common import Rule, as_text, normalise_name
-from ._dates import ZONE_ABBREVIATIONS, ZONE_LETTER_WORDS, ZONE_LETTERS
+from ._dates import (
+    DATED_ZONE_ABBREVIATIONS,
+    DATED_ZONES_SAID,
+    ZONE_ABBREVIATIONS,
+    ZONE_LETTER_WORDS,
+    ZONE_LETTERS,
+    zone_abbreviation_offsets,
+)
 
 __all__ = [
     "apply_time_zone",
@@ -419,7 +431,11 @@ _OFFSET_TEXT = re.compile(
 
 
 def utc_offset_seconds(
-    values: pd.Series, unit_s: float = 3600.0, nautical: bool = False
+    values: pd.Series,
+    unit_s: float = 3600.0,
+    nautical: bool = False,
+    at: np.ndarray | None = None,
+    at_utc: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (offset seconds east of UTC, IANA zone name) of an offset or time-zone column.
 
@@ -432,6 +448,10 @@ def utc_offset_seconds(
     unknown values are NaN with an empty name.  ``nautical`` reads a ship's log's zone
     descriptions (``+5``, ``-3``, ``+05:00``: UTC is the local time plus them, so ``+5`` is
     -5 h): signed hours only, a zone name or abbreviation there is unknown (NaN) unless UTC.
+    ``at``: the times the values place, in seconds since the epoch of their wall clock (of
+    UTC with ``at_utc``), for the abbreviations whose offset changed with the date (``MSK``:
+    :func:`~pipeline.ingest._dates.zone_abbreviation_offsets`); without it they read by
+    today's meaning, for telling offsets from other values only.
     """
     text = as_text(values)
     s = text.str.upper().str.replace(r"\s+", "", regex=True)
@@ -440,6 +460,11 @@ def utc_offset_seconds(
     abbr = s.map(ZONE_ABBREVIATIONS).to_numpy(dtype="float64")
     known = np.isfinite(abbr)
     out[known] = abbr[known] * 3600.0
+    dated = s.isin(list(DATED_ZONE_ABBREVIATIONS)).to_numpy()
+    if at is not None and dated.any():
+        out[dated] = zone_abbreviation_offsets(
+            s[dated].to_numpy(dtype=object), np.asarray(at)[dated], utc=at_utc
+        )
     plain = s.str.fullmatch(r"[+-]?\d+(?:\.\d+)?").to_numpy()
     if plain.any():
         out[plain] = pd.to_numeric(s[plain], errors="coerce").to_numpy(dtype="float64") * unit_s
@@ -496,6 +521,12 @@ def _zone_letters(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return east, lettered, (word == "J").to_numpy()
 
 
+def _dated_abbreviations(values: pd.Series) -> np.ndarray:
+    """Mask of the values naming an abbreviation whose offset changed with the date (MSK)."""
+    text = as_text(values).str.upper().str.replace(r"\s+", "", regex=True)
+    return text.isin(list(DATED_ZONE_ABBREVIATIONS)).to_numpy(dtype=bool)
+
+
 def zone_layout(
     raw: pd.DataFrame,
     cols: list[str],
@@ -549,7 +580,8 @@ def zone_layout(
             "by": "name",
             "evidence": (
                 f"header {offset_col!r} names a ship's log's zone description: UTC is the "
-                "local time plus it (ZD +5 is UTC-5); applied to the times that name no zone"
+                "local time plus it (ZD +5 is UTC-5), a zone letter its hours (R, Romeo: ZD "
+                "+5; J, local time, names none); applied to the times that name no zone"
                 if nautical_zone_header(offset_col)
                 else f"header {offset_col!r} names a UTC offset or time zone; applied to "
                 "the times that name no zone"
@@ -626,8 +658,9 @@ def place_local_times(
     the ``time_zone`` assumption.  ``nautical``: the offsets are zone descriptions
     (:func:`utc_offset_seconds`).
     """
-    off, zone = utc_offset_seconds(offsets, unit_s, nautical)
     ns = parsed.times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").view("int64").copy()
+    wall = np.where(parsed.times.notna().to_numpy(), ns / 1e9, np.nan)
+    off, zone = utc_offset_seconds(offsets, unit_s, nautical, at=wall)
     fixed = local & np.isfinite(off)
     ns[fixed] -= np.round(off[fixed] * 1e9).astype("int64")
     placed = fixed.copy()
@@ -688,12 +721,14 @@ def _own_offsets_against_column(
     rows = np.flatnonzero(zoned)
     m = as_text(values.iloc[rows]).str.extract(_OWN_OFFSET)["z"].str.upper()
     own = utc_offset_seconds(m.fillna(""))[0]
+    times = parsed.times.iloc[rows]
     col_off, col_zone = utc_offset_seconds(
         layout["offset"].iloc[rows],
         layout.get("offset_unit_s", 3600.0),
         layout.get("offset_nautical", False),
+        at=times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").view("int64") / 1e9,
+        at_utc=True,
     )
-    times = parsed.times.iloc[rows]
     for zone in pd.unique(col_zone[col_zone != ""]):
         at = col_zone == zone
         try:
@@ -773,6 +808,12 @@ def apply_time_zone(
             )
             + (f"; {int(zone_bad.sum())} without a usable one rejected" if zone_bad.any() else "")
         )
+        dated = local & ~zone_bad & _dated_abbreviations(layout["offset"])
+        if dated.any():
+            notes.append(
+                f"{name}: {int(dated.sum())} local time(s) by column "
+                f"{layout['offset_col']!r}: {DATED_ZONES_SAID}"
+            )
         if nautical:
             juliet = (
                 zone_bad
@@ -818,6 +859,8 @@ def apply_time_zone(
                     else ""
                 )
             )
+            if ztext in DATED_ZONE_ABBREVIATIONS:
+                notes.append(f"{name}: header {zcol!r}: {DATED_ZONES_SAID}")
         rule = Rule(
             "time_zone_unknown",
             zone_bad,
