@@ -139,36 +139,34 @@ def _pings(frame: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _log(tmp_path, first: list[str], later: list[str]):
-    """A log of 3,000 pings of five ships a minute apart in zone time (a piece is 64 KiB:
-    about 2,000 records), its first 2,000 ZD values cycling ``first``, the rest ``later``."""
+    """A log of 2,000 pings of five ships a minute apart in zone time (a piece is 64 KiB:
+    about 1,450 records), its first 1,600 ZD values cycling ``first``, the rest ``later``."""
     rows = ["mmsi,timestamp,lat,lon,sog,ZD"]
-    for i in range(3000):
+    for i in range(2000):
         k = i // 5
         t = f"2024-01-{1 + k // 1440:02d}T{(k // 60) % 24:02d}:{k % 60:02d}:00"
-        zd = first[i % len(first)] if i < 2000 else later[i % len(later)]
+        zd = first[i % len(first)] if i < 1600 else later[i % len(later)]
         rows.append(f"{235000000 + i % 5},{t},{43 + k * 1e-4:.5f},{5 + k * 1e-4:.5f},10.0,{zd}")
     path = tmp_path / "log.csv"
     path.write_text("\n".join(rows) + "\n")
     return path
 
 
-@pytest.mark.parametrize(
-    "first", [[""], ["Territorial sea"], ["EEZ", ""]], ids=["blank", "words", "mixed"]
-)
+@pytest.mark.parametrize("first", [[""], ["Territorial sea", "", "EEZ"]], ids=["blank", "words"])
 def test_a_zd_column_read_in_chunks_is_read_as_whole(tmp_path, first):
     # the first piece gives no zone description, the later ones do (R, +5, Romeo: UTC-5):
-    # passed over for the whole file, the 3,000 times were read as UTC, 5 h off, exit 0
+    # passed over for the whole file, the 2,000 times were read as UTC, 5 h off, exit 0
     path = _log(tmp_path, first, ["R", "+5", "Romeo"])
     whole = read_tracks(path)
     spill = spill_tracks(path, tmp_path / "s", chunk_rows=1, n_buckets=2)
     store = PingStore([spill], root=tmp_path / "s")  # removes the folder when it goes
     assert len(spill.reject_parts) >= 2  # read in two pieces or more
-    # record 2000 is at 06:40 zone time on 1 January (k = 400 minutes): 11:40 UTC
-    assert (whole.n_read, len(whole.frame), whole.n_rejected) == (3000, 1000, 2000)
-    assert str(whole.frame["time"].min()) == "2024-01-01 11:40:00+00:00"
+    # record 1600 is at 05:20 zone time on 1 January (k = 320 minutes): 10:20 UTC
+    assert (whole.n_read, len(whole.frame), whole.n_rejected) == (2000, 400, 1600)
+    assert str(whole.frame["time"].min()) == "2024-01-01 10:20:00+00:00"
     frame = store.to_frame()
     assert _pings(frame) == _pings(whole.frame)
-    assert (spill.n_read, spill.n_accepted, spill.n_rejected) == (3000, 1000, 2000)
+    assert (spill.n_read, spill.n_accepted, spill.n_rejected) == (2000, 400, 1600)
     chunked = spill.write_rejects(tmp_path / "chunked").read_bytes()
     assert chunked == write_rejects(whole, tmp_path / "whole").read_bytes()
 
@@ -264,7 +262,7 @@ _WALLS = st.one_of(
 ).map(lambda t: t.replace(second=0, microsecond=0))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(walls=st.lists(_WALLS, min_size=1, max_size=12))
 def test_msk_agrees_with_zoneinfo_in_every_place_it_is_read(walls):
     from pipeline.ingest._dates import parse_times, times_with_clock, zone_abbreviation_offsets
