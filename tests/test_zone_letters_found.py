@@ -128,6 +128,15 @@ def test_a_zone_time_header_beside_a_zd_column_reads_the_column(tmp_path):
     assert res.assumptions["columns"]["utc_offset"]["column"] == "ZD"
 
 
+def test_a_zone_time_header_beside_a_bare_zone_of_signed_offsets_is_refused(tmp_path):
+    # '+05:00' was read as UTC+5 (05:00 UTC); as the zone description the header says the
+    # times are in it is UTC-5 (15:00 UTC): ten hours apart, exit 0
+    with pytest.raises(InputError, match=r"says zone time.*'Zone'.*'\+05:00'"):
+        _read(tmp_path, '"Time (ZD)",Zone', f"{LOCAL},+05:00")
+    # a zone's name has no sign to mistake
+    assert _times(_read(tmp_path, '"Time (ZD)",Zone', f"{LOCAL},Europe/Oslo")) == [_utc(LOCAL, 1)]
+
+
 def _pings(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return sorted(
         zip(

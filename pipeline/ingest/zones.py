@@ -594,6 +594,18 @@ def zone_layout(
     zone_time = next(
         (c for c, z, a in named if "zd" in name_tokens(c) and z is None and a is None), None
     )
+    if zone_time and _is_bare_zone(offset_col):
+        signed = as_text(raw[offset_col]).str.strip().str.match(r"[+\-\u2212]?\d")
+        if signed.any():
+            # '+05:00' is UTC+5 as an offset, UTC-5 as the zone description the header's
+            # 'ZD' says the times are in: ten hours apart
+            raise InputError(
+                f"{name}: time column {zone_time!r} says zone time (a ship's log's) and "
+                f"column {offset_col!r} gives signed offsets (e.g. "
+                f"{raw[offset_col][signed.to_numpy()].iloc[0]!r}) whose sign may be a UTC "
+                "offset's or a zone description's; rename the column utc_offset or "
+                "zone_description"
+            )
     zone_text = next(((c, z) for c, z, _ in named if z), None)
     several = next(((c, a) for c, _, a in named if a), None)
     header_said = zone_text or several
