@@ -97,6 +97,7 @@ def test_hours_and_a_letter_that_disagree_are_rejected(tmp_path):
     res = _read(tmp_path, "date,ZD", f"{LOCAL},+5 (C)", f"{LOCAL},+5 (R)")
     assert _times(res) == [_utc(LOCAL, -5)]
     assert list(res.rejects["rule"]) == ["time_zone_unknown"]
+    assert not any("Juliet" in n for n in res.notes)  # no J among them
 
 
 def test_zone_letters_place_pings(tmp_path):
@@ -214,6 +215,8 @@ def test_msk_is_read_by_the_date(tmp_path, how):
     assert _times(res) == [u for _, u in MSK if u is not None]
     assert res.n_rejected == sum(u is None for _, u in MSK)
     assert any("UTC+4 from 2011-03-27 to 2014-10-26" in n for n in res.notes)
+    if how == "column":  # the note counts the times placed by MSK
+        assert any("6 local time(s) by column 'tz'" in n for n in res.notes)
 
 
 def test_an_offset_written_beside_msk_is_checked_at_the_date():
@@ -239,6 +242,31 @@ def test_a_time_s_own_offset_is_compared_with_msk_at_its_date(tmp_path):
     assert not any("carry an offset of their own" in n for n in same.notes)
     other = _read(tmp_path, "date,tz", "2012-03-05T10:00+03:00,MSK")
     assert any("carry an offset of their own" in n for n in other.notes)
+    # 01:30+03:00 on 2014-10-26 is 22:30 UTC, after the change back to +3: MSK's offset at
+    # that instant (its UTC, not its clock read as a wall time, which falls before it)
+    after = _read(tmp_path, "date,tz", "2014-10-26T01:30+03:00,MSK")
+    assert _times(after) == ["2014-10-25 22:30"]
+    assert not any("carry an offset of their own" in n for n in after.notes)
+
+
+def test_an_msk_clock_is_read_on_its_date_s_own_day():
+    from pipeline.ingest._dates import times_with_clock
+
+    # the date's midnight in +03:00 is 21:00 UTC the day before; 03:00 MSK on 2011-03-27 is
+    # +4, not the date's +3: two zones, rejected; on 2011-03-28 both are +4
+    parsed, _ = times_with_clock(
+        pd.Series(["2011-03-27+03:00", "2011-03-28+04:00"], dtype=object),
+        pd.Series(["03:00 MSK", "03:00 MSK"], dtype=object),
+        dayfirst=None,
+        order_by="values",
+        name="t.csv",
+        date_column="d",
+        clock_column="c",
+    )
+    assert [None if pd.isna(t) else str(t) for t in parsed.times] == [
+        None,
+        "2011-03-27 23:00:00+00:00",
+    ]
 
 
 def _msk_by_zoneinfo(wall: datetime) -> datetime | None:
