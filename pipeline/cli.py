@@ -495,7 +495,11 @@ def _check_raster_bands(config: Any, config_path: str) -> None:
     for src in config.inputs.rasters:
         if src.band is not None:
             continue
-        da = open_raster(src, memory_budget_mb=config.ingest.memory_budget_mb)
+        da = open_raster(
+            src,
+            memory_budget_mb=config.ingest.memory_budget_mb,
+            by_centres=config.zonal.method == "centre",
+        )
         n = int(da.sizes.get("band", 1))
         if n > 1:
             raise ConfigError(

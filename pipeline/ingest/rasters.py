@@ -136,6 +136,7 @@ def open_raster(
     *,
     memory_budget_mb: float = 512,
     as_of: pd.Timestamp | None = None,
+    by_centres: bool = False,
 ) -> xr.DataArray:
     """Open a raster lazily as a float DataArray with dims ``(band, y, x)`` and a CRS.
 
@@ -151,13 +152,18 @@ def open_raster(
         The run's moment (the end of its ``as_of`` day, UTC): ``time: latest`` is then the
         latest step not after it (a forecast file's later days are left out, stated), and a
         file whose every step is after it is refused.
+    by_centres : bool, default False
+        Read a curvilinear NetCDF grid (2-D latitude/longitude not constant along rows and
+        columns: ROMS, NEMO, a sea-ice product, a swath) by its pixel centres, as zonal
+        ``method: centre`` does; False refuses it naming that way and regridding.
 
     Returns
     -------
     xarray.DataArray
         Lazy, float (nodata and NaN masked), ``rio.crs`` and ``rio.transform()`` set.
         ``attrs`` carry ``source_file``, ``name``, ``declared_mb``, ``windowed`` and
-        ``window_rows``.
+        ``window_rows``.  A curvilinear grid read ``by_centres`` has neither CRS nor
+        transform: 2-D coordinates (``attrs["curvilinear"]`` names them) place its pixels.
 
     Raises
     ------
@@ -205,8 +211,15 @@ def open_raster(
             }
     else:
         da = _open_netcdf(
-            src, "h5netcdf" if kind == "netcdf4" else "scipy", memory_budget_mb, assumptions, as_of
+            src,
+            "h5netcdf" if kind == "netcdf4" else "scipy",
+            memory_budget_mb,
+            assumptions,
+            as_of,
+            by_centres,
         )
+        if da.attrs.get("curvilinear"):
+            return _finish_curvilinear(src, da, memory_budget_mb, assumptions)
     categorical = da.attrs.get("categorical")
     if da.rio.crs is None:
         if src.crs is None:
@@ -302,6 +315,64 @@ def open_raster(
             memory_budget_mb,
             rows,
         )
+    return da
+
+
+def _finish_curvilinear(
+    src: RasterSource, da: xr.DataArray, memory_budget_mb: float, assumptions: dict[str, Any]
+) -> xr.DataArray:
+    """Finish a curvilinear grid read by pixel centres: CRS, nodata and attrs; no transform."""
+    name = src.path.name
+    lat, lon = da.attrs["curvilinear"]["lat"], da.attrs["curvilinear"]["lon"]
+    if src.mask is not None:
+        raise InputError(
+            f"{name}: mask {_mask_label(src)} over a curvilinear grid is not supported (its "
+            "grid cannot be checked against the raster's by a transform); regrid both to a "
+            "regular lat/lon grid first (cdo remapbil, or xESMF)"
+        )
+    if src.crs is not None and not _geographic_text(src.crs):
+        raise InputError(
+            f"{name}: crs {src.crs!r} is configured, a projection, but the grid is placed by "
+            f"its 2-D latitude/longitude {lat!r}/{lon!r} in degrees; remove crs"
+        )
+    assumptions["crs"] = {
+        "value": _crs_text(src.crs) if src.crs is not None else "EPSG:4326",
+        "by": "config" if src.crs is not None else "file",
+        "evidence": f"pixel centres placed by 2-D latitude/longitude {lat!r}/{lon!r} in "
+        "degrees" + ("" if src.crs is not None else " (read as WGS 84)"),
+    }
+    for dim, axis in (
+        ("y", da.attrs["curvilinear"]["dims"][0]),
+        ("x", da.attrs["curvilinear"]["dims"][1]),
+    ):
+        if da.sizes[dim] < 2:
+            raise InputError(
+                f"{name}: dimension {axis!r} has a single step, so the pixel size along it is "
+                "unknown; only grids of at least 2 x 2 pixels are read"
+            )
+    packing = da.attrs.get("packing")
+    if src.nodata is not None:
+        keep = functools.partial(_not_stored, nodata=float(src.nodata), packing=packing)
+        da = _lazily_where(da, keep)
+        assumptions["nodata"] = {
+            "value": src.nodata,
+            "by": "config",
+            "evidence": "cells whose stored value equals it are missing"
+            + (" (compared before the scale/offset)" if packing else ""),
+        }
+    itemsize = np.dtype(da.dtype).itemsize
+    declared_mb = da.size * itemsize / 2**20
+    # a pixel's values and its two float64 coordinates
+    per_pixel = int(da.sizes["band"]) * itemsize + 2 * 8
+    rows = _budget_rows(da.sizes["x"], 1, per_pixel, memory_budget_mb)
+    da.attrs.update(
+        source_file=name,
+        name=src.name,
+        declared_mb=round(declared_mb, 3),
+        windowed=bool(declared_mb > memory_budget_mb),
+        window_rows=int(rows),
+        assumptions=assumptions,
+    )
     return da
 
 
@@ -1196,6 +1267,7 @@ def _by_auxiliary_lat_lon(
     name: str,
     memory_budget_mb: float,
     assumptions: dict[str, Any],
+    by_centres: bool = False,
 ) -> tuple[xr.DataArray, str, str] | None:
     """Give a grid placed by latitude/longitude variables its axes; return it and their names.
 
@@ -1205,7 +1277,10 @@ def _by_auxiliary_lat_lon(
     curvilinear way).  Either is read as the same grid written with ``lat(lat)``,
     ``lon(lon)``.  A 2-D grid that is not regular (ROMS, NEMO, a swath) is refused: each
     pixel is a quadrilateral of its own, which zonal statistics on a regular transform would
-    misplace.  None when no latitude/longitude variable spans the variable's dimensions.
+    misplace.  With ``by_centres`` (zonal ``method: centre``) it is kept instead, on its own
+    dimensions, and marked ``attrs["curvilinear"]``: each pixel is then placed by its own
+    centre's latitude/longitude (:func:`pipeline.zonal.zonal_stats_to_cells`).  None when no
+    latitude/longitude variable spans the variable's dimensions.
     """
     dims = set(da.dims)
     found: dict[str, list[str]] = {"latitude": [], "longitude": []}
@@ -1235,6 +1310,8 @@ def _by_auxiliary_lat_lon(
         how = f"1-D coordinate variables {lat!r}({ydim}) and {lon!r}({xdim})"
     elif vlat.ndim == 2 and set(vlat.dims) == set(vlon.dims):
         ydim, xdim, ys, xs, worst = _regular_axes(vlat, vlon, memory_budget_mb)
+        if ydim is None and by_centres:
+            return _curvilinear_centres(da, vlat, vlon, lat, lon, worst, assumptions), lat, lon
         if ydim is None:
             gm = da.attrs.get("grid_mapping") or da.encoding.get("grid_mapping")
             held = [str(d) for d in vlat.dims if d in da.coords]
@@ -1253,7 +1330,8 @@ def _by_auxiliary_lat_lon(
                 f"{name}: variable {var!r} is on a curvilinear grid: its 2-D latitude/longitude "
                 f"{lat!r}/{lon!r} ({', '.join(map(str, vlat.dims))}) are not constant along "
                 f"rows and columns ({worst}), so no regular transform places its pixels;"
-                f"{other_way} regrid it to a regular lat/lon grid first (cdo remapbil, or xESMF)"
+                f"{other_way} regrid it to a regular lat/lon grid first (cdo remapbil, or xESMF), "
+                "or read it by pixel centres with zonal method: centre"
             )
         how = (
             f"2-D {lat!r}/{lon!r} constant along each row/column (within {_REGULAR_TOL_DEG:g}°): "
@@ -1278,6 +1356,34 @@ def _by_auxiliary_lat_lon(
         "evidence": f"dimensions {ydim!r}/{xdim!r} {state}; placed by {how}",
     }
     return da, lat, lon
+
+
+def _curvilinear_centres(
+    da: xr.DataArray, vlat, vlon, lat: str, lon: str, worst: str, assumptions: dict[str, Any]
+) -> xr.DataArray:
+    """Keep a curvilinear grid on its own dimensions, placed by each pixel centre's lat/lon.
+
+    Values and coordinates stay lazy; latitude/longitude stored as plain variables become
+    its coordinates, and x/y holding values nothing places (a numbering, metres without
+    their grid_mapping) are dropped: the 2-D latitude/longitude place every pixel.
+    """
+    ydim, xdim = (str(d) for d in vlat.dims)
+    held = [d for d in (ydim, xdim) if d in da.coords]
+    da = da.drop_vars(held).assign_coords(
+        {lat: vlat.variable, lon: vlon.transpose(ydim, xdim).variable}
+    )
+    da.attrs["curvilinear"] = {"lat": lat, "lon": lon, "dims": [ydim, xdim]}
+    shape = f"{int(da.sizes[ydim])} x {int(da.sizes[xdim])}"
+    assumptions["coordinates"] = {
+        "value": f"{lat}({ydim}, {xdim}), {lon}({ydim}, {xdim})",
+        "by": "file",
+        "evidence": f"a curvilinear grid of {shape} pixels: its 2-D {lat!r}/{lon!r} are not "
+        f"constant along rows and columns ({worst}); read by pixel centres (zonal method: "
+        "centre): each pixel counts for the H3 cell holding its own centre's latitude/"
+        "longitude (WGS 84 degrees, longitudes modulo 360); a cell no centre falls in has no "
+        "value, as on a regular grid",
+    }
+    return da
 
 
 def _regular_axes(vlat, vlon, memory_budget_mb: float):
@@ -1391,6 +1497,7 @@ def _open_netcdf(
     memory_budget_mb: float,
     assumptions: dict[str, Any],
     as_of: pd.Timestamp | None = None,
+    by_centres: bool = False,
 ) -> xr.DataArray:
     name = src.path.name
     _check_netcdf_axes(src.path, engine, memory_budget_mb)
@@ -1489,7 +1596,7 @@ def _open_netcdf(
         and not _degree_axes(da, lat, lon, False)
     )
     if unplaced_axes or lat is None or lon is None or lat not in da.coords or lon not in da.coords:
-        by_aux = _by_auxiliary_lat_lon(ds, da, var, name, memory_budget_mb, assumptions)
+        by_aux = _by_auxiliary_lat_lon(ds, da, var, name, memory_budget_mb, assumptions, by_centres)
         if by_aux is not None:
             da, lat, lon = by_aux
     if lat is None or lon is None:
@@ -1497,8 +1604,14 @@ def _open_netcdf(
             f"{name}: variable {var!r} has dims {list(da.dims)!r}; expected latitude and "
             "longitude dimensions (lat/lon or CF standard_name)"
         )
-    _refuse_axes_without_values(da, lat, lon, name)
-    crs = _netcdf_crs(ds, da, src, lat, lon, assumptions, by_aux=by_aux is not None)
+    curvilinear = da.attrs.get("curvilinear")
+    if curvilinear:
+        # the grid's own dimensions are its axes; its 2-D lat/lon place each pixel centre
+        lat, lon = curvilinear["dims"]
+        crs = None
+    else:
+        _refuse_axes_without_values(da, lat, lon, name)
+        crs = _netcdf_crs(ds, da, src, lat, lon, assumptions, by_aux=by_aux is not None)
     other = [str(d) for d in da.dims if d not in (lat, lon)]
     unknown = sorted(set(src.select) - set(other))
     if unknown:
@@ -1572,6 +1685,17 @@ def _open_netcdf(
     else:
         da = _lazily_float(da, add_band=True)
     da = da.transpose("band", "y", "x")
+    if curvilinear:
+        if not np.issubdtype(da.dtype, np.floating):
+            da = _lazily_float(da, add_band=False)
+        # set again: a time window's aggregate keeps no attrs
+        da.attrs["curvilinear"] = {
+            **curvilinear,
+            "shape": [int(da.sizes["y"]), int(da.sizes["x"])],
+        }
+        if packing:
+            da.attrs["packing"] = packing
+        return da
     geographic = crs is not None and crs.is_geographic
     if geographic:
         da = _without_repeated_meridian(da, crs, assumptions)
@@ -2100,10 +2224,12 @@ def clip_raster(
     """Return the rows and columns of ``da`` over a lon/lat ``bbox`` grown by ``margin_km``.
 
     Lazy (nothing is read); ``bbox`` None returns ``da``.  The margin lets the cells on the
-    bbox's edge, which reach beyond it, see every pixel they touch.
+    bbox's edge, which reach beyond it, see every pixel they touch.  A curvilinear grid read
+    by pixel centres is returned whole: its rows and columns are no lon/lat range (zonal
+    statistics read it in row blocks and keep the centres in the cells asked for).
     """
-    if bbox is None:
-        return da
+    if bbox is None or da.attrs.get("curvilinear"):
+        return da  # a curvilinear grid's rows and columns are no lon/lat range
     x0, y0, x1, y1 = (float(v) for v in bbox)
     dlat = margin_km / 111.32
     y0, y1 = max(-90.0, y0 - dlat), min(90.0, y1 + dlat)
@@ -2161,6 +2287,45 @@ def describe_raster(da: xr.DataArray, *, max_pixels: int | None = None) -> dict:
     }
 
 
+def _placed(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Which pixel centres are places: finite, latitude in [-90, 90], longitude in ±360."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 360)
+
+
+def _centre_bounds(da: xr.DataArray) -> tuple[float, float, float, float]:
+    """Lon/lat bounds of a curvilinear grid's pixel centres, read in row blocks.
+
+    Longitudes are taken in -180..180 or 0..360, whichever spans less: a grid across the
+    antimeridian then has ``lon_min > lon_max``, as :func:`_lonlat_bounds` gives.
+    """
+    centres = da.attrs["curvilinear"]
+    lo_hi = np.array([np.inf, -np.inf, np.inf, -np.inf, np.inf, -np.inf])
+    rows = int(da.attrs.get("window_rows") or 1)
+    for a in range(0, da.sizes["y"], rows):
+        block = da.isel(y=slice(a, a + rows))
+        la = np.asarray(block[centres["lat"]].to_numpy(), dtype="float64")
+        lo = np.asarray(block[centres["lon"]].to_numpy(), dtype="float64")
+        ok = _placed(la, lo)
+        if not ok.any():
+            continue
+        la, lo = la[ok], lo[ok]
+        east = (lo + 180.0) % 360.0 - 180.0
+        zero = lo % 360.0
+        for k, v in enumerate((la, east, zero)):
+            lo_hi[2 * k] = min(lo_hi[2 * k], float(v.min()))
+            lo_hi[2 * k + 1] = max(lo_hi[2 * k + 1], float(v.max()))
+    if not np.isfinite(lo_hi[0]):
+        return (0.0, 0.0, 0.0, 0.0)  # nothing placed: refused by raster_coverage
+    y0, y1 = lo_hi[0], lo_hi[1]
+    if lo_hi[5] - lo_hi[4] < lo_hi[3] - lo_hi[2]:
+        x0, x1 = lo_hi[4], lo_hi[5]
+        x0, x1 = (x0 + 180.0) % 360.0 - 180.0, (x1 + 180.0) % 360.0 - 180.0
+    else:
+        x0, x1 = lo_hi[2], lo_hi[3]
+    return float(x0), float(y0), float(x1), float(y1)
+
+
 def _lon_overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     """Degrees of longitude shared by two ranges; ``x0 > x1`` crosses the antimeridian."""
 
@@ -2211,7 +2376,9 @@ def raster_coverage(
         nodata), or the part to read is above ``max_pixels``: one line naming the file.
     """
     name = da.attrs.get("source_file", "raster")
-    rx0, ry0, rx1, ry1 = _lonlat_bounds(da)
+    centres = da.attrs.get("curvilinear")
+    unplaced = 0
+    rx0, ry0, rx1, ry1 = _centre_bounds(da) if centres else _lonlat_bounds(da)
     window = da
     overlap = 1.0
     if aoi_bbox is not None:
@@ -2226,12 +2393,14 @@ def raster_coverage(
                 f"{name}: raster bounds lon/lat ({rx0:g}, {ry0:g}, {rx1:g}, {ry1:g}) do not "
                 f"overlap the area {tuple(aoi_bbox)!r}; it cannot inform any cell"
             )
-        window = _clip_to_bbox(da, (ax0, ay0, ax1, ay1))
-    check_raster_pixels(window, max_pixels, "window over the area" if aoi_bbox else "raster")
+        # a curvilinear grid's rows and columns are no lon/lat range: read whole, by blocks
+        window = da if centres else _clip_to_bbox(da, (ax0, ay0, ax1, ay1))
+    what = "window over the area" if aoi_bbox and not centres else "raster"
+    check_raster_pixels(window, max_pixels, what)
     # The window is one range of columns; on a 0..360 grid it may hold columns between the
     # area's two ends (an area -85..10 on 0..360 reads 0..10 and 275..360): not counted.
     cols: np.ndarray | slice = slice(None)
-    if aoi_bbox is not None and _periodic_degrees(da.rio.crs):
+    if aoi_bbox is not None and not centres and _periodic_degrees(da.rio.crs):
         cols = np.flatnonzero(_in_lon_range(window["x"].to_numpy().astype("float64"), ax0, ax1))
         if cols.size == 0 or cols.size == window.sizes["x"]:
             cols = slice(None)
@@ -2247,6 +2416,16 @@ def raster_coverage(
     if window.size:
         for sl, w in raster_windows(window):
             arr = w.to_numpy()[..., cols]
+            if centres:
+                # the pixels whose own centre is in the area (and is a place at all)
+                la = np.asarray(w[centres["lat"]].to_numpy(), dtype="float64")
+                lo = np.asarray(w[centres["lon"]].to_numpy(), dtype="float64")
+                placed = _placed(la, lo)
+                unplaced += int(placed.size - np.count_nonzero(placed))
+                if aoi_bbox is not None:
+                    with np.errstate(invalid="ignore"):
+                        placed &= (la >= ay0) & (la <= ay1) & _in_lon_range(lo, ax0, ax1)
+                arr = w.to_numpy()[:, placed]
             valid += int(np.count_nonzero(~np.isnan(arr)))
             total += arr.size
             if companion is not None:
@@ -2303,6 +2482,12 @@ def raster_coverage(
             f"the config (or --nodata {top:g} with route-risk ingest); if {top:g} is a value, "
             "set nodata to a value the raster never holds"
         )
+    if centres and total == 0:
+        raise InputError(
+            f"{name}: no pixel centre of the curvilinear grid lies "
+            f"{'in the area ' + repr(tuple(aoi_bbox)) if aoi_bbox is not None else 'on the globe'}"
+            " (its 2-D latitude/longitude place none there); it cannot inform any cell"
+        )
     if valid == 0:
         raise InputError(
             f"{name}: every value {where + ' ' if where else ''}is nodata; the raster "
@@ -2321,6 +2506,13 @@ def raster_coverage(
         "valid_fraction_in_area": round(frac, 6),
         "note": note,
     }
+    if unplaced:
+        out["unplaced_pixels"] = unplaced
+        out["coordinates_note"] = (
+            f"{name}: {unplaced:,} pixel(s) of the curvilinear grid have a latitude/longitude "
+            "that is not finite or outside [-90, 90] / [-360, 360]: they place no value "
+            "(skipped, not 0)"
+        )
     if companion is not None:
         out["masked_in_area"] = masked
         out["pixels_in_area"] = total

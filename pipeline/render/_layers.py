@@ -392,6 +392,13 @@ def raster_to_overlay(name: str, data, max_px: int = 1000) -> RasterOverlay | No
     import logging
 
     try:
+        if data.attrs.get("curvilinear"):
+            # pixels placed by 2-D lat/lon have no rectangle to draw them in
+            logging.getLogger(__name__).info(
+                "raster overlay for %s not drawn: a curvilinear grid (read by pixel centres)",
+                name,
+            )
+            return None
         if data.rio.crs is None or not data.rio.crs.is_geographic:
             data = _to_lonlat(data, max_px)
         band = data.isel(band=0) if "band" in data.dims else data

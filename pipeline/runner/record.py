@@ -51,7 +51,9 @@ def _inputs_entry(state: RunState, files: list[dict[str, Any]]) -> dict[str, Any
                 "path": r["path"],
                 "sha256": sha.get(str(r["path"])) or sha256_file(r["path"]),
                 "name": r["name"],
-                "crs": str(r["data"].rio.crs) if r["data"].rio.crs else None,
+                "crs": str(r["data"].rio.crs)
+                if r["data"].rio.crs
+                else ((r["assumptions"] or {}).get("crs") or {}).get("value"),
                 "shape": list(r["data"].shape),
                 "coverage": r["coverage"],
                 "assumptions": r["assumptions"],

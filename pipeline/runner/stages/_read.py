@@ -305,10 +305,18 @@ def _raster(state: RunState, r) -> dict[str, Any]:
     from ...ingest import clip_raster, open_raster, raster_coverage
 
     cfg = state.config
-    da = open_raster(r, memory_budget_mb=cfg.ingest.memory_budget_mb, as_of=state.as_of)
+    da = open_raster(
+        r,
+        memory_budget_mb=cfg.ingest.memory_budget_mb,
+        as_of=state.as_of,
+        # a curvilinear grid is read by its pixel centres' own lat/lon, or refused
+        by_centres=cfg.zonal.method == "centre",
+    )
     coverage = raster_coverage(da, state.area.bbox, max_pixels=cfg.ingest.max_raster_pixels)
     if coverage.get("mask_note"):  # the pixels a companion mask made missing: stated
         state.notes.append(coverage["mask_note"])
+    if coverage.get("coordinates_note"):  # pixels of a curvilinear grid placed nowhere
+        state.notes.append(coverage["coordinates_note"])
     # only the area's window is ever read (zonal statistics, the map's overlay); the cells on
     # the bbox's edge reach about one edge beyond it
     edge_km = average_hexagon_edge_length(cfg.area.resolution, unit="km")

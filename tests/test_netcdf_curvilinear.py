@@ -1,0 +1,338 @@
+"""Curvilinear NetCDF grids read by pixel centres (zonal ``method: centre``).
+
+A grid placed by 2-D ``lat(y, x)``, ``lon(y, x)`` not constant along rows and columns (a
+rotated grid, ROMS's ``lat_rho``/``lon_rho``, a polar stereographic sea-ice grid, a grid
+across the antimeridian) is read by giving each pixel to the H3 cell holding its own centre.
+The reference is independent of the product: ``h3.latlng_to_cell`` on each pixel centre and
+a pandas groupby.  A regular grid written the curvilinear way with a perturbation just below
+and just above the 1e-9° regularity threshold gives the same answer both ways.  ``exact``
+(which needs pixel polygons) stays refused in one line.  Files are a few KB, written here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import h3
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+import yaml
+from _corpus import IGNORE_PENDING_DEPRECATION
+
+from pipeline.errors import InputError
+from pipeline.grid import region_to_cells
+from pipeline.ingest import open_raster, raster_coverage
+from pipeline.ingest.options import RasterSource
+from pipeline.zonal import zonal_stats_to_cells
+
+LAT_ATTRS = {"standard_name": "latitude", "units": "degrees_north"}
+LON_ATTRS = {"standard_name": "longitude", "units": "degrees_east"}
+STATS = ["mean", "max", "min", "sum", "count", "valid_fraction"]
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+
+def _write(path, values, lat, lon, *, dims=("eta_rho", "xi_rho"), names=("lat", "lon"), **kw):
+    var_attrs = kw.pop("var_attrs", {})
+    encoding = kw.pop("encoding", None)
+    data_dims = dims
+    if values.ndim == 3:
+        data_dims = ("time", *dims)
+    ds = xr.Dataset(
+        {"v": (data_dims, values, var_attrs)},
+        coords={
+            names[0]: (dims, lat, LAT_ATTRS),
+            names[1]: (dims, lon, LON_ATTRS),
+            **kw.pop("coords", {}),
+        },
+    )
+    ds.to_netcdf(path, engine="h5netcdf", encoding={"v": encoding} if encoding else None)
+    return path
+
+
+def _rotated(ny=30, nx=40, *, lat0=10.0, lon0=100.0, step=0.01, degrees=30.0):
+    """Pixel centres of a grid turned ``degrees`` from north (a rotated-pole model's)."""
+    t = np.radians(degrees)
+    i, j = np.meshgrid(np.arange(ny) + 0.37, np.arange(nx) + 0.21, indexing="ij")
+    lat = lat0 + step * (i * np.cos(t) - j * np.sin(t))
+    lon = lon0 + step * (i * np.sin(t) + j * np.cos(t))
+    return lat, lon
+
+
+def _values(shape, seed=3):
+    return np.random.default_rng(seed).uniform(1.0, 100.0, shape).round(4)
+
+
+def _reference(lat, lon, values, cells, res):
+    """Per-cell statistics of the valid pixels by their centres' cells (h3 + pandas)."""
+    lat, lon, values = (np.asarray(a, dtype="float64").ravel() for a in (lat, lon, values))
+    ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & np.isfinite(values)
+    lon = (lon + 180.0) % 360.0 - 180.0
+    cell = [
+        h3.str_to_int(h3.latlng_to_cell(a, b, res)) for a, b in zip(lat[ok], lon[ok], strict=True)
+    ]
+    frame = pd.DataFrame({"cell": np.asarray(cell, dtype="uint64"), "v": values[ok]})
+    g = frame.groupby("cell")["v"].agg(["mean", "max", "min", "sum", "count"])
+    return g.reindex(pd.Index(np.asarray(cells, dtype="uint64"), name="cell"))
+
+
+def _check_against_reference(got, ref):
+    for stat in ("mean", "max", "min"):
+        np.testing.assert_allclose(got[f"v_{stat}"], ref[stat], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(got["v_sum"], ref["sum"].fillna(0.0), rtol=1e-12)
+    np.testing.assert_array_equal(got["v_count"], ref["count"].fillna(0.0))
+
+
+def _zonal(da, cells, **kw):
+    kw.setdefault("stats", STATS)
+    return zonal_stats_to_cells(da, cells, method="centre", name="v", **kw)
+
+
+def test_a_rotated_grid_is_read_by_pixel_centres_as_h3_places_them(tmp_path):
+    lat, lon = _rotated()
+    values = _values(lat.shape)
+    values[4, 7] = np.nan  # a missing pixel is no value
+    path = _write(tmp_path / "rot.nc", values, lat, lon)
+    da = open_raster(path, by_centres=True)
+    assert da.attrs["curvilinear"]["shape"] == [30, 40]
+    said = da.attrs["assumptions"]["coordinates"]
+    assert said["value"] == "lat(eta_rho, xi_rho), lon(eta_rho, xi_rho)"
+    assert "30 x 40 pixels" in said["evidence"] and "pixel centres" in said["evidence"]
+    assert da.attrs["assumptions"]["crs"]["value"] == "EPSG:4326"
+    cells = region_to_cells((99.7, 9.9, 100.6, 10.5), 7)
+    got = _zonal(da, cells)
+    ref = _reference(lat, lon, values, cells, 7)
+    _check_against_reference(got, ref)
+    assert got["v_mean"].notna().sum() > 20 and got["v_mean"].isna().sum() > 20
+    # valid fraction: the valid pixels' area over the cell's (square degrees on both sides
+    # here: the rotation keeps a pixel's 0.0001 deg²; the cell's from h3 in km²)
+    full = got["v_count"].to_numpy() >= 40
+    lat_c = np.array([h3.cell_to_latlng(h3.int_to_str(int(c)))[0] for c in cells[full]])
+    km_per_deg2 = (np.pi * 6371.0072 / 180.0) ** 2 * np.cos(np.radians(lat_c))
+    cell_deg2 = np.array([h3.cell_area(h3.int_to_str(int(c)), "km^2") for c in cells[full]])
+    expected = got["v_count"].to_numpy()[full] * 1e-4 / (cell_deg2 / km_per_deg2)
+    np.testing.assert_allclose(got["v_valid_fraction"].to_numpy()[full], expected, rtol=0.01)
+
+
+def _regular_pair(tmp_path, eps_regular, eps_curvilinear, *, time=False):
+    """A regular 0.01° grid written with 2-D lat/lon, its last pixel moved by ``eps``."""
+    ny, nx = 24, 36
+    lats = 10.0 + 0.01 * np.arange(ny) + 0.0031
+    lons = 100.0 + 0.01 * np.arange(nx) + 0.0047
+    lat = np.repeat(lats[:, None], nx, 1)
+    lon = np.repeat(lons[None, :], ny, 0)
+    shape = (3, ny, nx) if time else (ny, nx)
+    values = _values(shape, seed=11)
+    values[..., 2, 5] = np.nan
+    coords = {"time": ("time", pd.date_range("2024-01-01", periods=3).to_numpy())} if time else {}
+    paths = []
+    for tag, eps in (("regular", eps_regular), ("curvilinear", eps_curvilinear)):
+        moved = lon.copy()
+        moved[-1, -1] += eps
+        paths.append(_write(tmp_path / f"{tag}.nc", values, lat, moved, coords=coords))
+    return paths, values, lat, lon
+
+
+@pytest.mark.parametrize("time", [False, True], ids=["2d", "time-latest"])
+def test_a_regular_grid_gives_the_same_cells_and_values_both_ways(tmp_path, time):
+    """Below 1e-9° the grid is regular (read by its transform); above, curvilinear (read by
+    centres): the same cells present, the same values.  With a time dimension both read the
+    latest step."""
+    (regular, curvilinear), values, lat, lon = _regular_pair(tmp_path, 5e-10, 2e-9, time=time)
+    a = open_raster(regular, by_centres=True)
+    b = open_raster(curvilinear, by_centres=True)
+    assert "curvilinear" not in a.attrs and b.attrs["curvilinear"]["shape"] == [24, 36]
+    if time:
+        assert a.attrs["assumptions"]["selection"] == b.attrs["assumptions"]["selection"]
+    cells = region_to_cells((99.95, 9.95, 100.45, 10.3), 7)  # beyond the grid on all sides
+    ra, rb = _zonal(a, cells), _zonal(b, cells)
+    for stat in ("mean", "max", "min", "sum", "count"):
+        np.testing.assert_allclose(rb[f"v_{stat}"], ra[f"v_{stat}"], rtol=1e-12, equal_nan=True)
+    # the moved corner pixel's area moves by 2e-9/0.01 of itself
+    np.testing.assert_allclose(rb["v_valid_fraction"], ra["v_valid_fraction"], rtol=1e-6)
+    assert ra["v_mean"].notna().sum() > 15 and ra["v_mean"].isna().sum() > 15
+    assert (ra["v_valid_fraction"] > 0.999).any() and (ra["v_valid_fraction"] < 0.5).any()
+    _check_against_reference(rb, _reference(lat, lon, values[-1] if time else values, cells, 7))
+
+
+def test_row_blocks_of_any_height_give_the_same_result(tmp_path):
+    """A budget of one row per read (each read's edge pixels take their neighbours from the
+    next read) gives the bits of one read of the whole grid."""
+    lat, lon = _rotated(20, 25)
+    da = open_raster(_write(tmp_path / "rot.nc", _values(lat.shape), lat, lon), by_centres=True)
+    cells = region_to_cells((99.7, 9.9, 100.6, 10.5), 7)
+    whole = _zonal(da, cells, memory_budget_mb=64)
+    rows = _zonal(da, cells, memory_budget_mb=1e-6)
+    pd.testing.assert_frame_equal(rows, whole)
+
+
+def _roms(path, *, fill=-999.0):
+    """ROMS-like: ``lat_rho``/``lon_rho`` (names only), a ``_FillValue`` on land, and some
+    coordinates a swath's fill left out (NaN, a latitude of 95)."""
+    lat, lon = _rotated(16, 20, degrees=-20.0)
+    values = _values(lat.shape, seed=5)
+    values[0:3, 0:4] = fill  # land
+    lat[5, 5] = np.nan
+    lat[6, 6] = 95.0
+    lon[7, 7] = np.nan
+    ds = xr.Dataset(
+        {"temp": (("eta_rho", "xi_rho"), values)},
+        coords={
+            "lat_rho": (("eta_rho", "xi_rho"), lat),
+            "lon_rho": (("eta_rho", "xi_rho"), lon),
+        },
+    )
+    ds.to_netcdf(path, engine="h5netcdf", encoding={"temp": {"_FillValue": fill}})
+    return path, lat, lon, values
+
+
+def test_a_roms_grid_leaves_out_fill_values_and_pixels_placed_nowhere(tmp_path):
+    path, lat, lon, values = _roms(tmp_path / "roms.nc")
+    da = open_raster(RasterSource(path=path, variable="temp"), by_centres=True)
+    assert da.attrs["curvilinear"]["lat"] == "lat_rho"
+    cells = region_to_cells((99.7, 9.7, 100.4, 10.3), 7)
+    got = zonal_stats_to_cells(da, cells, stats=STATS, method="centre", name="v")
+    ref = _reference(lat, lon, np.where(values == -999.0, np.nan, values), cells, 7)
+    _check_against_reference(got, ref)
+    assert (got["v_min"].dropna() > 0).all()  # no -999 averaged in
+    assert got.attrs["unplaced_pixels"] == 3
+    cov = raster_coverage(da, (99.7, 9.7, 100.4, 10.3))
+    assert cov["unplaced_pixels"] == 3
+    assert "3 pixel(s) of the curvilinear grid" in cov["coordinates_note"]
+    assert "skipped, not 0" in cov["coordinates_note"]
+    # the 12 land pixels are no values: 16 x 20 - 3 placed nowhere - 12 land
+    assert cov["valid_fraction_in_area"] == pytest.approx((320 - 3 - 12) / (320 - 3))
+
+
+@pytest.mark.parametrize("east", [True, False], ids=["0-360", "minus-180-180"])
+def test_a_grid_across_the_antimeridian_keeps_both_sides(tmp_path, east):
+    lat, lon = _rotated(20, 30, lat0=-17.0, lon0=179.85, degrees=15.0)
+    lon = lon % 360.0 if east else (lon + 180.0) % 360.0 - 180.0
+    values = _values(lat.shape, seed=9)
+    da = open_raster(_write(tmp_path / "fiji.nc", values, lat, lon), by_centres=True)
+    cells = np.concatenate(
+        [
+            region_to_cells((179.7, -17.1, 180.0, -16.7), 7),
+            region_to_cells((-180, -17.1, -179.8, -16.7), 7),
+        ]
+    )
+    got = _zonal(da, cells)
+    _check_against_reference(got, _reference(lat, lon, values, cells, 7))
+    lng = np.array([h3.cell_to_latlng(h3.int_to_str(int(c)))[1] for c in cells])
+    have = got["v_mean"].notna().to_numpy()
+    assert (have & (lng > 0)).sum() > 5 and (have & (lng < 0)).sum() > 5
+    cov = raster_coverage(da, (179.9, -17.0, -179.9, -16.8))
+    assert cov["valid_fraction_in_area"] == 1.0 and cov["overlap_fraction"] > 0.5
+
+
+def test_pixels_much_larger_than_cells_leave_missing_cells_never_zero(tmp_path):
+    """0.1° pixels over 1.2 km cells: most cells hold no centre and have no value (NaN),
+    as on a regular grid; none is 0."""
+    lat, lon = _rotated(6, 6, step=0.1, degrees=10.0)
+    da = open_raster(_write(tmp_path / "coarse.nc", _values(lat.shape), lat, lon), by_centres=True)
+    cells = region_to_cells((99.9, 9.9, 100.6, 10.6), 7)
+    got = _zonal(da, cells)
+    _check_against_reference(got, _reference(lat, lon, da.values[0], cells, 7))
+    have = got["v_mean"].notna()
+    assert have.sum() >= 30 and (~have).sum() > 500
+    assert got.loc[~have, "v_count"].eq(0).all() and got.loc[~have, "v_max"].isna().all()
+    assert (got.loc[have, "v_mean"] >= 1.0).all()
+
+
+def test_a_polar_grid_placed_only_by_lat_lon_is_read_by_centres(tmp_path):
+    """A sea-ice grid: polar stereographic pixels, only 2-D lat/lon and a grid_mapping with
+    no x/y.  Read by centres, its ``grid_mapping`` unused."""
+    from pyproj import CRS, Transformer
+
+    polar = {
+        "grid_mapping_name": "polar_stereographic",
+        "straight_vertical_longitude_from_pole": -45.0,
+        "latitude_of_projection_origin": 90.0,
+        "standard_parallel": 70.0,
+        "false_easting": 0.0,
+        "false_northing": 0.0,
+    }
+    ys, xs = np.meshgrid(
+        -1_000_000.0 - 5_000.0 * np.arange(8), 5_000.0 * np.arange(9), indexing="ij"
+    )
+    tr = Transformer.from_crs(CRS.from_cf(polar), "EPSG:4326", always_xy=True)
+    lon, lat = tr.transform(xs, ys)
+    values = _values(lat.shape)
+    ds = xr.Dataset(
+        {"ice": (("y", "x"), values, {"grid_mapping": "crs"})},
+        coords={"lat": (("y", "x"), lat, LAT_ATTRS), "lon": (("y", "x"), lon, LON_ATTRS)},
+    ).assign(crs=xr.Variable((), 0, polar))
+    ds.to_netcdf(tmp_path / "ice.nc", engine="h5netcdf")
+    da = open_raster(tmp_path / "ice.nc", by_centres=True)
+    cells = np.unique(
+        [
+            h3.str_to_int(h3.latlng_to_cell(a, b, 6))
+            for a, b in zip(lat.ravel(), lon.ravel(), strict=True)
+        ]
+    ).astype("uint64")
+    got = zonal_stats_to_cells(da, cells, stats=STATS, method="centre", name="v")
+    _check_against_reference(got, _reference(lat, lon, values, cells, 6))
+
+
+def test_exact_and_unread_curvilinear_grids_are_refused_naming_method_centre(tmp_path):
+    lat, lon = _rotated()
+    path = _write(tmp_path / "rot.nc", _values(lat.shape), lat, lon)
+    with pytest.raises(InputError) as info:
+        open_raster(path)  # not asked to read by centres: refused as before
+    msg = str(info.value)
+    assert "\n" not in msg and "curvilinear grid" in msg
+    assert "cdo remapbil" in msg and "zonal method: centre" in msg
+    da = open_raster(path, by_centres=True)
+    with pytest.raises(InputError) as info:
+        zonal_stats_to_cells(da, region_to_cells((99.9, 9.9, 100.3, 10.3), 7), method="exact")
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith("rot.nc: a curvilinear grid")
+    assert "method 'exact'" in msg and "set zonal method: centre" in msg
+    assert "cdo remapbil" in msg and "xESMF" in msg
+
+
+def _run_config(tmp_path, raster, method):
+    seizures = tmp_path / "seizures.csv"
+    seizures.write_text(
+        "date,lat,lon\n"
+        + "".join(
+            f"2024-01-{d:02d},{10.05 + d * 0.01:.3f},{100.1 + d * 0.01:.3f}\n" for d in range(1, 21)
+        )
+    )
+    raw = {
+        "run": {"out_dir": str(tmp_path / f"out-{method}")},
+        "area": {"bbox": [99.9, 9.9, 100.5, 10.5], "resolution": 6},
+        "inputs": {
+            "seizures": [{"path": str(seizures)}],
+            "rasters": [{"path": str(raster), "name": "sst"}],
+        },
+        "zonal": {"method": method},
+        "score": {"factors": {"seizure_density": {"weight": 1}, "sst_mean": {"weight": 1}}},
+    }
+    path = tmp_path / f"{method}.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_a_run_reads_a_curvilinear_grid_by_centres_and_says_so(tmp_path, capsys):
+    from pipeline.cli import main
+
+    lat, lon = _rotated(40, 40, step=0.01)
+    lat[0, 0] = np.nan
+    raster = _write(
+        tmp_path / "roms.nc", _values(lat.shape), lat, lon, names=("lat_rho", "lon_rho")
+    )
+    assert main(["run", str(_run_config(tmp_path, raster, "centre")), "-q"]) == 0
+    manifest = json.loads((tmp_path / "out-centre" / "manifest.json").read_text())
+    entry = manifest["inputs"]["rasters"][0]
+    assert entry["crs"] == "EPSG:4326" and entry["shape"] == [1, 40, 40]
+    said = entry["assumptions"]["coordinates"]
+    assert said["value"] == "lat_rho(eta_rho, xi_rho), lon_rho(eta_rho, xi_rho)"
+    assert "40 x 40 pixels" in said["evidence"] and "read by pixel centres" in said["evidence"]
+    assert any("1 pixel(s) of the curvilinear grid" in n for n in manifest["notes"])
+    capsys.readouterr()
+    assert main(["run", str(_run_config(tmp_path, raster, "exact")), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "curvilinear grid" in err and "zonal method: centre" in err
