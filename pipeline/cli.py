@@ -634,7 +634,14 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
         make_out_dir(args.out)
     summary = summarise_ingest(
-        args.kind, source, options=options, out_dir=args.out, as_of=as_of, aoi_bbox=aoi
+        args.kind,
+        source,
+        options=options,
+        out_dir=args.out,
+        as_of=as_of,
+        aoi_bbox=aoi,
+        # as a run reads it: a curvilinear grid by pixel centres with zonal method: centre
+        by_centres=cfg is not None and cfg.zonal.method == "centre",
     )
     if args.json:
         print(json.dumps(summary, indent=2, allow_nan=False))

@@ -32,6 +32,11 @@ Dynamic range (both methods)
     gets only round-off from a plane holding none of its pixels, and that is dropped.  A
     typical window is one plane: the check costs its max and min and a 4,096-value median; a
     window with such outliers costs one more pass per plane.
+Curvilinear grids (centre only)
+    A NetCDF grid placed by 2-D latitude/longitude not constant along rows and columns (opened
+    ``by_centres``, ``attrs["curvilinear"]``) has no transform: each pixel is given to the H3
+    cell holding its own centre (h3 over arrays, row blocks within the budget), with the same
+    statistics; ``exact`` needs pixel polygons and is refused.
 ``max`` (and ``min``) use the pixels with positive coverage (exact) or whose centre is inside
 (centre).  For a convex ring they form one run of rows per pixel column (the rows its boundary
 spans there, or between its two centre crossings); non-convex rings (H3 cells bent where they
@@ -905,7 +910,8 @@ def zonal_stats_to_cells(
     method : {"exact", "centre"}, default "exact"
         ``exact`` weights each pixel by its covered fraction (exactextract's definition);
         ``centre`` counts the pixels whose centre lies in the cell, unweighted (faster; error
-        measured in ``bench/bench_zonal.py``).
+        measured in ``bench/bench_zonal.py``).  A curvilinear grid (opened ``by_centres``)
+        is read by ``centre`` only: each pixel's own latitude/longitude places it.
     name : str, optional
         Column prefix; defaults to the DataArray's name, else ``"raster"``.
     memory_budget_mb : float, default 256
@@ -922,7 +928,8 @@ def zonal_stats_to_cells(
     InputError
         If the raster lacks a CRS or has the wrong dims, or a cell id is invalid, or it holds
         class codes (``attrs["categorical"]``, set by :func:`pipeline.ingest.open_raster`)
-        and a stat other than ``count``/``valid_fraction`` is asked.
+        and a stat other than ``count``/``valid_fraction`` is asked, or a curvilinear grid
+        is asked for ``exact``.
     ConfigError
         If a stat or the method is unknown, or the memory budget is not positive.
     """

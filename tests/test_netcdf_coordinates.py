@@ -213,6 +213,15 @@ def test_curvilinear_grid_is_refused_in_one_line_naming_the_way_out(tmp_path, kw
     assert "\n" not in msg and msg.startswith("roms.nc: variable 'sst' is on a curvilinear grid")
     assert "'lat_rho'/'lon_rho'" in msg and detail in msg
     assert "cdo remapbil" in msg and "xESMF" in msg
+    # opened for zonal method: centre, it is read by pixel centres (test_netcdf_curvilinear)
+    assert "read it by pixel centres with zonal method: centre" in msg
+    da = open_raster(path, by_centres=True)
+    assert da.attrs["curvilinear"] == {
+        "lat": "lat_rho",
+        "lon": "lon_rho",
+        "dims": ["eta_rho", "xi_rho"],
+        "shape": [LATS.size, LONS.size],
+    }
 
 
 def test_a_bend_far_down_the_grid_is_found_with_a_small_budget(tmp_path):

@@ -309,6 +309,10 @@ def _run_config(tmp_path, raster, method):
             "rasters": [{"path": str(raster), "name": "sst"}],
         },
         "zonal": {"method": method},
+        "hotspots": {"enabled": False},
+        "evaluate": {"enabled": False},
+        "timeline": {"months": 0},
+        "render": {"geojson": False, "preview_png": False},
         "score": {"factors": {"seizure_density": {"weight": 1}, "sst_mean": {"weight": 1}}},
     }
     path = tmp_path / f"{method}.yaml"
@@ -333,6 +337,16 @@ def test_a_run_reads_a_curvilinear_grid_by_centres_and_says_so(tmp_path, capsys)
     assert "40 x 40 pixels" in said["evidence"] and "read by pixel centres" in said["evidence"]
     assert any("1 pixel(s) of the curvilinear grid" in n for n in manifest["notes"])
     capsys.readouterr()
-    assert main(["run", str(_run_config(tmp_path, raster, "exact")), "-q"]) == 2
+    exact = _run_config(tmp_path, raster, "exact")
+    assert main(["run", str(exact), "-q"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "curvilinear grid" in err and "zonal method: centre" in err
+    # route-risk ingest reads it as the config's run would
+    centre = tmp_path / "centre.yaml"
+    assert main(["ingest", "raster", str(raster), "--config", str(centre), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["shape"] == [1, 40, 40] and summary["crs"] == "EPSG:4326"
+    assert summary["assumptions"]["coordinates"] == said
+    assert any("1 pixel(s) of the curvilinear grid" in n for n in summary["notes"])
+    assert main(["ingest", "raster", str(raster), "--config", str(exact)]) == 2
+    assert "zonal method: centre" in capsys.readouterr().err

@@ -12,7 +12,9 @@ one contiguous grid (a regional grid across the antimeridian, 150..250°E, keeps
 longitudes: clipping, coverage and zonal statistics take longitudes modulo 360), latitude is
 made descending (north-up), dimensions without coordinate values (``y, x``) are placed by
 1-D ``lat(y)``, ``lon(x)`` or by 2-D ones constant along rows and columns (a grid_mapping
-naming a projection over latitude/longitude is then not used, said), an axis not evenly
+naming a projection over latitude/longitude is then not used, said); 2-D ones not so (a
+curvilinear grid) are kept on the grid's own dimensions when ``by_centres`` (zonal ``method:
+centre``) asks, each pixel placed by its centre, else refused; an axis not evenly
 spaced (a Mercator grid's latitudes) is refused,
 packed ``scale_factor``/``add_offset`` and ``_FillValue`` are decoded by xarray, values outside
 CF ``valid_range``/``valid_min``/``valid_max`` (stored units) are missing, and a time
@@ -44,8 +46,8 @@ common fill (-9999, -3.4e38) the declared nodata does not name is refused.  Ever
 Refused before a pixel is read, as hostile or unplaceable: a storage tile, strip or NetCDF
 chunk that decodes beyond the memory budget, a scale of 0 or not finite, a fill or scale
 written as text, a NetCDF axis without coordinate values nothing else places, a
-curvilinear grid (2-D latitude/longitude not constant along rows and columns) or one pixel
-thick, a time step held twice that the selection uses, and a nodata over bands packed
+curvilinear grid (2-D latitude/longitude not constant along rows and columns) unless read
+``by_centres``, a grid one pixel thick, a time step held twice that the selection uses, and a nodata over bands packed
 differently (a band picked gives its own scale/offset).
 """
 
@@ -2253,8 +2255,11 @@ def describe_raster(da: xr.DataArray, *, max_pixels: int | None = None) -> dict:
     The valid fraction (non-NaN cells over all cells) is computed window by window; above
     ``max_pixels`` it is not computed (None, and ``note`` says why): the raster is not read.
     """
-    crs = da.rio.crs
+    centres = da.attrs.get("curvilinear")
+    crs = None if centres else da.rio.crs
     crs_text = _crs_text(crs) if crs is not None else None
+    if centres:  # placed by its 2-D latitude/longitude
+        crs_text = (da.attrs.get("assumptions", {}).get("crs") or {}).get("value")
     valid = 0
     note = None
     if max_pixels is not None and da.size > max_pixels:
@@ -2271,7 +2276,8 @@ def describe_raster(da: xr.DataArray, *, max_pixels: int | None = None) -> dict:
             f"{_first_line(exc)}"
         ) from exc
     try:
-        bounds: list[float] | None = [round(v, 6) for v in _lonlat_bounds(da)]
+        box = _centre_bounds(da) if centres else _lonlat_bounds(da)
+        bounds: list[float] | None = [round(v, 6) for v in box]
     except Exception:  # pragma: no cover (CRS without inverse; refused at open)
         bounds = None
     return {

@@ -154,6 +154,7 @@ def summarise_ingest(
     out_dir: Path | None = None,
     as_of: dt.date | str | None = None,
     aoi_bbox: tuple[float, float, float, float] | None = None,
+    by_centres: bool = False,
 ) -> dict[str, Any]:
     """Ingest one file as a user would and return a JSON-able summary.
 
@@ -170,6 +171,9 @@ def summarise_ingest(
         (not written when None).
     as_of, aoi_bbox
         Passed to the readers.
+    by_centres : bool, default False
+        Read a curvilinear NetCDF grid by its pixel centres (zonal ``method: centre``), as
+        a run does; else it is refused (see :func:`~pipeline.ingest.open_raster`).
 
     Returns
     -------
@@ -197,13 +201,14 @@ def summarise_ingest(
     if kind == "raster":
         if isinstance(path, SeizureSource | TrackSource):
             raise _mismatched_source(kind, path, RasterSource)
-        da = open_raster(path, memory_budget_mb=opts.memory_budget_mb)
+        da = open_raster(path, memory_budget_mb=opts.memory_budget_mb, by_centres=by_centres)
         # the area's window is checked (and refused above the pixel budget) before the
         # whole raster is described
         coverage = raster_coverage(da, aoi_bbox, max_pixels=opts.max_raster_pixels)
         desc = describe_raster(da, max_pixels=opts.max_raster_pixels)
         notes = [n for n in (desc.pop("note", None), coverage["note"]) if n]
         notes += [coverage.pop("mask_note")] if "mask_note" in coverage else []
+        notes += [coverage.pop("coordinates_note")] if "coordinates_note" in coverage else []
         return json_safe(
             {
                 "kind": kind,
