@@ -1164,9 +1164,12 @@ def _centres_partial(read, spec: _CentresSpec) -> dict[str, np.ndarray]:
         lon = np.asarray(lazy[spec.lon].values, dtype="float64")
     n_bands, n = raw.shape[0], spec.cells.size
     with np.errstate(invalid="ignore"):
+        placed = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 360)
+        # a neighbour placed nowhere (a latitude of 95) gives no step: not an area 85° tall
+        lat, lon = np.where(placed, lat, np.nan), np.where(placed, lon, np.nan)
         area = _pixel_areas_deg2(lat, lon)[q0 - a : q1 - a]  # grids are 2 x 2 or more
         lat, lon = lat[q0 - a : q1 - a], lon[q0 - a : q1 - a]
-        placed = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 360)
+        placed = placed[q0 - a : q1 - a]
     out = {
         "unplaced": np.array([int(placed.size - np.count_nonzero(placed))]),
         "sum": np.zeros((n_bands, n)),

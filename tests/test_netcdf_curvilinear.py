@@ -185,7 +185,7 @@ def _roms(path, *, fill=-999.0, declared=True):
     values = _values(lat.shape, seed=5)
     values[0:3, 0:4] = fill  # land
     lat[5, 5] = np.nan
-    lat[6, 6] = 95.0
+    lat[10, 12] = 95.0
     lon[7, 7] = np.nan
     ds = xr.Dataset(
         {"temp": (("eta_rho", "xi_rho"), values)},
@@ -212,6 +212,19 @@ def test_a_roms_grid_leaves_out_fill_values_and_pixels_placed_nowhere(tmp_path, 
     _check_against_reference(got, ref)
     assert (got["v_min"].dropna() > 0).all()  # no -999 averaged in
     assert got.attrs["unplaced_pixels"] == 3
+    # the pixels beside those placed nowhere keep their own area (not one spanning 85°)
+    _check_valid_fraction(got, cells, 1e-4)
+    by_rows = zonal_stats_to_cells(
+        da, cells, stats=STATS, method="centre", name="v", memory_budget_mb=1e-6
+    )
+    assert by_rows.attrs["unplaced_pixels"] == 3
+    pd.testing.assert_frame_equal(by_rows, got)
+    with pytest.raises(InputError, match="do not overlap the area"):
+        raster_coverage(da, (10.0, 50.0, 11.0, 51.0))
+    with pytest.raises(InputError) as info:  # within its bounds, between its centres
+        raster_coverage(da, (100.05, 10.1, 100.0501, 10.1001))
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith("roms.nc: no pixel centre of the curvilinear grid")
     cov = raster_coverage(da, (99.7, 9.7, 100.4, 10.3))
     assert cov["unplaced_pixels"] == 3
     assert "3 pixel(s) of the curvilinear grid" in cov["coordinates_note"]
@@ -253,6 +266,21 @@ def test_a_grid_across_the_antimeridian_keeps_both_sides(tmp_path, east):
     bounds = describe_raster(da)["bounds"]
     expected = [wrapped[wrapped > 0].min(), lat.min(), wrapped[wrapped < 0].max(), lat.max()]
     np.testing.assert_allclose(bounds, expected, atol=1e-6)
+
+
+def test_a_nodata_the_array_declares_is_no_value(tmp_path):
+    """A DataArray built by hand (no file): its ``rio.nodata`` pixels are not values, as on
+    a regular grid."""
+    lat, lon = _rotated(12, 12)
+    values = _values(lat.shape)
+    values[3:6, 3:6] = -5.0
+    da = open_raster(_write(tmp_path / "rot.nc", values, lat, lon), by_centres=True)
+    da = da.copy(data=values[None]).rio.write_nodata(-5.0)
+    cells = region_to_cells((99.9, 9.9, 100.3, 10.3), 7)
+    got = _zonal(da, cells)
+    _check_against_reference(
+        got, _reference(lat, lon, np.where(values == -5.0, np.nan, values), cells, 7)
+    )
 
 
 def test_pixels_much_larger_than_cells_leave_missing_cells_never_zero(tmp_path):
