@@ -21,7 +21,7 @@ import xarray as xr
 import yaml
 from _corpus import IGNORE_PENDING_DEPRECATION
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, SourceUnreadable
 from pipeline.grid import region_to_cells
 from pipeline.ingest import describe_raster, open_raster, raster_coverage
 from pipeline.ingest.options import RasterSource
@@ -268,6 +268,26 @@ def test_a_grid_across_the_antimeridian_keeps_both_sides(tmp_path, east):
     np.testing.assert_allclose(bounds, expected, atol=1e-6)
 
 
+def test_an_undeclared_fill_is_refused_and_a_huge_coordinate_chunk_unread(tmp_path):
+    """-9999 on land that nothing declares: refused naming ``nodata:``, as on a regular
+    grid.  A 2-D latitude stored as one chunk beyond the budget: refused before a read."""
+    path, *_ = _roms(tmp_path / "roms.nc", fill=-9999.0, declared=False)
+    da = open_raster(RasterSource(path=path, variable="temp"), by_centres=True)
+    with pytest.raises(InputError, match=r"set nodata: -9999\.0"):
+        raster_coverage(da, (99.7, 9.7, 100.4, 10.3))
+    import h5netcdf
+
+    big = tmp_path / "big.nc"
+    with h5netcdf.File(big, "w") as f:  # declared, never written: a few KB
+        f.dimensions = {"nj": 3000, "ni": 1500}
+        v = f.create_variable("v", ("nj", "ni"), "f4", chunks=(100, 1500))
+        v.attrs["coordinates"] = "lat lon"
+        for name, attrs in (("lat", LAT_ATTRS), ("lon", LON_ATTRS)):
+            f.create_variable(name, ("nj", "ni"), "f8", chunks=(3000, 1500)).attrs.update(attrs)
+    with pytest.raises(SourceUnreadable, match="one chunk of 'lat' of 3,000 x 1,500 values"):
+        open_raster(big, memory_budget_mb=16, by_centres=True)
+
+
 def test_a_nodata_the_array_declares_is_no_value(tmp_path):
     """A DataArray built by hand (no file): its ``rio.nodata`` pixels are not values, as on
     a regular grid."""
@@ -392,6 +412,7 @@ def test_a_run_reads_a_curvilinear_grid_by_centres_and_says_so(tmp_path, capsys)
     assert said["value"] == "lat_rho(eta_rho, xi_rho), lon_rho(eta_rho, xi_rho)"
     assert "40 x 40 pixels" in said["evidence"] and "read by pixel centres" in said["evidence"]
     assert any("1 pixel(s) of the curvilinear grid" in n for n in manifest["notes"])
+    assert any("the map draws no overlay of it" in n for n in manifest["notes"])
     capsys.readouterr()
     exact = _run_config(tmp_path, raster, "exact")
     assert main(["run", str(exact), "-q"]) == 2

@@ -1311,6 +1311,17 @@ def _by_auxiliary_lat_lon(
         xs = vlon.to_numpy()
         how = f"1-D coordinate variables {lat!r}({ydim}) and {lon!r}({xdim})"
     elif vlat.ndim == 2 and set(vlat.dims) == set(vlon.dims):
+        for c, v in ((lat, vlat), (lon, vlon)):
+            # read in row blocks below, as the pixels are: a single chunk decodes whole
+            if chunks := v.encoding.get("chunksizes"):
+                _check_block(
+                    name,
+                    chunks,
+                    np.dtype(v.encoding.get("dtype", v.dtype)).itemsize,
+                    memory_budget_mb,
+                    f"chunk of {c!r}",
+                    "rechunk it (nccopy -c with its dimension names/512)",
+                )
         ydim, xdim, ys, xs, worst = _regular_axes(vlat, vlon, memory_budget_mb)
         if ydim is None and by_centres:
             return _curvilinear_centres(da, vlat, vlon, lat, lon, worst, assumptions), lat, lon

@@ -317,6 +317,11 @@ def _raster(state: RunState, r) -> dict[str, Any]:
         state.notes.append(coverage["mask_note"])
     if coverage.get("coordinates_note"):  # pixels of a curvilinear grid placed nowhere
         state.notes.append(coverage["coordinates_note"])
+    if da.attrs.get("curvilinear"):
+        state.notes.append(
+            f"{r.name} ({r.path.name}): a curvilinear grid, read by pixel centres from its "
+            "2-D latitude/longitude; the map draws no overlay of it"
+        )
     # only the area's window is ever read (zonal statistics, the map's overlay); the cells on
     # the bbox's edge reach about one edge beyond it
     edge_km = average_hexagon_edge_length(cfg.area.resolution, unit="km")
