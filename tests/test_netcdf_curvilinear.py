@@ -427,6 +427,9 @@ def test_a_run_reads_a_curvilinear_grid_by_centres_and_says_so(tmp_path, capsys)
     assert any("1 pixel(s) of the curvilinear grid" in n for n in summary["notes"])
     assert main(["ingest", "raster", str(raster), "--config", str(exact)]) == 2
     assert "zonal method: centre" in capsys.readouterr().err
+    assert main(["validate", str(centre)]) == 0
+    assert main(["validate", str(exact)]) == 2
+    assert "zonal method: centre" in capsys.readouterr().err
 
 
 @pytest.mark.slow
