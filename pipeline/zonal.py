@@ -1178,7 +1178,11 @@ def _centres_partial(read, spec: _CentresSpec) -> dict[str, np.ndarray]:
         "max": np.full((n_bands, n), -np.inf),
         "min": np.full((n_bands, n), np.inf),
     }
-    where = np.flatnonzero(placed.ravel())
+    valid = np.isfinite(raw)
+    if spec.nodata is not None:
+        valid &= raw != spec.nodata
+    # a pixel no band has a value at (land, a fill) is given to no cell: it adds nothing
+    where = np.flatnonzero((placed & valid.any(axis=0)).ravel())
     if where.size == 0 or n == 0:
         return out
     cell = points_to_cells(lon.ravel()[where], lat.ravel()[where], spec.resolution)
@@ -1192,9 +1196,7 @@ def _centres_partial(read, spec: _CentresSpec) -> dict[str, np.ndarray]:
         px_area[~finite] = np.median(px_area[finite]) if finite.any() else np.nan
     for b in range(n_bands):
         v = raw[b].ravel()[where]
-        ok = np.isfinite(v)
-        if spec.nodata is not None:
-            ok &= v != spec.nodata
+        ok = valid[b].ravel()[where]
         kb, vb = k[ok], v[ok]
         out["sum"][b] = np.bincount(kb, weights=vb, minlength=n)
         out["count"][b] = np.bincount(kb, minlength=n)
@@ -1204,6 +1206,25 @@ def _centres_partial(read, spec: _CentresSpec) -> dict[str, np.ndarray]:
         if spec.want_min:
             np.minimum.at(out["min"][b], kb, vb)
     return out
+
+
+def _cells_area_deg2(cells: np.ndarray) -> np.ndarray:
+    """Return each cell's area in square degrees, as :class:`_Polygons` measures it.
+
+    Its ring in lon/lat (unwrapped at 180°, a cell round a pole capped to it): on a lon/lat
+    raster of 1° pixels, the area in pixels.
+    """
+    if cells.size == 0:
+        return np.zeros(0)
+    lon, lat, idx = cells_to_boundaries(cells)
+    first = np.r_[0, np.flatnonzero(np.diff(idx)) + 1]
+    lon0 = np.repeat(lon[first], np.diff(np.r_[first, idx.size]))
+    lon = lon - 360.0 * np.round((lon - lon0) / 360.0)
+    lon, lat, idx = _pole_caps(cells, lon, lat, idx)
+    idx = idx.astype("int64")
+    same = np.flatnonzero(idx[1:] == idx[:-1])  # rings are closed: each edge within a ring
+    cross = lon[same] * lat[same + 1] - lon[same + 1] * lat[same]
+    return np.abs(np.bincount(idx[same], weights=cross, minlength=cells.size)) * 0.5
 
 
 def _curvilinear_to_cells(raster, cells, stats, method, name, memory_budget_mb) -> pd.DataFrame:
@@ -1220,8 +1241,6 @@ def _curvilinear_to_cells(raster, cells, stats, method, name, memory_budget_mb) 
     longitude is not finite, or beyond ±90/±360, place nothing: counted in
     ``attrs["unplaced_pixels"]`` of the result.
     """
-    from affine import Affine
-
     info = raster.attrs["curvilinear"]
     label = raster.attrs.get("source_file") or raster.name or "raster"
     if method != "centre":
@@ -1289,9 +1308,9 @@ def _curvilinear_to_cells(raster, cells, stats, method, name, memory_budget_mb) 
         total["max"] = np.maximum(total["max"], part["max"])
         total["min"] = np.minimum(total["min"], part["min"])
     assert total is not None
-    polys = _Polygons(ucells, CRS.from_epsg(4326), Affine.identity())
     cell_deg2 = np.zeros(ucells.size)
-    np.maximum.at(cell_deg2, polys.cell_of, polys.area_px)
+    touched = np.flatnonzero((total["area"] > 0).any(axis=0))  # the others' fraction is 0
+    cell_deg2[touched] = _cells_area_deg2(ucells[touched])
     for k, band in enumerate(band_labels):
         stem = prefix if band is None else f"{prefix}_b{band}"
         count = total["count"][k]
