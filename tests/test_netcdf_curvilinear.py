@@ -455,6 +455,13 @@ def test_a_run_reads_a_curvilinear_grid_by_centres_and_says_so(tmp_path, capsys)
     assert "40 x 40 pixels" in said["evidence"] and "read by pixel centres" in said["evidence"]
     assert any("1 pixel(s) of the curvilinear grid" in n for n in manifest["notes"])
     assert any("the map draws no overlay of it" in n for n in manifest["notes"])
+    # the area's cells no centre falls in are missing ("not covered"), never 0
+    features = pd.read_parquet(tmp_path / "out-centre" / "features.parquet")
+    missing = features["sst_mean"].isna()
+    assert missing.sum() > 5 and features["sst_mean"].notna().sum() > 20
+    assert (features["sst_mean"] != 0).all() and not features.loc[
+        missing, "sst_mean__covered"
+    ].any()
     capsys.readouterr()
     exact = _run_config(tmp_path, raster, "exact")
     assert main(["run", str(exact), "-q"]) == 2
