@@ -504,15 +504,18 @@ def _known_by(pings: Any, as_of: Any) -> Any:
     The runner hands a plug-in the seizures up to ``as_of`` and the pings of every file: a
     plug-in that reads both counted the positions after the map's day (the built-in transit
     factors leave them out, and say so), at a back-test origin those of its test window.
+    An untimed route's positions (no time) are kept: no date places them after ``as_of``
+    (``time <= as_of`` dropped them whenever a position was later: a nightly run of
+    yesterday handed a plug-in none of the routes).
     """
     if not isinstance(pings, pd.DataFrame) or S.TIME not in pings.columns or as_of is None:
         return pings
     limit = pd.Timestamp(as_of)
     limit = limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC")
-    times = pd.to_datetime(pings[S.TIME], utc=True)
-    if not (times > limit).any():
+    later = (pd.to_datetime(pings[S.TIME], utc=True) > limit).to_numpy()  # NaT: False
+    if not later.any():
         return pings
-    return pings[(times <= limit).to_numpy()].reset_index(drop=True)
+    return pings[~later].reset_index(drop=True)
 
 
 def _guarded(ctx: FactorContext) -> FactorContext:

@@ -55,8 +55,8 @@ def fitted_factors(state: RunState, at_origin: pd.DataFrame, cells, origin=None)
 def _factors_known_at(state: RunState, cells, origin, plugins: list) -> pd.DataFrame:
     """Return the features table on ``cells`` with ``plugins`` recomputed as of ``origin``.
 
-    The plug-ins see only the seizures and the pings before ``origin`` and ``as_of = origin``;
-    every other factor is taken as it is now (transit, rasters: a documented look-ahead).
+    The plug-ins see only the seizures and the pings before ``origin`` (and the untimed
+    routes) and ``as_of = origin``; every other factor is taken as it is now (transit, rasters: a documented look-ahead).
     """
     ft = state.features
     assert ft is not None
@@ -85,10 +85,10 @@ def _factors_known_at(state: RunState, cells, origin, plugins: list) -> pd.DataF
         )
     if isinstance(base.pings, pd.DataFrame) and len(base.pings):
         # the pings as the seizures: those before the origin (a plug-in reading both got
-        # every ping of the run, and a vessel first seen after the origin moved its forecast)
-        base = dataclasses.replace(
-            base, pings=base.pings[base.pings[S.TIME] < origin].reset_index(drop=True)
-        )
+        # every ping of the run, and a vessel first seen after the origin moved its forecast);
+        # an untimed route's (NaT) is kept, as the run keeps it: no date places it after
+        later = (base.pings[S.TIME] >= origin).to_numpy()
+        base = dataclasses.replace(base, pings=base.pings[~later].reset_index(drop=True))
     for f in plugins:
         got = f(dataclasses.replace(base, options=factor_options(cfg, f)))
         table[f.name] = got.values

@@ -1,0 +1,114 @@
+"""Review of the changes merged on 2026-12-07 (``git diff 90733ea..``): what broke.
+
+Found on 2026-12-07 by reviewing the day's merged work:
+
+* The positions a plug-in gets were cut at ``as_of`` (and at a back-test origin) with
+  ``time <= as_of``, which is False for an untimed route's positions (NaT): a nightly run whose
+  AIS feed reaches past its day (``run.as_of: yesterday``) handed a plug-in that reads the
+  tracks none of the untimed routes the same run handed it whole when no position was later,
+  and the back-test scored it at every origin without them.  An untimed route is kept:
+  no date places it after the day.
+* ``json_safe`` of a Series with a label twice kept the last value alone, of a frame with
+  a column twice kept one of them (a pandas warning only), of a frame indexed by its labels
+  (a ``groupby`` result) dropped the labels, and wrote pandas' missing value ``pd.NA`` (a
+  nullable column's) as the text ``"<NA>"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import pipeline
+from pipeline import schema as S
+
+RES = 5
+AS_OF = pd.Timestamp("2024-01-01", tz="UTC")  # conftest.factor_context's
+SPOTS = np.array([[10.2, 40.3], [11.0, 41.1], [11.7, 40.6]])  # lon, lat
+
+
+@pipeline.factor(
+    name="positions_in_cell",
+    unit="positions",
+    description="Positions in the cell, timed or on an untimed route.",
+    needs=("tracks",),
+    register=False,
+)
+def positions_in_cell(ctx):
+    got = pipeline.points_to_cells(ctx.pings[S.LON], ctx.pings[S.LAT], ctx.resolution)
+    return pd.Series(got).value_counts().reindex(ctx.cells, fill_value=0).to_numpy("float64")
+
+
+def _positions(times: list) -> pd.DataFrame:
+    n = len(times)
+    return pd.DataFrame(
+        {
+            S.VESSEL_ID: [f"v{i}" for i in range(n)],
+            S.TIME: pd.to_datetime(pd.Series(times, dtype=object), utc=True),
+            S.LON: SPOTS[:n, 0],
+            S.LAT: SPOTS[:n, 1],
+        }
+    )
+
+
+@pytest.mark.parametrize("later", [False, True], ids=["tracks-end-by-as-of", "a-later-ping"])
+def test_a_plug_in_keeps_the_untimed_routes_whether_or_not_a_ping_is_later(later):
+    from conftest import factor_context
+
+    cells = np.unique(pipeline.points_to_cells(SPOTS[:, 0], SPOTS[:, 1], RES))
+    ctx = factor_context(cells)
+    assert ctx.as_of == AS_OF
+    # an untimed route's position (NaT), one before as_of, and one after it or none
+    times = [None, "2023-12-31 12:00", *(["2024-01-02 00:00"] if later else [])]
+    got = positions_in_cell(dataclasses.replace(ctx, pings=_positions(times))).values
+    want = pd.Series(pipeline.points_to_cells(SPOTS[:2, 0], SPOTS[:2, 1], RES)).value_counts()
+    np.testing.assert_array_equal(got, want.reindex(cells, fill_value=0).to_numpy("float64"))
+
+
+def test_a_plug_in_at_a_back_test_origin_keeps_the_untimed_routes(tmp_path):
+    # at an origin the positions are cut as the seizures (before it); an untimed route's
+    # (NaT) compared False and was dropped there, while the run's own value counts it: the
+    # back-test scored another factor than the map's
+    from types import SimpleNamespace
+
+    from conftest import config_from
+
+    from pipeline.runner.stages._backtest import _factors_known_at
+
+    cfg = config_from(
+        {
+            "run": {"as_of": "2025-01-01", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": [9, 39, 13, 43], "resolution": RES},
+            "inputs": {"seizures": [{"path": str(tmp_path / "s.csv")}]},
+        },
+        tmp_path,
+    )
+    cells = np.unique(pipeline.points_to_cells(SPOTS[:, 0], SPOTS[:, 1], RES))
+    origin = pd.Timestamp("2024-06-01", tz="UTC")
+    seizures = pd.DataFrame(
+        {S.TIME: [origin - pd.Timedelta(days=9)], S.LON: [SPOTS[0, 0]], S.LAT: [SPOTS[0, 1]]}
+    )
+    # an untimed route's position, one the day before the origin, one the day after it
+    pings = _positions([None, "2024-05-31", "2024-06-02"])
+    state = SimpleNamespace(
+        config=cfg,
+        seizures=seizures,
+        pings=pings,
+        pings_table=None,
+        vessel_identity=None,
+        rasters=[],
+        ports=None,
+        context={},
+        cells=cells,
+        area_cells=cells,
+        features=SimpleNamespace(table=pd.DataFrame({S.CELL: cells})),
+        backtest_features=None,
+    )
+    got = _factors_known_at(state, cells, origin, [positions_in_cell])
+    want = pd.Series(pipeline.points_to_cells(SPOTS[:2, 0], SPOTS[:2, 1], RES)).value_counts()
+    np.testing.assert_array_equal(
+        got["positions_in_cell"].to_numpy(), want.reindex(cells, fill_value=0).to_numpy("float64")
+    )
