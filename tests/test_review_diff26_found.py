@@ -112,3 +112,43 @@ def test_a_plug_in_at_a_back_test_origin_keeps_the_untimed_routes(tmp_path):
     np.testing.assert_array_equal(
         got["positions_in_cell"].to_numpy(), want.reindex(cells, fill_value=0).to_numpy("float64")
     )
+
+
+def test_a_series_with_a_label_twice_keeps_every_value():
+    from pipeline.evaluate import json_safe
+
+    s = pd.Series([1.0, 2.0, 3.0], index=["cocaine", "cocaine", "heroin"])
+    # a dict by label kept 2.0 and 3.0 alone; the pairs keep the three, in order
+    assert json_safe(s) == [["cocaine", 1.0], ["cocaine", 2.0], ["heroin", 3.0]]
+    # labels one only as text (1 and "1") are one key of a dict as well
+    assert json_safe(pd.Series([5, 6], index=[1, "1"])) == [["1", 5], ["1", 6]]
+    assert json_safe(pd.Series([5, 6], index=["a", "b"])) == {"a": 5, "b": 6}
+
+
+def test_a_frame_keeps_its_row_labels_and_every_column():
+    import warnings
+
+    from pipeline.evaluate import json_safe
+
+    seizures = pd.DataFrame(
+        {"commodity": ["heroin", "cocaine", "cocaine"], "n": [1, 2, 3], "kg": [0.5, 1.0, 2.0]}
+    )
+    by = seizures.groupby("commodity")[["n", "kg"]].sum()
+    assert json_safe(by) == [
+        {"commodity": "cocaine", "n": 5, "kg": 3.0},
+        {"commodity": "heroin", "n": 1, "kg": 0.5},
+    ]
+    # a default index (0, 1, ...) is no label: the rows alone, as before
+    assert json_safe(seizures.head(1)) == [{"commodity": "heroin", "n": 1, "kg": 0.5}]
+    twice = pd.DataFrame([[1, 2]], columns=["x", "x"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas said "some columns will be omitted" only
+        assert json_safe(twice) == [[["x", 1], ["x", 2]]]
+
+
+def test_pandas_missing_value_is_null_not_its_text():
+    from pipeline.evaluate import json_safe
+
+    assert json_safe(pd.NA) is None
+    assert json_safe(pd.Series([pd.NA, 2], dtype="Int64")) == {"0": None, "1": 2}
+    assert json_safe(pd.array(["a", None], dtype="string").to_numpy()) == ["a", None]

@@ -20,7 +20,9 @@ def json_safe(obj: Any, digits: int = 7) -> Any:
     ----------
     obj : any
         Nested dicts, lists, tuples, sets, numpy arrays and scalars, pandas Series (a dict
-        by label), DataFrames (a list of rows) and Index objects, timestamps.
+        by label; ``[label, value]`` pairs where a label's text is there twice), DataFrames
+        (a list of rows, each alike; an index other than 0, 1, ... in its first columns) and
+        Index objects, timestamps.
     digits : int, default 7
         Floats are rounded to this many significant digits (stable, byte-identical output; a
         p-value of 1e-12 stays 1e-12).
@@ -37,9 +39,11 @@ def json_safe(obj: Any, digits: int = 7) -> Any:
     # dtype: float64"): a Series is its labels and values, a frame its rows, an Index and a
     # set their values (a set sorted, so that the output is byte-identical between runs)
     if isinstance(obj, pd.Series):
-        return {str(k): json_safe(v, digits) for k, v in obj.items()}
+        return _labelled(obj.index, obj.to_list(), digits)
     if isinstance(obj, pd.DataFrame):
-        return [json_safe(row, digits) for row in obj.to_dict(orient="records")]
+        if not _default_index(obj.index):  # a groupby's labels are data: its first columns
+            obj = obj.reset_index(allow_duplicates=True)
+        return [_labelled(obj.columns, list(row), digits) for row in obj.itertuples(index=False)]
     if isinstance(obj, pd.Index):
         return json_safe(obj.to_numpy(), digits)
     if isinstance(obj, set | frozenset):
@@ -71,4 +75,29 @@ def json_safe(obj: Any, digits: int = 7) -> Any:
         return obj.isoformat()
     if obj is None or isinstance(obj, str):
         return obj
+    if obj is pd.NA:  # a nullable column's missing value: its text was "<NA>"
+        return None
     return str(obj)
+
+
+def _labelled(labels: pd.Index, values: list, digits: int) -> Any:
+    """Return ``values`` by their ``labels``: a dict, or ``[label, value]`` pairs.
+
+    A label twice (or two labels of one text, 1 and "1") cannot be a dict's keys: a dict
+    kept the last value alone (pandas' ``to_dict`` of a frame warned only), the pairs keep
+    them all, in order.
+    """
+    keys = [str(k) for k in labels]
+    if len(set(keys)) == len(keys):
+        return {k: json_safe(v, digits) for k, v in zip(keys, values, strict=True)}
+    return [[k, json_safe(v, digits)] for k, v in zip(keys, values, strict=True)]
+
+
+def _default_index(index: pd.Index) -> bool:
+    """Return whether ``index`` is pandas' default 0, 1, 2, ... without a name (no labels)."""
+    return (
+        isinstance(index, pd.RangeIndex)
+        and index.name is None
+        and index.start == 0
+        and index.step == 1
+    )
