@@ -152,3 +152,16 @@ def test_pandas_missing_value_is_null_not_its_text():
     assert json_safe(pd.NA) is None
     assert json_safe(pd.Series([pd.NA, 2], dtype="Int64")) == {"0": None, "1": 2}
     assert json_safe(pd.array(["a", None], dtype="string").to_numpy()) == ["a", None]
+
+
+def test_decile_bins_leave_out_an_infinite_prediction_as_the_reliability_does():
+    # reliability() pools only finite predictions; decile_bins kept an infinite one (ranked
+    # top, or bottom for -inf), so its bins were not the reliability's
+    from pipeline.evaluate import reliability
+    from pipeline.evaluate.calibration import decile_bins
+
+    pred = np.array([np.inf, 1.0, 2.0, -np.inf, 3.0, 4.0])
+    assert decile_bins(pred, n_bins=2).tolist() == [-1, 0, 0, -1, 1, 1]
+    obs = np.array([9.0, 0.0, 1.0, 9.0, 1.0, 2.0])
+    cells = reliability([pred], [obs], n_bins=2)["counts"]["cells"]
+    assert cells == np.bincount(decile_bins(pred, n_bins=2)[np.isfinite(pred)]).tolist()

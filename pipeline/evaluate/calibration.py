@@ -28,9 +28,9 @@ N_BINS = 10
 def decile_bins(pred: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
     """Return the bin (0 = lowest predictions) of each cell, bins of equal cell count.
 
-    A cell without a prediction (NaN: the forecast does not cover it) is in no bin, -1, and
-    the bins share out the other cells, as :func:`reliability` leaves such cells out (argsort
-    alone put them in the top bin).
+    A cell without a prediction (NaN: the forecast does not cover it; an infinite value is
+    none either) is in no bin, -1, and the bins share out the other cells, as
+    :func:`reliability` leaves such cells out (argsort alone put them in the top bin).
 
     Examples
     --------
@@ -40,7 +40,7 @@ def decile_bins(pred: np.ndarray, n_bins: int = N_BINS) -> np.ndarray:
     [1, -1, 0]
     """
     pred = np.asarray(pred, dtype="float64")
-    known = ~np.isnan(pred)
+    known = np.isfinite(pred)
     out = np.full(pred.size, -1, dtype="int64")
     order = np.argsort(pred[known], kind="stable")
     rank = np.empty(order.size, dtype="int64")
