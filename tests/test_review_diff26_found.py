@@ -165,3 +165,26 @@ def test_decile_bins_leave_out_an_infinite_prediction_as_the_reliability_does():
     obs = np.array([9.0, 0.0, 1.0, 9.0, 1.0, 2.0])
     cells = reliability([pred], [obs], n_bins=2)["counts"]["cells"]
     assert cells == np.bincount(decile_bins(pred, n_bins=2)[np.isfinite(pred)]).tolist()
+
+
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [(np.float32(0.1), "0.1"), (np.int64(3), "3"), (np.float16(2.5), "2.5"), (np.int32(-7), "-7")],
+    ids=["float32", "int64", "float16", "int32"],
+)
+def test_the_legend_writes_a_numpy_number_as_the_card_does(value, want):
+    # Decimal() takes Python's float and int only: a numpy float32 or int64 break (a map
+    # built with breaks np.arange(0, 101, 20)) ended the map in a TypeError
+    from pipeline.render._legend import format_number
+
+    assert format_number(value) == want == format_number(float(value))
+
+
+def test_a_map_with_numpy_breaks_has_its_legend():
+    from pipeline.render import build_map, map_to_html
+    from pipeline.testing import sample_map_data
+
+    data = sample_map_data(10, n_seizures=5, n_events=0, n_periods=0)
+    data.class_breaks = np.asarray(data.class_breaks, dtype="float32")
+    html = map_to_html(build_map(data, as_of="2024-06-30", run_id="r", inputs=["a.csv"]))
+    assert "rr-legend" in html

@@ -297,7 +297,8 @@ def format_number(v: float) -> str:
     # equally near (in magnitude): half away from zero.  Python's ".4g" rounds half to even,
     # which wrote an exact binary tie one unit lower than the card (1.0625: "1.062", the
     # card "1.063").
-    d = Decimal(v)  # exact
+    # exact; float() first: Decimal takes no numpy float32 or int64 (breaks of np.arange)
+    d = Decimal(float(v))
     x = float(d.quantize(Decimal(1).scaleb(d.adjusted() - 3), rounding=ROUND_HALF_UP))
     if x == 0:
         return "0"
