@@ -12,6 +12,10 @@ Found on 2026-12-07 by reviewing the day's merged work:
   a column twice kept one of them (a pandas warning only), of a frame indexed by its labels
   (a ``groupby`` result) dropped the labels, and wrote pandas' missing value ``pd.NA`` (a
   nullable column's) as the text ``"<NA>"``.
+* ``decile_bins`` left NaN out of the bins but ranked an infinite prediction, which
+  :func:`~pipeline.evaluate.reliability` leaves out too: the bins were not the reliability's.
+* The legend's rounding of halves passed the number to ``Decimal``, which takes no numpy
+  float32 or int64: a map with such class breaks ended in a TypeError.
 """
 
 from __future__ import annotations
