@@ -192,3 +192,63 @@ def test_a_map_with_numpy_breaks_has_its_legend():
     data.class_breaks = np.asarray(data.class_breaks, dtype="float32")
     html = map_to_html(build_map(data, as_of="2024-06-30", run_id="r", inputs=["a.csv"]))
     assert "rr-legend" in html
+
+
+def test_the_window_at_an_origin_holds_the_earlier_seizures_cells_outside_the_area(tmp_path):
+    # the existing test adds a later seizure outside the area; a window of the area's cells
+    # alone passed it, yet a run at the origin has the earlier seizures' cells outside the
+    # area in its window (the cells stage puts them on the map)
+    from types import SimpleNamespace
+
+    from conftest import config_from
+
+    from pipeline.runner.stages._backtest import _factors_known_at
+
+    seen = []
+
+    @pipeline.factor(
+        name="window_size",
+        unit="cells",
+        description="Cells of the window.",
+        needs=("seizures",),
+        register=False,
+    )
+    def window_size(ctx):
+        seen.append(np.asarray(ctx.window_cells).copy())
+        return np.full(len(ctx.cells), float(len(ctx.window_cells)))
+
+    cfg = config_from(
+        {
+            "run": {"as_of": "2025-01-01", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": [9, 39, 13, 43], "resolution": RES},
+            "inputs": {"seizures": [{"path": str(tmp_path / "s.csv")}]},
+        },
+        tmp_path,
+    )
+    area = np.unique(pipeline.points_to_cells(SPOTS[:2, 0], SPOTS[:2, 1], RES))
+    origin = pd.Timestamp("2024-06-01", tz="UTC")
+    seizures = pd.DataFrame(  # one in the area, one outside it before the origin, one after
+        {
+            S.TIME: [origin - pd.Timedelta(days=9)] * 2 + [origin + pd.Timedelta(days=1)],
+            S.LON: [SPOTS[0, 0], 12.5, 12.9],
+            S.LAT: [SPOTS[0, 1], 42.5, 42.9],
+        }
+    )
+    held = pipeline.points_to_cells(seizures[S.LON], seizures[S.LAT], RES)
+    assert not np.isin(held[1:], area).any()
+    state = SimpleNamespace(
+        config=cfg,
+        seizures=seizures,
+        pings=pd.DataFrame(),
+        pings_table=None,
+        vessel_identity=None,
+        rasters=[],
+        ports=None,
+        context={},
+        cells=np.union1d(area, held),  # the run's: every seizure's cell
+        area_cells=area,
+        features=SimpleNamespace(table=pd.DataFrame({S.CELL: area})),
+        backtest_features=None,
+    )
+    _factors_known_at(state, area, origin, [window_size])
+    np.testing.assert_array_equal(seen[-1], np.union1d(area, held[:2]))
