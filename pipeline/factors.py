@@ -992,7 +992,8 @@ class FactorContext:
         Ingested tables (contract in :mod:`pipeline.schema`).  In a run that reads tracks in
         chunks (``ingest.chunk_rows``) the built-in transit factors get ``pings`` as a
         :class:`~pipeline.ingest.stream.PingStore` (on disk, read a group of whole vessels at
-        a time); a plug-in that needs ``tracks`` always gets the table.
+        a time); a plug-in that needs ``tracks`` always gets the table, its positions up
+        to ``as_of`` (an untimed route's kept).
     rasters : dict
         Raster name to opened ``xarray.DataArray``.
     ports : pandas.DataFrame or None
