@@ -47,4 +47,28 @@ def test_probabilities_alone_are_scored_by_the_brier_score_and_the_curve():
     assert got["counts"]["cells_without_prediction"] == cells.size
     assert got["totals"]["expected"] is None
     assert "expected_total" not in r["origins"][0]["methods"]["clf"]
-    assert any(f"expected no count (NaN) in {cells.size} cell(s)" in n for n in r["notes"])
+    said = [n for n in r["notes"] if n.startswith("method 'clf'")]
+    assert said == [
+        "method 'clf' gave probabilities of an event but no expected counts: its reliability "
+        "of counts is empty, its probabilities and Brier score are scored"
+    ]
+
+
+def test_counts_at_some_origins_only_are_said():
+    cells = disk_cells(2)
+    events = _daily(cells, 200)
+    p = np.linspace(0.05, 0.9, cells.size)
+    seen: list[pd.Timestamp] = []
+
+    def sometimes(train, c, t):
+        seen.append(t)
+        return Forecast(score=p, expected=None if len(seen) == 1 else p, p_any=p)
+
+    opts = {**back_test_kwargs(END), "origins": 2, "horizon_days": 30, "train_days": 100}
+    r = rolling_back_test(events, cells, methods={"m": sometimes}, **opts)
+    said = [n for n in r["notes"] if n.startswith("method 'm'")]
+    assert said == [
+        f"method 'm' gave no expected counts at 1 origin(s) (probabilities only): their cells "
+        f"and any NaN count, {cells.size} cell(s) in all, left out of its reliability"
+    ]
+    assert r["calibration"]["m"]["counts"]["cells_without_prediction"] == cells.size

@@ -466,7 +466,10 @@ def rolling_back_test(
             if fc.expected is not None or fc.p_any is not None:
                 # probabilities without expected counts have a reliability too (its counts'
                 # part then holds every cell as without a prediction)
-                c = calib.setdefault(name, {"expected": [], "observed": [], "p_any": []})
+                c = calib.setdefault(
+                    name, {"expected": [], "observed": [], "p_any": [], "no_counts": 0}
+                )
+                c["no_counts"] += fc.expected is None
                 c["expected"].append(
                     np.full(len(test_counts), np.nan)
                     if fc.expected is None
@@ -536,7 +539,19 @@ def rolling_back_test(
             )
         cal = result["calibration"].get(name, {})
         k = cal.get("counts", {}).get("cells_without_prediction")
-        if k:
+        no_counts = calib.get(name, {}).get("no_counts", 0)
+        if no_counts and no_counts == len(calib[name]["expected"]):
+            result["notes"].append(
+                f"method {name!r} gave probabilities of an event but no expected counts: its "
+                "reliability of counts is empty, its probabilities and Brier score are scored"
+            )
+        elif no_counts:
+            result["notes"].append(
+                f"method {name!r} gave no expected counts at {no_counts} origin(s) (probabilities"
+                f" only): their cells and any NaN count, {k} cell(s) in all, left out of its"
+                " reliability"
+            )
+        elif k:
             result["notes"].append(
                 f"method {name!r} expected no count (NaN) in {k} cell(s) over the origins: "
                 "left out of its reliability"
