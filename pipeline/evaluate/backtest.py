@@ -329,6 +329,7 @@ def rolling_back_test(
     per_origin: list[dict] = []
     curves: dict[str, list[np.ndarray]] = {m: [] for m in all_methods}
     calib: dict[str, dict[str, list]] = {}
+    no_counts: dict[str, int] = {}  # origins a method gave probabilities but no counts
     at_edge: dict[str, int] = {}  # per method: values past 0 or 1 by rounding, taken as the edge
     grid = np.asarray(CURVE_GRID)
 
@@ -466,10 +467,8 @@ def rolling_back_test(
             if fc.expected is not None or fc.p_any is not None:
                 # probabilities without expected counts have a reliability too (its counts'
                 # part then holds every cell as without a prediction)
-                c = calib.setdefault(
-                    name, {"expected": [], "observed": [], "p_any": [], "no_counts": 0}
-                )
-                c["no_counts"] += fc.expected is None
+                c = calib.setdefault(name, {"expected": [], "observed": [], "p_any": []})
+                no_counts[name] = no_counts.get(name, 0) + int(fc.expected is None)
                 c["expected"].append(
                     np.full(len(test_counts), np.nan)
                     if fc.expected is None
@@ -539,15 +538,15 @@ def rolling_back_test(
             )
         cal = result["calibration"].get(name, {})
         k = cal.get("counts", {}).get("cells_without_prediction")
-        no_counts = calib.get(name, {}).get("no_counts", 0)
-        if no_counts and no_counts == len(calib[name]["expected"]):
+        without = no_counts.get(name, 0)
+        if without and without == len(calib[name]["expected"]):
             result["notes"].append(
                 f"method {name!r} gave probabilities of an event but no expected counts: its "
                 "reliability of counts is empty, its probabilities and Brier score are scored"
             )
-        elif no_counts:
+        elif without:
             result["notes"].append(
-                f"method {name!r} gave no expected counts at {no_counts} origin(s) (probabilities"
+                f"method {name!r} gave no expected counts at {without} origin(s) (probabilities"
                 f" only): their cells and any NaN count, {k} cell(s) in all, left out of its"
                 " reliability"
             )
