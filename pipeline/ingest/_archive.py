@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -23,6 +24,7 @@ from typing import IO, Any
 from ..errors import SourceUnreadable
 
 __all__ = [
+    "ZIP_READ_ERRORS",
     "COMPRESSION_SUFFIXES",
     "ZipMember",
     "check_zip_expansion",
@@ -40,6 +42,19 @@ VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".gpx", ".parquet", ".g
 _SHP_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 
 
+#: What reading a zip member raises when the archive is damaged: a corrupt deflate stream
+#: is ``zlib.error`` (neither OSError nor BadZipFile: it ended a run in a traceback, exit 70,
+#: where a damaged file is refused in one line), a cut one ``EOFError``.
+ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    zlib.error,
+)
+
+
 def read_member(path: Path, member: str, limit: int | None = None) -> bytes:
     """Return a zip member's bytes, or its first ``limit`` bytes (its size was bounded first).
 
@@ -51,7 +66,7 @@ def read_member(path: Path, member: str, limit: int | None = None) -> bytes:
     try:
         with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
             return fh.read() if limit is None else fh.read(limit)
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, KeyError) as exc:
+    except (*ZIP_READ_ERRORS, KeyError) as exc:
         raise SourceUnreadable(
             f"{path.name}: cannot read {member!r} from the archive: {exc}"
         ) from exc
@@ -207,7 +222,7 @@ def open_zip_member(
         if suffix in TABLE_SUFFIXES + BYTES_SUFFIXES:
             try:
                 blob = zf.read(info)
-            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+            except ZIP_READ_ERRORS as exc:
                 raise SourceUnreadable(
                     f"{name}: cannot read {info.filename!r} from the archive: {exc}"
                 ) from exc

@@ -22,7 +22,7 @@ import zipfile
 from pathlib import PurePosixPath
 
 from ..errors import SourceUnreadable
-from ._archive import check_zip_expansion
+from ._archive import ZIP_READ_ERRORS, check_zip_expansion
 from ._gpx import GpxPoints, PointColumns, parse_xml, xml_parser
 
 __all__ = ["kml_document", "read_kml_track_points"]
@@ -56,8 +56,10 @@ def kml_document(data: bytes, name: str, max_uncompressed_mb: float) -> bytes:
                     f"{name}: a KMZ with {len(docs)} KML documents at its top ({docs[:5]!r}); "
                     "expected doc.kml or one .kml"
                 )
+            if zf.getinfo(docs[0]).flag_bits & 0x1:  # zipfile's RuntimeError: exit 70, a "bug"
+                raise SourceUnreadable(f"{name}: the KMZ's {docs[0]!r} is encrypted; refused")
             return zf.read(docs[0])
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+    except ZIP_READ_ERRORS as exc:
         if isinstance(exc, SourceUnreadable):
             raise
         raise SourceUnreadable(f"{name}: not a readable KMZ: {exc}") from exc
@@ -91,8 +93,12 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
     # and the depth of an open <when>/<coord> of a track ("value", 0 when none is open)
     state = {
         "placemark": -1, "tracked": 0, "untracked": 0, "outside": 0, "at": 0, "open": 0,
-        "value": 0, "track_open": 0,
+        "value": 0, "track_open": 0, "label": 0,
     }  # fmt: skip
+    # the text of an open placemark <name> ("label", its depth), whole: an element inside
+    # (not KML) cleared the text before it, "A<b>x</b>y" named the vessel "y" (ElementTree's
+    # itertext gives "Axy")
+    label: list[str] = []
     track: dict[str, list] = {"when": [], "coord": []}
 
     def start(tag: str, _attrs: dict[str, str]) -> None:
@@ -108,6 +114,9 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
         inside = state["open"] > 0
         if tag in ("when", "coord") and stack[-1:] == ["Track"]:
             state["value"] = len(stack) + 1
+        elif tag == "name" and stack[-1:] == ["Placemark"]:
+            label.clear()
+            state["label"] = len(stack) + 1
         stack.append(tag)
         text.clear()
         state["at"] = parser.CurrentLineNumber
@@ -133,6 +142,8 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
     def end(tag: str) -> None:
         tag = _local(tag)
         stack.pop()
+        if state["label"] > len(stack):
+            state["label"] = 0
         if state["value"] and len(stack) >= state["value"]:  # the end of an element inside
             return
         state["value"] = 0
@@ -146,7 +157,7 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
             state["track_open"] = 0
             _flush(track, state["placemark"])
         elif tag == "name" and parent == "Placemark":
-            names[("track", state["placemark"])] = "".join(text).strip()
+            names[("track", state["placemark"])] = "".join(label).strip()
         elif tag == "Placemark" and not state["tracked"]:
             state["untracked"] += 1
         text.clear()
@@ -164,6 +175,8 @@ def read_kml_track_points(data: bytes, name: str) -> tuple[GpxPoints, int]:
 
     def chars(data: str) -> None:
         text.append(data)
+        if state["label"]:
+            label.append(data)
 
     parse_xml(parser, data, name, "KML", root, "kml", (start, end, chars))
     if not lines:

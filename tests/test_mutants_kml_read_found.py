@@ -1,0 +1,230 @@
+"""What a mutation pass over the KML track reader and the run's read stage found.
+
+Each test failed before its fix or killed a mutant the suite let live: a placemark ``<name>``
+holding an element (``Skiff <b>Maria</b> II``) named its vessel by the text after the element
+(`` II``); an encrypted KMZ, and a KMZ or a zip member whose deflate stream is damaged, ended
+the run in a traceback (``RuntimeError``, ``zlib.error``: exit 70, "a bug") where a damaged
+file is refused in one line.  Values are checked against ElementTree's and ``datetime``'s
+readings of the same text.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import xml.etree.ElementTree as ET
+import zipfile
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+from _corpus import assert_accounted, line_of
+
+from pipeline.errors import SourceUnreadable
+from pipeline.ingest import read_tracks
+
+GX = "http://www.google.com/kml/ext/2.2"
+KML = "http://www.opengis.net/kml/2.2"
+
+
+def _kml(body: str, doctype: str = "") -> str:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}'
+        f'<kml xmlns="{KML}" xmlns:gx="{GX}">\n<Document>\n{body}\n</Document>\n</kml>\n'
+    )
+
+
+def _zip(members: dict[str, str | bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as zf:
+        for member, data in members.items():
+            zf.writestr(member, data)
+    return buf.getvalue()
+
+
+TRACK = """<Placemark><name>Skiff</name>
+<gx:Track>
+<when>2024-03-01T10:00:00Z</when><when>2024-03-01T10:05:00Z</when>
+<gx:coord>1.0 2.0 0</gx:coord>
+<gx:coord>1.01 2.0 0</gx:coord>
+</gx:Track></Placemark>"""
+
+#: A My Tracks / Google Earth export: a MultiTrack of two tracks, times with an offset,
+#: fractional seconds and none, positions of 2 and 3 numbers spread over whitespace,
+#: gx:angles and a speed array beside them, a CDATA name and one of entities, a track of
+#: one more time than positions, text astray in a track and a place after the tracks.
+MY_TRACKS = """<Schema id="s"><gx:SimpleArrayField name="speed" type="float"/></Schema>
+<Placemark>
+<name><![CDATA[Skiff <Maria> & Co]]></name>
+<gx:MultiTrack><altitudeMode>absolute</altitudeMode><gx:interpolate>1</gx:interpolate>
+<gx:Track>
+<when>2010-05-28T02:02:09Z</when>
+<when>2010-05-28T02:02:35.25Z</when>
+<when>2010-05-28T04:02:44+02:00</when>
+<gx:coord>  -122.207881   37.371915  156.0 </gx:coord>
+<gx:coord>-122.205712
+ 37.373288</gx:coord>
+<gx:coord>-122.204678\t37.373939 1</gx:coord>
+<gx:angles>45.5 66.2 77.0</gx:angles>
+<gx:angles>46 66 77</gx:angles>
+<gx:angles>47 66 77</gx:angles>
+<ExtendedData><SchemaData schemaUrl="#s"><gx:SimpleArrayData name="speed">
+<gx:value>3.2</gx:value><gx:value>3.3</gx:value><gx:value>3.4</gx:value>
+</gx:SimpleArrayData></SchemaData></ExtendedData>
+</gx:Track>
+<gx:Track>
+<when>2010-05-28T03:00:00-07:00</when>
+<when>2010-05-28T03:00:10-07:00</when>
+<gx:coord>-122.1 37.4 0</gx:coord>
+</gx:Track>
+</gx:MultiTrack></Placemark>
+<Placemark><name>Dhow &amp; &#x41;&#66;</name><gx:Track>stray text
+<when>2010-05-28T05:00:00.5+05:30</when><gx:coord>-121.9 37.5</gx:coord>
+</gx:Track></Placemark>
+<Placemark><name>Harbour</name><Point><coordinates>-122.0,37.0,0</coordinates></Point>
+</Placemark>"""
+
+
+def _reference(text: str) -> tuple[list[tuple], list[str]]:
+    """(name, time, lat, lon) of every pair by ElementTree; the texts of unpaired times."""
+    root = ET.fromstring(text.encode())
+    pairs, lone = [], []
+    for pm in root.iter(f"{{{KML}}}Placemark"):
+        name = "".join(pm.find(f"{{{KML}}}name").itertext()).strip()
+        for track in pm.iter(f"{{{GX}}}Track"):
+            whens = [w.text for w in track.findall(f"{{{KML}}}when")]
+            coords = [c.text.split() for c in track.findall(f"{{{GX}}}coord")]
+            for w, c in zip(whens, coords, strict=False):
+                t = pd.Timestamp(datetime.fromisoformat(w).astimezone(UTC))
+                pairs.append((name, t, float(c[1]), float(c[0])))
+            lone += whens[len(coords) :]
+    return sorted(pairs), lone
+
+
+def test_a_my_tracks_export_gives_every_pair_and_rejects_the_lone_time_at_its_line(tmp_path):
+    text = _kml(MY_TRACKS)
+    path = tmp_path / "mytracks.kml"
+    path.write_text(text)
+    res = read_tracks(path)
+    assert_accounted(res)
+    pairs, lone = _reference(text)
+    f = res.frame.sort_values(["vessel_id", "time"])
+    assert list(zip(f["vessel_id"], f["time"], strict=True)) == [p[:2] for p in pairs]
+    np.testing.assert_allclose(f["lat"], [p[2] for p in pairs], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(f["lon"], [p[3] for p in pairs], rtol=0, atol=1e-12)
+    assert lone == ["2010-05-28T03:00:10-07:00"]
+    (bad,) = res.rejects.itertuples()
+    assert (bad.row, bad.rule) == (line_of(text, f"<when>{lone[0]}"), "coord_missing")
+    # each position at the line of its <gx:coord>, the one spread over two lines at its start
+    want = {line_of(text, "<gx:coord>-122.205712"), line_of(text, "<gx:coord>-121.9 37.5")}
+    assert want <= set(res.lines.tolist())
+    # the place after the tracks is said (a tracked placemark's mark was kept for it)
+    assert any("1 placemark(s) without a track" in n for n in res.notes)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Skiff <b>Maria</b> II", "<i>Dhow</i> 7", "A<b>x</b>y<br/>z"],
+    ids=["bold-middle", "italic-first", "two-elements"],
+)
+def test_a_placemark_name_holding_an_element_names_the_vessel_by_its_whole_text(tmp_path, name):
+    text = _kml(TRACK.replace("<name>Skiff</name>", f"<name>{name}</name>"))
+    path = tmp_path / "named.kml"
+    path.write_text(text)
+    res = read_tracks(path)
+    pm = ET.fromstring(text.encode()).find(f".//{{{KML}}}Placemark/{{{KML}}}name")
+    want = "".join(pm.itertext()).strip()  # "Skiff Maria II"; it was " II", stripped "II"
+    assert set(res.frame["vessel_id"]) == {want}
+    assert len(res.frame) == 2 and res.rejects.empty
+
+
+def test_a_track_inside_a_placemark_name_is_still_read_with_its_placemark(tmp_path):
+    # not KML: the name's text is kept whole, and the track inside it still read (not taken
+    # into the name, its positions gone unsaid)
+    inner = TRACK.removeprefix("<Placemark><name>Skiff</name>").removesuffix("</Placemark>")
+    text = _kml(f"<Placemark><name>Odd{inner}</name></Placemark>")
+    path = tmp_path / "odd.kml"
+    path.write_text(text)
+    res = read_tracks(path)
+    assert_accounted(res)
+    assert res.frame["lon"].tolist() == [1.0, 1.01]
+
+
+def _encrypted(data: bytes) -> bytes:
+    raw = bytearray(data)
+    raw[raw.find(b"PK\x03\x04") + 6] |= 1  # general purpose flag bit 0: encrypted
+    raw[raw.find(b"PK\x01\x02") + 8] |= 1
+    return bytes(raw)
+
+
+def _damaged(data: bytes, member: str) -> bytes:
+    raw = bytearray(data)
+    start = raw.find(b"PK\x03\x04") + 30 + len(member)  # the member's compressed bytes
+    for k in range(start + 2, start + 40):
+        raw[k] ^= 0x5A
+    return bytes(raw)
+
+
+CSV = "MMSI,BaseDateTime,LAT,LON\n" + "".join(
+    f"36600000{i % 2},2023-01-01T10:{i % 60:02d}:00,30.{i},-80.{i}\n" for i in range(300)
+)
+
+
+@pytest.mark.parametrize(
+    ("file_name", "make", "match"),
+    [
+        ("enc.kmz", lambda: _encrypted(_zip({"doc.kml": _kml(TRACK)})), "is encrypted"),
+        ("bad.kmz", lambda: _damaged(_zip({"doc.kml": _kml(TRACK)}), "doc.kml"), "KMZ"),
+        ("bad.zip", lambda: _damaged(_zip({"trip.kml": _kml(TRACK)}), "trip.kml"), "trip.kml"),
+        ("ais.zip", lambda: _damaged(_zip({"ais.csv": CSV}), "ais.csv"), "ais.csv"),
+    ],
+    ids=["encrypted-kmz", "damaged-kmz", "damaged-kml-in-zip", "damaged-csv-in-zip"],
+)
+def test_an_encrypted_or_damaged_archive_is_refused_in_one_line(tmp_path, file_name, make, match):
+    path = tmp_path / file_name
+    path.write_bytes(make())
+    with pytest.raises(SourceUnreadable, match=match):
+        read_tracks(path)
+
+
+@pytest.mark.parametrize(
+    ("members", "match"),
+    [
+        ({"DOC.KML": "TRACK", "a.kml": "<kml/>"}, None),
+        ({"TRIP.KML": "TRACK", "files/icon.png": "png"}, None),
+        ({"files/doc.kml": "TRACK"}, "0 KML documents"),
+        ({"a.kml": "TRACK", "b.kml": "TRACK"}, "2 KML documents"),
+    ],
+    ids=["doc-kml-upper-case", "one-upper-case", "none-at-top", "two-at-top"],
+)
+def test_a_kmz_reads_doc_kml_in_any_case_and_refuses_none_or_two(tmp_path, members, match):
+    path = tmp_path / "trip.kmz"
+    path.write_bytes(_zip({k: _kml(TRACK) if v == "TRACK" else v for k, v in members.items()}))
+    if match is None:
+        assert read_tracks(path).frame["lon"].tolist() == [1.0, 1.01]
+    else:
+        with pytest.raises(SourceUnreadable, match=match):
+            read_tracks(path)
+
+
+def test_a_kmz_declaring_gigabytes_is_refused_before_it_is_read(tmp_path):
+    raw = bytearray(_zip({"doc.kml": _kml(TRACK)}))
+    size = struct.pack("<I", 0xFFFF_0000)  # about 4 GiB declared, a few hundred bytes real
+    raw[raw.find(b"PK\x03\x04") + 22 : raw.find(b"PK\x03\x04") + 26] = size
+    raw[raw.find(b"PK\x01\x02") + 24 : raw.find(b"PK\x01\x02") + 28] = size
+    path = tmp_path / "bomb.kmz"
+    path.write_bytes(bytes(raw))
+    with pytest.raises(SourceUnreadable, match="expands to 4,096 MiB, above"):
+        read_tracks(path)
+
+
+def test_a_billion_laughs_inside_a_kmz_is_refused_not_expanded(tmp_path):
+    laughs = (
+        '<!DOCTYPE kml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+        '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>\n'
+    )
+    path = tmp_path / "lol.kmz"
+    path.write_bytes(_zip({"doc.kml": _kml(TRACK.replace("Skiff", "&c;"), laughs)}))
+    with pytest.raises(SourceUnreadable, match="declares XML entities"):
+        read_tracks(path)
