@@ -59,7 +59,9 @@ MY_TRACKS = """<Schema id="s"><gx:SimpleArrayField name="speed" type="float"/></
 <name><![CDATA[Skiff <Maria> & Co]]></name>
 <gx:MultiTrack><altitudeMode>absolute</altitudeMode><gx:interpolate>1</gx:interpolate>
 <gx:Track>
-<when>2010-05-28T02:02:09Z</when>
+<when>
+  2010-05-28T02:02:09Z
+</when>
 <when>2010-05-28T02:02:35.25Z</when>
 <when>2010-05-28T04:02:44+02:00</when>
 <gx:coord>  -122.207881   37.371915  156.0 </gx:coord>
@@ -96,7 +98,7 @@ def _reference(text: str) -> tuple[list[tuple], list[str]]:
             whens = [w.text for w in track.findall(f"{{{KML}}}when")]
             coords = [c.text.split() for c in track.findall(f"{{{GX}}}coord")]
             for w, c in zip(whens, coords, strict=False):
-                t = pd.Timestamp(datetime.fromisoformat(w).astimezone(UTC))
+                t = pd.Timestamp(datetime.fromisoformat(w.strip()).astimezone(UTC))
                 pairs.append((name, t, float(c[1]), float(c[0])))
             lone += whens[len(coords) :]
     return sorted(pairs), lone
@@ -166,6 +168,13 @@ def _damaged(data: bytes, member: str) -> bytes:
     return bytes(raw)
 
 
+def _deflate64(data: bytes) -> bytes:
+    raw = bytearray(data)  # method 9 (Deflate64, Windows' zip of big files): not in zipfile
+    raw[raw.find(b"PK\x03\x04") + 8] = 9
+    raw[raw.find(b"PK\x01\x02") + 10] = 9
+    return bytes(raw)
+
+
 CSV = "MMSI,BaseDateTime,LAT,LON\n" + "".join(
     f"36600000{i % 2},2023-01-01T10:{i % 60:02d}:00,30.{i},-80.{i}\n" for i in range(300)
 )
@@ -176,10 +185,23 @@ CSV = "MMSI,BaseDateTime,LAT,LON\n" + "".join(
     [
         ("enc.kmz", lambda: _encrypted(_zip({"doc.kml": _kml(TRACK)})), "is encrypted"),
         ("bad.kmz", lambda: _damaged(_zip({"doc.kml": _kml(TRACK)}), "doc.kml"), "KMZ"),
+        (
+            "bz2.kmz",
+            lambda: _damaged(_zip({"doc.kml": _kml(TRACK)}, zipfile.ZIP_BZIP2), "doc.kml"),
+            "Invalid data stream",
+        ),
+        ("d64.kmz", lambda: _deflate64(_zip({"doc.kml": _kml(TRACK)})), "not supported"),
         ("bad.zip", lambda: _damaged(_zip({"trip.kml": _kml(TRACK)}), "trip.kml"), "trip.kml"),
         ("ais.zip", lambda: _damaged(_zip({"ais.csv": CSV}), "ais.csv"), "ais.csv"),
     ],
-    ids=["encrypted-kmz", "damaged-kmz", "damaged-kml-in-zip", "damaged-csv-in-zip"],
+    ids=[
+        "encrypted-kmz",
+        "damaged-kmz",
+        "damaged-bzip2-kmz",
+        "deflate64-kmz",
+        "damaged-kml-in-zip",
+        "damaged-csv-in-zip",
+    ],
 )
 def test_an_encrypted_or_damaged_archive_is_refused_in_one_line(tmp_path, file_name, make, match):
     path = tmp_path / file_name
@@ -228,3 +250,68 @@ def test_a_billion_laughs_inside_a_kmz_is_refused_not_expanded(tmp_path):
     path.write_bytes(_zip({"doc.kml": _kml(TRACK.replace("Skiff", "&c;"), laughs)}))
     with pytest.raises(SourceUnreadable, match="declares XML entities"):
         read_tracks(path)
+
+
+# --- the run's read stage (pipeline/runner/stages/_read.py) ---------------------------------
+
+
+def _feed(path, mmsi: int, lat: float = 43.0, bad: bool = True) -> None:
+    """Two pings of one vessel and, when ``bad``, a third rejected (latitude 95) at line 4."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "mmsi,timestamp,lat,lon,sog\n"
+        f"{mmsi},2024-01-01T00:00:00Z,{lat},5.0,10.0\n"
+        f"{mmsi},2024-01-01T06:30:00Z,{lat + 0.01},5.1,10.0\n"
+        + (f"{mmsi},2024-01-01T07:00:00Z,95.0,5.1,10.0\n" if bad else "")
+    )
+
+
+def test_two_files_of_the_same_bytes_keep_their_own_names_counts_and_rejects(tmp_path):
+    from _ingest_stage import ingest_alone
+
+    a, b = tmp_path / "in" / "a.csv", tmp_path / "in" / "b.csv"
+    _feed(a, 211000001, bad=False)
+    b.write_bytes(a.read_bytes())  # one night's file given twice under two names
+    for night in ("first", "second"):  # read, then taken from the cache
+        state = ingest_alone(tmp_path, "run", [a, b], None)
+        ea, eb = state.ingest_report["tracks"]
+        assert (ea["read"], ea["accepted"], ea["rejected"]) == (2, 2, 0), night
+        # b's two pings are a's again: rejected as given by a, not counted twice
+        assert (eb["read"], eb["accepted"], eb["rejected"]) == (2, 0, 2), night
+        assert eb["by_rule"] == {"duplicate_across_files": 2}, night
+        assert (ea["cached"], eb["cached"]) == (
+            (False, False) if night == "first" else (True, True)
+        )
+        rej = pd.read_csv(state.staging / eb["rejects_file"])
+        assert set(rej["source_file"]) == {"b.csv"}, night  # never a.csv, read first
+        assert rej["row"].tolist() == [2, 3], night
+        assert (state.staging / ea["rejects_file"]).name != (
+            state.staging / eb["rejects_file"]
+        ).name
+    assert len(state.pings) == 2
+
+
+def test_the_tracks_digest_follows_every_file_and_their_order(tmp_path):
+    from _ingest_stage import ingest_alone
+
+    a, b = tmp_path / "in" / "a.csv", tmp_path / "in" / "b.csv"
+    _feed(a, 211000001)
+    _feed(b, 211000002)
+    first = ingest_alone(tmp_path, "run", [a, b], None).digests["tracks"]
+    assert ingest_alone(tmp_path, "run", [a, b], None).digests["tracks"] == first
+    assert ingest_alone(tmp_path, "run", [b, a], None).digests["tracks"] != first
+    _feed(a, 211000001, lat=43.5)  # the first file edited: the later stages must not keep
+    assert ingest_alone(tmp_path, "run", [a, b], None).digests["tracks"] != first
+
+
+def test_a_run_without_as_of_is_as_of_the_end_of_the_latest_positions_day(tmp_path):
+    from _ingest_stage import ingest_alone
+
+    a = tmp_path / "in" / "a.csv"
+    _feed(a, 211000001)
+    state = ingest_alone(tmp_path, "run", [a], None)
+    # the latest accepted ping is 2024-01-01T06:30Z (the 07:00 one is rejected)
+    assert state.as_of == pd.Timestamp("2024-01-01T23:59:59.999999Z")
+    assert any(
+        "the run is as of 2024-01-01, the day of the latest position" in n for n in state.notes
+    )
