@@ -315,3 +315,86 @@ def test_a_run_without_as_of_is_as_of_the_end_of_the_latest_positions_day(tmp_pa
     assert any(
         "the run is as of 2024-01-01, the day of the latest position" in n for n in state.notes
     )
+
+
+def _ingest_night(tmp_path, tracks: list[dict], ingest: dict):
+    """The read stage alone over ``tracks`` (sources as the config writes them), cache kept."""
+    import shutil
+
+    import yaml
+
+    import pipeline
+    from pipeline.runner.cache import StageCache
+    from pipeline.runner.stages import RunState
+    from pipeline.runner.stages import ingest as ingest_stage
+
+    out = tmp_path / "run"
+    raw = {
+        "run": {"out_dir": str(out)},
+        "area": {"bbox": [0, 40, 10, 46], "resolution": 5},
+        "inputs": {"tracks": tracks},
+        "ingest": ingest,
+        "score": {"factors": {"vessel_hours": {"weight": 1}}},
+    }
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump(raw))
+    cfg = pipeline.load_config(tmp_path / "run.yaml")
+    staging = out / "staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    state = RunState(cfg, None, out, staging, StageCache(out / ".cache"))
+    ingest_stage(state)
+    state.background.take("pings").result()
+    return state
+
+
+def test_a_reading_is_taken_from_the_cache_only_under_the_same_source_and_ingest_options(
+    tmp_path,
+):
+    a = tmp_path / "in" / "a.csv"
+    _feed(a, 211000001)
+    nights = [
+        ({"path": str(a)}, {}, "211000001", False),
+        ({"path": str(a)}, {}, "211000001", True),
+        # the source's own options (here its vessel id) change what is read
+        ({"path": str(a), "vessel_id": "MV Test"}, {}, "MV Test", False),
+        # and so do ingest's: a speed ceiling the 6.5 h, 0.6 nm leg still passes, read anew
+        ({"path": str(a), "vessel_id": "MV Test"}, {"max_speed_kn": 40.0}, "MV Test", False),
+    ]
+    for src, ingest, vessel, cached in nights:
+        state = _ingest_night(tmp_path, [src], ingest)
+        (entry,) = state.ingest_report["tracks"]
+        assert entry["cached"] is cached, (src, ingest)
+        assert set(state.pings["vessel_id"]) == {vessel}, (src, ingest)
+        assert (entry["read"], entry["accepted"], entry["rejected"]) == (3, 2, 1)
+
+
+def _plt(path, lat0: float, minute: int, track_name: str = "My Track") -> None:
+    """An OziExplorer/Geolife ``.plt`` of three points, a device's default track name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = "".join(
+        f"{lat0 + i * 0.001},5.0{i},0,100,{45000 + (i * 60 + minute) / 1440:.8f},2023-03-15,"
+        f"0{i}:{minute:02d}:00\n"
+        for i in range(3)
+    )
+    path.write_text(
+        "Geolife trajectory\nWGS 84\nAltitude is in Feet\nReserved 3\n"
+        f"0,2,255,{track_name},0,0,2,8421376\n0\n{rows}"
+    )
+
+
+def test_two_loggers_plt_of_one_name_are_refused_not_joined_into_one_vessel(tmp_path):
+    from _ingest_stage import ingest_alone
+
+    from pipeline.errors import InputError
+
+    # two phones' exports of their default track, each named track.plt: each was the vessel
+    # 'track', one track jumping 110 km between the phones every half hour, exit 0
+    a, b = tmp_path / "phone1" / "track.plt", tmp_path / "phone2" / "track.plt"
+    _plt(a, 43.0, 0)
+    _plt(b, 44.0, 30)
+    with pytest.raises(InputError, match=r"'phone1/track.plt' and 'phone2/track.plt'.*'track'"):
+        ingest_alone(tmp_path, "run", [a, b], None)
+    # a track named in the file names its vessel: two vessels, read
+    _plt(b, 44.0, 30, track_name="Skiff Maria")
+    state = ingest_alone(tmp_path, "run2", [a, b], None)
+    assert sorted(set(state.pings["vessel_id"])) == ["Skiff Maria", "track"]

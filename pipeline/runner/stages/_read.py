@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import shutil
 import weakref
 from collections import Counter
@@ -499,7 +500,11 @@ def ingest(state: RunState) -> None:
                 ),
             )
         }
-    refuse_one_vessel_of_two_files(cfg.inputs.tracks, frames["tracks"], track_names)
+    by_file = [
+        ((e.get("assumptions") or {}).get("columns") or {}).get("vessel_id", {}).get("by") == "file"
+        for e in state.ingest_report["tracks"]
+    ]
+    refuse_one_vessel_of_two_files(cfg.inputs.tracks, frames["tracks"], track_names, by_file)
     if frames["seizures"]:
         state.seizures = pd.concat(frames["seizures"], ignore_index=True)
     if cfg.density.use_quantity:
@@ -537,7 +542,9 @@ def ingest(state: RunState) -> None:
         state.background.submit("pings", write_pings, state.pings, state.staging / "pings.parquet")
 
 
-def refuse_one_vessel_of_two_files(sources, results: list, names: list[str]) -> None:
+def refuse_one_vessel_of_two_files(
+    sources, results: list, names: list[str], by_file: list[bool] | None = None
+) -> None:
     """Refuse two track files of one name whose vessels are both named after that name.
 
     A phone's location history (``Timeline.json``: Google's name, whatever the phone), a
@@ -546,6 +553,10 @@ def refuse_one_vessel_of_two_files(sources, results: list, names: list[str]) -> 
     ``b/Timeline.json`` in one run became one vessel, their pings one track jumping between
     them, without a word.  ``results`` are the files' accepted pings (frames, or spills
     with their ``vessels``); ``names`` tell the files apart (:func:`distinct_names`).
+    ``by_file`` says which files' readers named the vessel by the file (the evidence
+    ``by: file``): an OziExplorer ``.plt`` of a device's default track name is the vessel
+    of its name without suffixes (``a/track.plt`` and ``b/track.plt``: both ``track``,
+    which this let through).
 
     Raises
     ------
@@ -559,12 +570,15 @@ def refuse_one_vessel_of_two_files(sources, results: list, names: list[str]) -> 
         if len(idx) < 2:
             continue
         stem = Path(file_name).stem
+        # the name without a compression suffix and the format's (track.plt.gz: track)
+        base = Path(re.sub(r"(?i)\.(?:gz|bz2|xz|zst)$", "", file_name)).stem
         seen: dict[str, int] = {}
         for i in idx:
             result = results[i]
             ids = result.vessels if hasattr(result, "vessels") else result[S.VESSEL_ID].unique()
+            plain = by_file is not None and by_file[i]
             for v in map(str, ids):
-                if v != file_name and not v.startswith(f"{stem}:"):
+                if v != file_name and not v.startswith(f"{stem}:") and not (plain and v == base):
                     continue  # named by the file's own data or the config, not by its name
                 j = seen.setdefault(v, i)
                 if names[j] != names[i]:  # one file listed twice is one file
