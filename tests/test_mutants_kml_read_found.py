@@ -317,7 +317,7 @@ def test_a_run_without_as_of_is_as_of_the_end_of_the_latest_positions_day(tmp_pa
     )
 
 
-def _ingest_night(tmp_path, tracks: list[dict], ingest: dict):
+def _ingest_night(tmp_path, tracks: list[dict], ingest: dict, bbox: list[float] | None = None):
     """The read stage alone over ``tracks`` (sources as the config writes them), cache kept."""
     import shutil
 
@@ -331,7 +331,7 @@ def _ingest_night(tmp_path, tracks: list[dict], ingest: dict):
     out = tmp_path / "run"
     raw = {
         "run": {"out_dir": str(out)},
-        "area": {"bbox": [0, 40, 10, 46], "resolution": 5},
+        "area": {"bbox": bbox or [0, 40, 10, 46], "resolution": 5},
         "inputs": {"tracks": tracks},
         "ingest": ingest,
         "score": {"factors": {"vessel_hours": {"weight": 1}}},
@@ -347,25 +347,30 @@ def _ingest_night(tmp_path, tracks: list[dict], ingest: dict):
     return state
 
 
-def test_a_reading_is_taken_from_the_cache_only_under_the_same_source_and_ingest_options(
+def test_a_reading_is_taken_from_the_cache_only_under_the_same_source_ingest_and_area(
     tmp_path,
 ):
     a = tmp_path / "in" / "a.csv"
     _feed(a, 211000001)
+    named = {"path": str(a), "vessel_id": "MV Test"}
+    rate = {"max_reject_rate": 1.0}
     nights = [
-        ({"path": str(a)}, {}, "211000001", False),
-        ({"path": str(a)}, {}, "211000001", True),
+        ({"path": str(a)}, rate, None, "211000001", False, 2),
+        ({"path": str(a)}, rate, None, "211000001", True, 2),
         # the source's own options (here its vessel id) change what is read
-        ({"path": str(a), "vessel_id": "MV Test"}, {}, "MV Test", False),
+        (named, rate, None, "MV Test", False, 2),
         # and so do ingest's: a speed ceiling the 6.5 h, 0.6 nm leg still passes, read anew
-        ({"path": str(a), "vessel_id": "MV Test"}, {"max_speed_kn": 40.0}, "MV Test", False),
+        (named, {**rate, "max_speed_kn": 40.0}, None, "MV Test", False, 2),
+        # and the area: the first ping (longitude 5.0) is now outside it
+        (named, {**rate, "max_speed_kn": 40.0}, [5.05, 40, 10, 46], "MV Test", False, 1),
     ]
-    for src, ingest, vessel, cached in nights:
-        state = _ingest_night(tmp_path, [src], ingest)
+    for src, ingest, bbox, vessel, cached, accepted in nights:
+        state = _ingest_night(tmp_path, [src], ingest, bbox)
         (entry,) = state.ingest_report["tracks"]
-        assert entry["cached"] is cached, (src, ingest)
-        assert set(state.pings["vessel_id"]) == {vessel}, (src, ingest)
-        assert (entry["read"], entry["accepted"], entry["rejected"]) == (3, 2, 1)
+        assert entry["cached"] is cached, (src, ingest, bbox)
+        assert set(state.pings["vessel_id"]) == {vessel}, (src, ingest, bbox)
+        assert (entry["read"], entry["accepted"]) == (3, accepted), (src, ingest, bbox)
+        assert entry["rejected"] == 3 - accepted == sum(entry["by_rule"].values())
 
 
 def _plt(path, lat0: float, minute: int, track_name: str = "My Track") -> None:
