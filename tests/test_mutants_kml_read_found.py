@@ -317,7 +317,13 @@ def test_a_run_without_as_of_is_as_of_the_end_of_the_latest_positions_day(tmp_pa
     )
 
 
-def _ingest_night(tmp_path, tracks: list[dict], ingest: dict, bbox: list[float] | None = None):
+def _ingest_night(
+    tmp_path,
+    tracks: list[dict],
+    ingest: dict,
+    bbox: list[float] | None = None,
+    polygon: str | None = None,
+):
     """The read stage alone over ``tracks`` (sources as the config writes them), cache kept."""
     import shutil
 
@@ -331,7 +337,7 @@ def _ingest_night(tmp_path, tracks: list[dict], ingest: dict, bbox: list[float] 
     out = tmp_path / "run"
     raw = {
         "run": {"out_dir": str(out)},
-        "area": {"bbox": bbox or [0, 40, 10, 46], "resolution": 5},
+        "area": {"bbox": bbox or [0, 40, 10, 46], "resolution": 5, "polygon": polygon},
         "inputs": {"tracks": tracks},
         "ingest": ingest,
         "score": {"factors": {"vessel_hours": {"weight": 1}}},
@@ -371,6 +377,32 @@ def test_a_reading_is_taken_from_the_cache_only_under_the_same_source_ingest_and
         assert set(state.pings["vessel_id"]) == {vessel}, (src, ingest, bbox)
         assert (entry["read"], entry["accepted"]) == (3, accepted), (src, ingest, bbox)
         assert entry["rejected"] == 3 - accepted == sum(entry["by_rule"].values())
+
+
+def test_an_area_polygon_edited_in_place_is_a_new_reading_of_the_tracks(tmp_path):
+    import json
+
+    a = tmp_path / "in" / "a.csv"
+    _feed(a, 211000001)
+    area = tmp_path / "area.geojson"
+
+    def write_area(notch: float) -> None:
+        # a notch from the west edge to longitude ``notch`` around latitude 43: the
+        # polygon's bounds (the run's bbox) stay the same whatever the notch
+        ring = [[0, 40], [10, 40], [10, 46], [0, 46], [0, 43.5], [notch, 43.5]]
+        ring += [[notch, 42.5], [0, 42.5], [0, 40]]
+        geom = {"type": "Polygon", "coordinates": [ring]}
+        feature = {"type": "Feature", "properties": {}, "geometry": geom}
+        area.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+
+    rate = {"max_reject_rate": 1.0}
+    accepted = []
+    for notch in (1.0, 1.0, 5.05):  # the same polygon, then edited: the first ping outside
+        write_area(notch)
+        state = _ingest_night(tmp_path, [{"path": str(a)}], rate, polygon=str(area))
+        (entry,) = state.ingest_report["tracks"]
+        accepted.append((entry["accepted"], entry["cached"]))
+    assert accepted == [(2, False), (2, True), (1, False)]
 
 
 def _plt(path, lat0: float, minute: int, track_name: str = "My Track") -> None:
