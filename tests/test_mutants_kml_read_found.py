@@ -15,6 +15,7 @@ import struct
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -291,6 +292,21 @@ def test_two_files_of_the_same_bytes_keep_their_own_names_counts_and_rejects(tmp
     assert len(state.pings) == 2
 
 
+def test_a_repeat_of_a_file_of_the_same_name_names_it_by_its_folder(tmp_path):
+    from _ingest_stage import ingest_alone
+
+    one, two = tmp_path / "one" / "ais.csv", tmp_path / "two" / "ais.csv"
+    _feed(one, 211000001, bad=False)
+    two.parent.mkdir()
+    two.write_bytes(one.read_bytes())  # a receiver's day given again from another folder
+    state = ingest_alone(tmp_path, "run", [one, two], None)
+    names = [Path(e["rejects_file"]).name for e in state.ingest_report["tracks"]]
+    assert names == ["tracks-ais.csv", "tracks-ais-2.csv"]
+    rej = pd.read_csv(state.staging / state.ingest_report["tracks"][1]["rejects_file"])
+    # 'ais.csv line 2' named no file of the two: the value is the earlier file by its folder
+    assert rej["value"].tolist() == ["one/ais.csv line 2", "one/ais.csv line 3"]
+
+
 def test_the_tracks_digest_follows_every_file_and_their_order(tmp_path):
     from _ingest_stage import ingest_alone
 
@@ -370,13 +386,17 @@ def test_a_reading_is_taken_from_the_cache_only_under_the_same_source_ingest_and
         # and the area: the first ping (longitude 5.0) is now outside it
         (named, {**rate, "max_speed_kn": 40.0}, [5.05, 40, 10, 46], "MV Test", False, 1),
     ]
+    digests = []
     for src, ingest, bbox, vessel, cached, accepted in nights:
         state = _ingest_night(tmp_path, [src], ingest, bbox)
+        digests.append(state.digests["tracks"])  # what the later stages' keys hold
         (entry,) = state.ingest_report["tracks"]
         assert entry["cached"] is cached, (src, ingest, bbox)
         assert set(state.pings["vessel_id"]) == {vessel}, (src, ingest, bbox)
         assert (entry["read"], entry["accepted"]) == (3, accepted), (src, ingest, bbox)
         assert entry["rejected"] == 3 - accepted == sum(entry["by_rule"].values())
+    # the same reading, the same digest; another reading of the same bytes, another
+    assert digests[0] == digests[1] and len(set(digests)) == 4
 
 
 def test_an_area_polygon_edited_in_place_is_a_new_reading_of_the_tracks(tmp_path):
