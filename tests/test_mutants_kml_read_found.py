@@ -455,3 +455,14 @@ def test_two_loggers_plt_of_one_name_are_refused_not_joined_into_one_vessel(tmp_
     _plt(b, 44.0, 30, track_name="Skiff Maria")
     state = ingest_alone(tmp_path, "run2", [a, b], None)
     assert sorted(set(state.pings["vessel_id"])) == ["Skiff Maria", "track"]
+
+
+def test_three_inputs_of_one_name_but_case_keep_three_rejects_files(tmp_path):
+    from _ingest_stage import feed_of_one_reject_each, ingest_alone
+
+    # AIS, ais, Ais: one file on a case-insensitive file system (macOS, Windows); the third
+    # took 'Ais-2', the second's 'ais-2' there, and overwrote its rejects
+    files = feed_of_one_reject_each(tmp_path / "feed", ["AIS", "ais", "Ais"])
+    state = ingest_alone(tmp_path, "night", files, None)
+    recorded = [Path(e["rejects_file"]).name for e in state.ingest_report["tracks"]]
+    assert recorded == ["tracks-AIS.csv", "tracks-ais-2.csv", "tracks-Ais-3.csv"]
