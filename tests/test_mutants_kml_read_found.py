@@ -439,7 +439,8 @@ def _plt(path, lat0: float, minute: int, track_name: str = "My Track") -> None:
     )
 
 
-def test_two_loggers_plt_of_one_name_are_refused_not_joined_into_one_vessel(tmp_path):
+@pytest.mark.parametrize("chunk_rows", [None, 2], ids=["whole", "spilled"])
+def test_two_loggers_plt_of_one_name_are_refused_not_joined_into_one_vessel(tmp_path, chunk_rows):
     from _ingest_stage import ingest_alone
 
     from pipeline.errors import InputError
@@ -450,10 +451,10 @@ def test_two_loggers_plt_of_one_name_are_refused_not_joined_into_one_vessel(tmp_
     _plt(a, 43.0, 0)
     _plt(b, 44.0, 30)
     with pytest.raises(InputError, match=r"'phone1/track.plt' and 'phone2/track.plt'.*'track'"):
-        ingest_alone(tmp_path, "run", [a, b], None)
+        ingest_alone(tmp_path, "run", [a, b], chunk_rows)
     # a track named in the file names its vessel: two vessels, read
     _plt(b, 44.0, 30, track_name="Skiff Maria")
-    state = ingest_alone(tmp_path, "run2", [a, b], None)
+    state = ingest_alone(tmp_path, "run2", [a, b], chunk_rows)
     assert sorted(set(state.pings["vessel_id"])) == ["Skiff Maria", "track"]
 
 

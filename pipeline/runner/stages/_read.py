@@ -501,7 +501,8 @@ def ingest(state: RunState) -> None:
             )
         }
     by_file = [
-        ((e.get("assumptions") or {}).get("columns") or {}).get("vessel_id", {}).get("by") == "file"
+        (((e.get("assumptions") or {}).get("columns") or {}).get("vessel_id") or {}).get("by")
+        == "file"
         for e in state.ingest_report["tracks"]
     ]
     refuse_one_vessel_of_two_files(cfg.inputs.tracks, frames["tracks"], track_names, by_file)
