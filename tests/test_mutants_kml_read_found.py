@@ -467,3 +467,20 @@ def test_three_inputs_of_one_name_but_case_keep_three_rejects_files(tmp_path):
     state = ingest_alone(tmp_path, "night", files, None)
     recorded = [Path(e["rejects_file"]).name for e in state.ingest_report["tracks"]]
     assert recorded == ["tracks-AIS.csv", "tracks-ais-2.csv", "tracks-Ais-3.csv"]
+
+
+def test_records_at_0_0_count_toward_the_ceiling_where_the_area_holds_0_0(tmp_path):
+    from pipeline.errors import DataQualityError
+
+    path = tmp_path / "in" / "gulf.csv"
+    path.parent.mkdir()
+    path.write_text(
+        "mmsi,timestamp,lat,lon,sog\n"
+        "657000001,2024-01-01T00:00:00Z,1.0,1.0,10.0\n"
+        "657000001,2024-01-01T01:00:00Z,0.0,0.0,10.0\n"
+        "657000001,2024-01-01T02:00:00Z,0.0,0.0,10.0\n"
+    )
+    # outside an area far from (0, 0) such records are placeholders, out of the ceiling's
+    # scope; in the Gulf of Guinea they are records of the area, and 2 of 3 is above 0.5
+    with pytest.raises(DataQualityError, match="2 of 3 records"):
+        _ingest_night(tmp_path, [{"path": str(path)}], {}, bbox=[-5, -5, 5, 5])
