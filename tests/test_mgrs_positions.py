@@ -9,7 +9,7 @@ import pandas as pd
 import pyproj
 import pytest
 from _property import examples
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import InputError
@@ -168,6 +168,9 @@ def _zone_xy(ref: str, lon: float, lat: float) -> tuple[float, float]:
     lon=st.floats(-180.0, 179.9999),
     digits=st.integers(0, 5),
 )
+# 2 mm south of the equator: GeoTrans writes 31MAA (its northing rounded to 10,000,000 m),
+# the square north of the point
+@example(lat=-1.699272679717514e-08, lon=0.0, digits=0)
 def test_round_trip_lands_in_the_square(lat, lon, digits):
     ref = _ref(lat, lon, digits)
     pos = mgrs_to_lonlat(pd.Series([ref]))
@@ -175,8 +178,9 @@ def test_round_trip_lands_in_the_square(lat, lon, digits):
     size = 10.0 ** (5 - digits)
     x, y = _zone_xy(ref, lon, lat)
     cx, cy = _zone_xy(ref, pos.lon[0], pos.lat[0])
-    # the point is inside the square its reference names (GeoTrans truncates)
-    assert abs(x - cx) <= size / 2 + 1e-3 and abs(y - cy) <= size / 2 + 1e-3, (ref, lat, lon)
+    # the point is inside the square its reference names (GeoTrans truncates, after
+    # rounding a northing within millimetres of a square's edge onto it)
+    assert abs(x - cx) <= size / 2 + 1e-2 and abs(y - cy) <= size / 2 + 1e-2, (ref, lat, lon)
 
 
 def _csv(path, header: str, rows: list[str]) -> None:
