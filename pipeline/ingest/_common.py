@@ -2418,6 +2418,7 @@ def decide_misplaced(
     fix: str,
     min_records: int = 3,
     bbox_as_written: bool = False,
+    grid: str | None = None,
 ) -> list[str]:
     """Refuse a file whose positions all miss the area but would fit it misread one way.
 
@@ -2446,6 +2447,10 @@ def decide_misplaced(
         least three times as many a degree of longitude as the bbox as written, is refused
         as written with its longitudes swapped.  A polygon's bounds are computed,
         never swapped, and are not checked.
+    grid : str, optional
+        The column of MGRS grid references the positions were read from: no column order
+        or lost hemisphere can misplace them, so the refusal points at the area (a bbox
+        written latitude first) or at a file for another area, never at the file's columns.
 
     Returns
     -------
@@ -2482,6 +2487,15 @@ def decide_misplaced(
         return []
     for j, (what, _) in enumerate(_MISREADINGS):
         k = int(counts[2 + j])
+        if k >= 0.9 * n and grid is not None:
+            raise InputError(
+                f"{name}: {n - n_in} of {n} positions lie outside the area of interest "
+                f"{tuple(aoi_bbox)!r}, but {k} would lie inside with {what}: they are read "
+                f"from the MGRS grid references in {grid!r}, which no column order or lost "
+                "hemisphere can misplace; if the area is written latitude first or with a "
+                "sign lost, write area.bbox as [lon_min, lat_min, lon_max, lat_max] (west and "
+                "south negative); if the file is for another area, leave it out of this config"
+            )
         if k >= 0.9 * n:
             raise InputError(
                 f"{name}: {n - n_in} of {n} positions lie outside the area of interest "

@@ -14,11 +14,17 @@ letters cycle through three sets (zone mod 3: ``A-H``, ``J-R``, ``S-Z``), the ro
 2,000 km, which the latitude band resolves (the candidate nearest the band's middle, then
 checked to lie in the band: a wrong band letter is rejected, never moved 2,000 km).
 Polar references (UPS: bands A, B, Y, Z) are not read.
+
+A datum written after a reference (``18SUJ2337106519 (NAD 83)``) or in its column's header
+(``MGRS NAD27``) is heeded: NAD 83 is within a metre or two of WGS84 (USNG is defined on
+it) and is read as WGS84, with a note; NAD 27 is up to ~200 m away and is never read as
+WGS84 (a value is rejected, a column refused).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,10 +45,13 @@ __all__ = [
     "GridPositions",
     "find_mgrs_column",
     "is_mgrs_header",
+    "mgrs_datum_notes",
+    "mgrs_header_datum",
     "mgrs_disagreements",
     "mgrs_share",
     "mgrs_to_lonlat",
     "read_mgrs_column",
+    "refuse_other_datum",
 ]
 
 #: A reference as written, spaces aside: zone (1-2 digits), band, two square letters, digits.
@@ -109,6 +118,8 @@ class GridPositions:
     problem
         Why a written, non-polar value is no reference (``""`` where it is one or is
         missing/polar): text to put in a reject's message.
+    nad83
+        True where the value says it is on NAD 83 (``... (NAD 83)``), read as WGS84.
     """
 
     lon: np.ndarray
@@ -117,16 +128,45 @@ class GridPositions:
     missing: np.ndarray
     polar: np.ndarray
     problem: np.ndarray
+    nad83: np.ndarray
+
+
+#: A datum's name as written in a header or after a reference: WGS 84, NAD 83, NAD 27.
+_DATUM = r"(WGS|NAD)[\s_-]*(?:19)?(84|83|27)"
+#: A datum written after a reference, spaces removed and upper-cased (``...(NAD83)``).
+_DATUM_SUFFIX = r"^(?P<ref>.*?)(?:[(\[,;/_-]?(?P<datum>(?:WGS|NAD)-?(?:19)?(?:84|83|27))[)\]]?)?$"
+#: The same, to strip it (case ignored).
+_DATUM_AFTER = r"[(\[,;/_-]?(?:WGS|NAD)-?(?:19)?(?:84|83|27)[)\]]?$"
+_DATUM_NAMES = {"WGS84": "WGS84", "NAD83": "NAD83", "NAD27": "NAD27"}
+#: Why a reference on NAD 27 is not read (a value's reject, a column's refusal).
+_NAD27_WHY = (
+    "NAD 27, up to ~200 m from WGS84, which is not read (convert the references to WGS84 or NAD 83)"
+)
+
+
+def mgrs_header_datum(column: str) -> str | None:
+    """Return the datum a header names (``"WGS84"``, ``"NAD83"``, ``"NAD27"``), or None.
+
+    Examples
+    --------
+    >>> mgrs_header_datum("MGRS (NAD 27)"), mgrs_header_datum("USNG_NAD83"), mgrs_header_datum("MGRS")
+    ('NAD27', 'NAD83', None)
+    """
+    m = re.search(_DATUM, column, flags=re.IGNORECASE)
+    return None if m is None else _DATUM_NAMES[m[1].upper() + m[2]]
 
 
 def is_mgrs_header(column: str) -> bool:
     """Return True when a header names a grid reference (``MGRS``, ``Grid Ref``, ``USNG``).
+
+    A datum in it (``MGRS (NAD 83)``) is no part of the name.
 
     Examples
     --------
     >>> is_mgrs_header("Grid Ref"), is_mgrs_header("MGRS coordinates"), is_mgrs_header("lat")
     (True, True, False)
     """
+    column = re.sub(_DATUM, " ", column, flags=re.IGNORECASE)
     norm = "_".join(t for t in "".join(c if c.isalnum() else " " for c in column).split())
     return norm.lower() in MGRS_HEADER_NAMES
 
@@ -140,6 +180,7 @@ def mgrs_share(values: pd.Series, *, valid: bool = False) -> float:
     text = values[values.notna().to_numpy(dtype=bool)].head(1000).astype("str")
     text = text.str.replace(r"\s+", "", regex=True)
     text = text[(text != "").to_numpy(dtype=bool)].head(200)
+    text = text.str.replace(_DATUM_AFTER, "", regex=True, flags=re.IGNORECASE)
     if not len(text):
         return 0.0
     if valid:
@@ -303,7 +344,8 @@ def mgrs_to_lonlat(values: pd.Series) -> GridPositions:
     """Return the positions (square centres) of MGRS/USNG references.
 
     Spaces and case are ignored (``18S UJ 23371 06519`` is ``18SUJ2337106519``); each
-    distinct value is decoded once.
+    distinct value is decoded once.  A datum after the reference (``(NAD 83)``, ``WGS84``)
+    is heeded: NAD 83 is read as WGS84 (``nad83``), a NAD 27 reference is refused.
 
     Parameters
     ----------
@@ -328,7 +370,20 @@ def mgrs_to_lonlat(values: pd.Series) -> GridPositions:
     spaced = pa.array(np.asarray(uniques, dtype=object), pa.string())
     text = pc.ascii_upper(pc.replace_substring_regex(spaced, r"\s+", ""))
     missing = miss | pc.equal(text, "").to_numpy(zero_copy_only=False)[codes]
+    datum = None
+    if pc.any(pc.match_substring_regex(text, "WGS|NAD")).as_py():
+        parts = pc.extract_regex(text, _DATUM_SUFFIX)
+        datum = pc.replace_substring(parts.field("datum"), "-", "")
+        datum = pc.replace_substring(pc.replace_substring(datum, "1983", "83"), "1927", "27")
+        datum = pc.replace_substring(datum, "1984", "84").to_numpy(zero_copy_only=False)
+        text = parts.field("ref")
     lon, lat, size, polar, problem = _decode_distinct(text)
+    nad83 = np.zeros(len(text), bool)
+    if datum is not None:
+        nad27 = (datum == "NAD27") & (problem == "") & ~polar
+        problem[nad27] = f"is on {_NAD27_WHY}"
+        lon[nad27] = lat[nad27] = size[nad27] = np.nan
+        nad83 = (datum == "NAD83") & (problem == "")
     return GridPositions(
         lon=lon[codes],
         lat=lat[codes],
@@ -336,6 +391,7 @@ def mgrs_to_lonlat(values: pd.Series) -> GridPositions:
         missing=missing,
         polar=polar[codes] & ~missing,
         problem=np.where(missing, "", problem[codes]).astype(object),
+        nad83=nad83[codes] & ~missing,
     )
 
 
@@ -359,7 +415,7 @@ def find_mgrs_column(raw: pd.DataFrame, taken: set[str], name: str) -> dict[str,
     Raises
     ------
     InputError
-        Two columns of references, or a named one none of whose values is a reference.
+        Two columns of references, or the one found has a header naming NAD 27.
     """
     named, by_content = [], []
     for col in raw.columns:
@@ -384,6 +440,7 @@ def find_mgrs_column(raw: pd.DataFrame, taken: set[str], name: str) -> dict[str,
             "columns: {coords: ...} in the config to name the records' position"
         )
     col, share = found[0]
+    refuse_other_datum(col, name)
     return {
         "column": col,
         "by": "name" if named else "content",
@@ -393,16 +450,27 @@ def find_mgrs_column(raw: pd.DataFrame, taken: set[str], name: str) -> dict[str,
     }
 
 
-def read_mgrs_column(
-    values: pd.Series, column: str, name: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Rule], list[str], dict[str, Any]]:
-    """Read a column of grid references: (lon, lat, size_m, rules, notes, assumption).
+def refuse_other_datum(column: str, name: str) -> None:
+    """Refuse a column of grid references whose header names NAD 27 (``MGRS (NAD27)``).
 
-    The rules reject a blank (``coord_missing``), a polar reference (``mgrs_polar``) and a
-    value that is no reference (``mgrs_invalid``, the message saying why); the notes give
-    the counts by precision and say when squares are coarser than 1 km.
+    Raises
+    ------
+    InputError
+        The header names NAD 27: its references are up to ~200 m from WGS84.
     """
-    pos = mgrs_to_lonlat(values)
+    if mgrs_header_datum(column) == "NAD27":
+        raise InputError(
+            f"{name}: column {column!r} holds grid references on {_NAD27_WHY}; or, if "
+            "they are on WGS84, rename the column"
+        )
+
+
+def mgrs_rules(values: pd.Series, pos: GridPositions, column: str) -> list[Rule]:
+    """Return the rules rejecting a grid reference column's values that give no position.
+
+    ``coord_missing`` (a blank), ``mgrs_polar`` and ``mgrs_invalid`` (the message saying
+    why), of ``values`` decoded as ``pos`` (:func:`mgrs_to_lonlat`).
+    """
     text = values.astype("str").where(~pos.missing, "")
     rules = [
         Rule("coord_missing", pos.missing, column, "MGRS reference is missing", text),
@@ -416,6 +484,27 @@ def read_mgrs_column(
     ]
     for why in sorted(set(pos.problem.tolist()) - {""}):
         rules.append(Rule("mgrs_invalid", pos.problem == why, column, f"{{value}} {why}", text))
+    return rules
+
+
+def read_mgrs_column(
+    values: pd.Series, column: str, name: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Rule], list[str], dict[str, Any]]:
+    """Read a column of grid references: (lon, lat, size_m, rules, notes, assumption).
+
+    The rules reject a blank (``coord_missing``), a polar reference (``mgrs_polar``) and a
+    value that is no reference (``mgrs_invalid``, the message saying why); the notes give
+    the counts by precision and say when squares are coarser than 1 km, and when references
+    on NAD 83 (by the header or the value) are read as WGS84.
+
+    Raises
+    ------
+    InputError
+        The header names NAD 27 (:func:`refuse_other_datum`).
+    """
+    refuse_other_datum(column, name)
+    pos = mgrs_to_lonlat(values)
+    rules = mgrs_rules(values, pos, column)
     sizes = pos.size_m[~np.isnan(pos.size_m)]
     sides, many = np.unique(sizes, return_counts=True)  # finest first
     counts = {_SIZE_WORDS[float(s)]: int(c) for s, c in zip(sides, many, strict=True)}
@@ -431,16 +520,35 @@ def read_mgrs_column(
             f"10 km or 100 km square, each placed at its centre (up to {sizes.max() / 2:,.0f} "
             "m from the event on each axis)"
         )
+    datum_notes = mgrs_datum_notes(pos, column, name)
     assumption = {
         "format": "MGRS",
         "placed_at": "square centre",
-        "datum": "WGS84",
+        "datum": "NAD83 read as WGS84" if datum_notes else "WGS84",
         "precision": counts,
     }
-    return pos.lon, pos.lat, pos.size_m, rules, notes, assumption
+    return pos.lon, pos.lat, pos.size_m, rules, notes + datum_notes, assumption
 
 
 _SIZE_WORDS = {1.0: "1 m", 10.0: "10 m", 100.0: "100 m", 1e3: "1 km", 1e4: "10 km", 1e5: "100 km"}
+
+
+def mgrs_datum_notes(pos: GridPositions, column: str, name: str) -> list[str]:
+    """Say that references on NAD 83 (by ``column``'s header or their own suffix) were read.
+
+    NAD 83 and WGS84 differ by a metre or two in most places (up to ~2 m in the conterminous
+    United States): within a 1 m reference's square or two, so read as WGS84, and said.
+    """
+    if mgrs_header_datum(column) == "NAD83":
+        n = int((~np.isnan(pos.lat)).sum())
+    else:
+        n = int((pos.nad83 & ~np.isnan(pos.lat)).sum())
+    if not n:
+        return []
+    return [
+        f"{name}: {n} grid reference(s) of {column!r} on NAD 83 read as WGS84 (the two "
+        "differ by about 1-2 m in most places)"
+    ]
 
 
 def mgrs_disagreements(

@@ -1253,6 +1253,7 @@ def _normalise(
         aoi_bbox,
         name,
         bbox_as_written=bbox_as_written,
+        grid=None if use_geometry or grid is None else str(lat_col),
         fix=(
             f"if the columns are swapped set columns: {{lat: {lon_col!r}, lon: {lat_col!r}}} "
             "in the config; "

@@ -860,6 +860,7 @@ class _State:
                     self.name,
                     fix=MISPLACED_FIX,
                     bbox_as_written=self.aoi_polygon is None,  # else the polygon's bounds
+                    grid=((self.layout or {}).get("picks") or {}).get("grid"),
                 )
             )
 

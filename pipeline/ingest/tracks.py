@@ -142,7 +142,13 @@ from ._common import (
 )
 from ._dates import NS_RANGE, parse_times, times_with_clock
 from ._json import read_json_records
-from ._mgrs import MGRS_RULES, find_mgrs_column, mgrs_to_lonlat, read_mgrs_column
+from ._mgrs import (
+    MGRS_RULES,
+    find_mgrs_column,
+    mgrs_datum_notes,
+    mgrs_rules,
+    mgrs_to_lonlat,
+)
 from ._positions import ProjectedEvidence, read_positions, split_pair_column
 from ._vector import check_whole_size, open_source, read_vector
 from .identity import empty_identity, find_identity_columns, identity_table
@@ -2523,7 +2529,9 @@ def check_ping_rows(
     rules.append(Rule("coord_missing", miss, pair_col, "latitude or longitude is missing", pair))
     grid = (parts.get("picks") or {}).get("grid")
     if grid is not None and grid in raw.columns:  # why a value is no reference, said
-        rules += read_mgrs_column(raw[grid], grid, name)[3][1:]
+        grid_pos = mgrs_to_lonlat(raw[grid])
+        rules += mgrs_rules(raw[grid], grid_pos, grid)[1:]
+        notes += mgrs_datum_notes(grid_pos, grid, name)
     rules.append(
         Rule(
             "coord_unparseable",
@@ -3022,6 +3030,7 @@ def _normalise_pings(
         name,
         fix=MISPLACED_FIX,
         bbox_as_written=aoi_polygon is None,  # with a polygon, the bbox is its bounds
+        grid=(parts.get("picks") or {}).get("grid"),
     )
     keep, rejects = first_failing(checks.rules, n=n, source_file=name, rows=rows)
     candidates = checks.candidates(keep, rows, np.arange(n))
