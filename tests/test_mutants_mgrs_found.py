@@ -164,3 +164,64 @@ def test_track_grid_positions_outside_the_area_whole_and_in_chunks(tmp_path):
         said = str(err.value)
         assert "read from the MGRS grid references in 'grid_ref'" in said
         assert "set columns" not in said and "longitude first" not in said
+
+
+# --- decoded a chunk of distinct values at a time
+
+
+def test_chunks_of_distinct_values_decode_as_one(monkeypatch):
+    from pipeline.ingest import _mgrs
+
+    values = pd.Series(
+        [*REFS, None, "", "18SUJ21 NAD83", "18SUJ21 NAD27", "ZAH12", "18IUJ21", REFS[0], "4QFJ"],
+        dtype=object,
+    )
+    whole = mgrs_to_lonlat(values)
+    monkeypatch.setattr(_mgrs, "_CHUNK", 3)
+    chunked = mgrs_to_lonlat(values)
+    for field in ("lon", "lat", "size_m"):
+        np.testing.assert_array_equal(getattr(chunked, field), getattr(whole, field))
+    for field in ("missing", "polar", "problem", "nad83"):
+        assert getattr(chunked, field).tolist() == getattr(whole, field).tolist(), field
+    lon, lat = _geotrans([*REFS, "18SUJ21"])
+    np.testing.assert_allclose(chunked.lat[[0, 1, 2, 3, 6]], lat, atol=1e-7)
+    assert chunked.missing.tolist() == [False] * 4 + [True, True] + [False] * 6
+    assert chunked.nad83.tolist() == [False] * 6 + [True] + [False] * 5
+    assert chunked.polar.tolist() == [False] * 8 + [True] + [False] * 3
+    empty = mgrs_to_lonlat(pd.Series([], dtype="str"))
+    assert empty.lat.size == 0 and empty.problem.size == 0
+
+
+# --- blanks and digit groups as people and spreadsheets write them
+
+
+def test_unicode_blanks_between_and_around_the_parts(tmp_path):
+    # a no-break space (a web page's or a spreadsheet's) made the value 'not an MGRS
+    # reference' though the column was found by the same values with it stripped
+    values = ["18SUJ2337106519\u00a0", "18\u00a0SUJ 23371\u202f06519", "\ufeff4QFJ1234567890"]
+    pos = mgrs_to_lonlat(pd.Series(values))
+    lon, lat = _geotrans(["18SUJ2337106519", "18SUJ2337106519", "4QFJ1234567890"])
+    np.testing.assert_allclose(pos.lat, lat, atol=1e-7)
+    np.testing.assert_allclose(pos.lon, lon, atol=1e-7)
+    path = tmp_path / "nbsp.csv"
+    _seizures(path, "MGRS", values)
+    res = read_seizures(path)
+    assert res.rejects.empty and len(res.frame) == 3
+
+
+@pytest.mark.parametrize(
+    ("ref", "joined"),
+    [
+        # a northing's leading zeros lost (00651): 23371651 read as a 10 m square 15.9 km
+        # south of the point
+        ("18S UJ 23371 651", "18SUJ23371651"),
+        ("18SUJ 2337 106519", "18SUJ2337106519"),
+    ],
+    ids=["northing-lost-zeros", "digit-moved"],
+)
+def test_digit_groups_of_different_lengths_are_rejected(ref, joined):
+    pos = mgrs_to_lonlat(pd.Series([ref, joined, "18S UJ 23371 06519 (NAD 83)"]))
+    assert np.isnan(pos.lat[0]) and np.isnan(pos.size_m[0])
+    assert "different numbers of digits" in pos.problem[0]
+    # the same digits written together, and equal groups with a datum after, are read
+    assert not np.isnan(pos.lat[1:]).any() and (pos.problem[1:] == "").all()

@@ -6,7 +6,9 @@
 centre, as GIS tools do when they turn a reference into a point (a reference names a
 square, not its south-west corner), and the size is returned so the reader can say it.
 
-Decoded per distinct value and vectorised (numpy over the letters and digits, one pyproj
+Blanks (a no-break space too) are ignored, but an easting and a northing written apart
+must have as many digits (``23371 651`` lost a leading zero: joined, it names a 10 m square
+15 km away).  Decoded per distinct value, a chunk of them at a time, and vectorised (numpy over the letters and digits, one pyproj
 UTM -> WGS84 transform per zone and hemisphere), WGS84 only (the ``AA`` lettering of
 NGA's DMA TM 8358.1; the ``AL`` scheme of older datums is not read).  The 100 km column
 letters cycle through three sets (zone mod 3: ``A-H``, ``J-R``, ``S-Z``), the row letters
@@ -367,9 +369,52 @@ def mgrs_to_lonlat(values: pd.Series) -> GridPositions:
     """
     miss = values.isna().to_numpy(dtype=bool)
     codes, uniques = pd.factorize(values.astype("str").where(~miss, ""))
-    spaced = pa.array(np.asarray(uniques, dtype=object), pa.string())
-    text = pc.ascii_upper(pc.replace_substring_regex(spaced, r"\s+", ""))
-    missing = miss | pc.equal(text, "").to_numpy(zero_copy_only=False)[codes]
+    arr = uniques.array
+    spaced = (  # pandas' str values are Arrow's already: no Python string per value
+        pa.array(arr, pa.string())
+        if hasattr(arr, "__arrow_array__")
+        else pa.array(np.asarray(uniques, dtype=object), pa.string())
+    )
+    # a chunk of distinct values at a time: the letter and digit matrices of 200,000
+    # distinct references at once were most of the peak memory
+    parts = [_decode_spaced(spaced.slice(i, _CHUNK)) for i in range(0, len(spaced), _CHUNK)]
+    empty, lon, lat, size, polar, problem, nad83 = (
+        np.concatenate([p[k] for p in parts]) if parts else np.zeros(0) for k in range(7)
+    )
+    missing = miss | empty.astype(bool)[codes]
+    return GridPositions(
+        lon=lon[codes],
+        lat=lat[codes],
+        size_m=size[codes],
+        missing=missing,
+        polar=polar.astype(bool)[codes] & ~missing,
+        problem=np.where(missing, "", problem[codes]).astype(object),
+        nad83=nad83.astype(bool)[codes] & ~missing,
+    )
+
+
+#: Blanks between a reference's parts: Unicode's too (a no-break space from a web page or
+#: a spreadsheet); RE2's ``\s`` is ASCII only.
+_BLANKS = r"[\s\v\pZ\x{85}\x{FEFF}]+"
+#: An easting and a northing written apart (``18S UJ 23371 06519``): as many digits each,
+#: or one lost its leading zeros and the digits joined would place the square elsewhere.
+_DIGIT_GROUPS = (
+    r"^[\s\pZ]*\d{1,2}[\s\pZ]*[A-Za-z][\s\pZ]*[A-Za-z][\s\pZ]*[A-Za-z][\s\pZ]*"
+    r"(?P<east>\d+)[\s\pZ]+(?P<north>\d+)(?:\D.*)?$"
+)
+#: Distinct values decoded at once (see :func:`mgrs_to_lonlat`).
+_CHUNK = 1 << 15
+
+
+def _decode_spaced(spaced: pa.Array) -> tuple[np.ndarray, ...]:
+    """Decode distinct values as written: (blank, lon, lat, size_m, polar, problem, nad83)."""
+    text = pc.ascii_upper(pc.replace_substring_regex(spaced, _BLANKS, ""))
+    empty = pc.equal(text, "").to_numpy(zero_copy_only=False)
+    groups = pc.extract_regex(spaced, _DIGIT_GROUPS)
+    uneven = pc.fill_null(
+        pc.not_equal(pc.utf8_length(groups.field("east")), pc.utf8_length(groups.field("north"))),
+        False,
+    ).to_numpy(zero_copy_only=False)
     datum = None
     if pc.any(pc.match_substring_regex(text, "WGS|NAD")).as_py():
         parts = pc.extract_regex(text, _DATUM_SUFFIX)
@@ -384,15 +429,12 @@ def mgrs_to_lonlat(values: pd.Series) -> GridPositions:
         problem[nad27] = f"is on {_NAD27_WHY}"
         lon[nad27] = lat[nad27] = size[nad27] = np.nan
         nad83 = (datum == "NAD83") & (problem == "")
-    return GridPositions(
-        lon=lon[codes],
-        lat=lat[codes],
-        size_m=size[codes],
-        missing=missing,
-        polar=polar[codes] & ~missing,
-        problem=np.where(missing, "", problem[codes]).astype(object),
-        nad83=nad83[codes] & ~missing,
+    uneven &= problem == ""
+    problem[uneven] = (
+        "writes its easting and northing with different numbers of digits (digits lost or misplaced)"
     )
+    lon[uneven] = lat[uneven] = size[uneven] = np.nan
+    return empty, lon, lat, size, polar, problem, nad83
 
 
 #: Rules of a grid reference column's rejects (after ``coord_missing``).
