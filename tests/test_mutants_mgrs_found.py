@@ -225,3 +225,48 @@ def test_digit_groups_of_different_lengths_are_rejected(ref, joined):
     assert "different numbers of digits" in pos.problem[0]
     # the same digits written together, and equal groups with a datum after, are read
     assert not np.isnan(pos.lat[1:]).any() and (pos.problem[1:] == "").all()
+
+
+# --- gaps the mutation pass found in the decoder's tests
+
+
+@pytest.mark.parametrize("ref", ["34XEJ1234512345", "36XVK1234512345"], ids=["34X", "36X"])
+def test_svalbard_zones_that_do_not_exist_are_rejected(ref):
+    # 32X was tested alone: a 36X reference's square lies inside zone 36's 6 degrees and
+    # would be read with zone 36's projection
+    pos = mgrs_to_lonlat(pd.Series([ref]))
+    assert np.isnan(pos.lat[0]) and "32X, 34X or 36X" in pos.problem[0]
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [(72.0000001, 9.00001), (72.0000001, 20.99999), (72.0000001, 33.00001), (72.0000001, 1e-5)],
+    ids=["33X-west", "33X-east", "37X-west", "31X-west"],
+)
+def test_a_svalbard_square_across_band_x_edge_is_read(lat, lon):
+    # at the edge of a 12-degree Svalbard zone UTM's parallels curve: the square's centre
+    # lies 0.53 of its side south of 72 N (a slack of half the side rejected it)
+    ref = REF.toMGRS(lat, lon, MGRSPrecision=0)
+    ref = ref.decode() if isinstance(ref, bytes) else ref
+    pos = mgrs_to_lonlat(pd.Series([ref]))
+    want_lat, want_lon = REF.toLatLon(ref)
+    assert pos.problem[0] == ""
+    assert (pos.lat[0], pos.lon[0]) == pytest.approx((want_lat, want_lon), abs=1e-7)
+
+
+def test_a_square_wholly_outside_its_band_is_rejected():
+    # 18SWL spans about 40.65-41.55 N: none of it is in band S (32-40 N), so the band or the
+    # row letter is wrong; it was read at its centre, 41.1 N (GeoTrans only warns), while
+    # 18SWK, across 40 N, holds points of band S and is read
+    pos = mgrs_to_lonlat(pd.Series(["18SWL", "18SWK", "18TWL"]))
+    assert np.isnan(pos.lat[0]) and "outside its latitude band" in pos.problem[0]
+    lat, lon = np.array([REF.toLatLon(r) for r in ("18SWK", "18TWL")]).T
+    np.testing.assert_allclose(pos.lat[1:], lat, atol=1e-7)
+
+
+def test_a_grid_column_without_references_is_no_position(tmp_path):
+    # a 'Grid' of map cells ('A1') is named like references but holds none: no position
+    path = tmp_path / "cells.csv"
+    _seizures(path, "Grid", ["A1", "B7", "C3"])
+    with pytest.raises(InputError, match="no coordinate columns"):
+        read_seizures(path)

@@ -326,8 +326,10 @@ def _decode_distinct(text: pa.Array) -> tuple[np.ndarray, ...]:
         inverse = _utm(int(zone[rows[0]]), bool(south[rows[0]]))
         lon[rows], lat[rows] = inverse.transform(east[rows], north[rows])
     # the centre of a square that holds a point of the band (zone) may lie beyond it by
-    # up to the square's size; a wrong band letter lands degrees away
-    slack = 1.5 * size_m / _DEG_M + 1e-5
+    # half the square's side, a little more where UTM's parallels curve (a Svalbard zone's
+    # edge: 0.53); a square wholly beyond (18SWL, 1.1 degrees north of band S) is no
+    # reference, and a wrong band letter lands degrees away
+    slack = 0.75 * size_m / _DEG_M + 1e-5
     in_band = (lat >= band_south - slack) & (lat <= band_north + slack)
     fail(ok & ~in_band, "has a northing outside its latitude band (a wrong band or row letter)")
     west_lon, east_lon = _zone_bounds(zone, band)
