@@ -270,3 +270,51 @@ def test_a_grid_column_without_references_is_no_position(tmp_path):
     _seizures(path, "Grid", ["A1", "B7", "C3"])
     with pytest.raises(InputError, match="no coordinate columns"):
         read_seizures(path)
+
+
+def test_a_column_seven_tenths_references_is_not_found_by_its_values(tmp_path):
+    # 'most' is four in five: 7 of 10 references under a header naming none is no column
+    # of positions
+    path = tmp_path / "notes.csv"
+    _seizures(path, "site", [REFS[0]] * 7 + ["near the port", "pier 4", "at sea"])
+    with pytest.raises(InputError, match="no coordinate columns"):
+        read_seizures(path)
+    _seizures(path, "site", [REFS[0]] * 8 + ["near the port", "pier 4"])
+    assert len(read_seizures(path).frame) == 8
+
+
+def test_a_named_column_wins_over_one_found_by_its_values(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "date,MGRS,where,drug\n"
+        + "".join(
+            f"2023-03-0{i + 1},{a},{b},cocaine\n"
+            for i, (a, b) in enumerate(zip(REFS, REFS[::-1], strict=True))
+        ),
+        encoding="utf-8",
+    )
+    res = read_seizures(path)
+    lon, lat = _geotrans(REFS)
+    np.testing.assert_allclose(res.frame["lat"], lat, atol=1e-7)
+    assert res.assumptions["columns"]["coords"]["column"] == "MGRS"
+
+
+def test_the_coarse_note_gives_half_the_square(tmp_path):
+    # a 10 km square's centre is up to 5 km from the event on each axis
+    path = tmp_path / "coarse.csv"
+    _seizures(path, "MGRS", ["18SUJ21", REFS[0]])
+    said = " ".join(read_seizures(path).notes)
+    assert "1 position(s) of 'MGRS' are coarse" in said and "(up to 5,000 m from" in said
+
+
+def test_latitude_longitude_rounded_beside_a_1_m_reference_agree(tmp_path):
+    # written to 4 decimals (~11 m) beside a 1 m reference: within the 100 m allowed for
+    # rounding, not 'outside the square'
+    pos = mgrs_to_lonlat(pd.Series([REFS[0]]))
+    path = tmp_path / "both.csv"
+    path.write_text(
+        f"date,lat,lon,MGRS,drug\n2023-03-01,{pos.lat[0]:.4f},{pos.lon[0]:.4f},{REFS[0]},x\n",
+        encoding="utf-8",
+    )
+    said = " ".join(read_seizures(path).notes)
+    assert "each lies within its reference's square" in said
