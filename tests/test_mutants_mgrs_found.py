@@ -318,3 +318,13 @@ def test_latitude_longitude_rounded_beside_a_1_m_reference_agree(tmp_path):
     )
     said = " ".join(read_seizures(path).notes)
     assert "each lies within its reference's square" in said
+
+
+def test_missing_words_are_missing_not_invalid(tmp_path):
+    # 'N/A' or '#N/A' in a grid column is a blank, as in a latitude column (coord_missing),
+    # not a reference written wrong (mgrs_invalid)
+    path = tmp_path / "na.csv"
+    _seizures(path, "MGRS", [REFS[0], "N/A", " #N/A ", "-", "18SUJ999"])
+    res = read_seizures(path)
+    rej = res.rejects.set_index("row")["rule"].to_dict()
+    assert rej == {3: "coord_missing", 4: "coord_missing", 5: "coord_missing", 6: "mgrs_invalid"}

@@ -38,7 +38,7 @@ import pyproj
 
 from ..errors import InputError
 from ..sphere import haversine_km
-from ._common import Rule
+from ._common import MISSING_TOKENS, Rule
 
 __all__ = [
     "MGRS_HEADER_NAMES",
@@ -404,6 +404,8 @@ _DIGIT_GROUPS = (
     r"^[\s\pZ]*\d{1,2}[\s\pZ]*[A-Za-z][\s\pZ]*[A-Za-z][\s\pZ]*[A-Za-z][\s\pZ]*"
     r"(?P<east>\d+)[\s\pZ]+(?P<north>\d+)(?:\D.*)?$"
 )
+_UNICODE_BLANKS = " \t\n\r\v\f\u00a0\u2007\u202f\ufeff"
+_MISSING_WORDS = pa.array(sorted(MISSING_TOKENS), pa.string())
 #: Distinct values decoded at once (see :func:`mgrs_to_lonlat`).
 _CHUNK = 1 << 15
 
@@ -411,7 +413,10 @@ _CHUNK = 1 << 15
 def _decode_spaced(spaced: pa.Array) -> tuple[np.ndarray, ...]:
     """Decode distinct values as written: (blank, lon, lat, size_m, polar, problem, nad83)."""
     text = pc.ascii_upper(pc.replace_substring_regex(spaced, _BLANKS, ""))
-    empty = pc.equal(text, "").to_numpy(zero_copy_only=False)
+    # 'N/A', '-', '#N/A' are missing, as in a latitude column, not references written wrong
+    lowered = pc.utf8_lower(pc.utf8_trim(spaced, _UNICODE_BLANKS))
+    empty = pc.or_(pc.equal(text, ""), pc.is_in(lowered, _MISSING_WORDS))
+    empty = empty.to_numpy(zero_copy_only=False)
     groups = pc.extract_regex(spaced, _DIGIT_GROUPS)
     uneven = pc.fill_null(
         pc.not_equal(pc.utf8_length(groups.field("east")), pc.utf8_length(groups.field("north"))),
