@@ -328,3 +328,34 @@ def test_missing_words_are_missing_not_invalid(tmp_path):
     res = read_seizures(path)
     rej = res.rejects.set_index("row")["rule"].to_dict()
     assert rej == {3: "coord_missing", 4: "coord_missing", 5: "coord_missing", 6: "mgrs_invalid"}
+
+
+@pytest.mark.parametrize(
+    ("ref", "why"),
+    [
+        ("18SUJ2337I06519", "not an MGRS reference"),  # a letter among the digits
+        ("18SUJ23.7106519", "not an MGRS reference"),
+        ("18SUJ233710651O", "not an MGRS reference"),
+        ("18IUJ2337106519 NAD27", "band letter"),  # what is wrong first, datum aside
+    ],
+    ids=["letter-I-in-digits", "dot-in-digits", "letter-O-last", "band-I-on-nad27"],
+)
+def test_no_position_from_a_reference_with_other_characters(ref, why):
+    # a letter among the digits was read as digit 17 or 31 (its code less '0'): a square
+    # kilometres away
+    pos = mgrs_to_lonlat(pd.Series([ref]))
+    assert np.isnan(pos.lat[0]) and why in pos.problem[0] and not pos.polar[0]
+
+
+@pytest.mark.parametrize("value", ["Z12345", "ZAHXYZ", "B1N2"], ids=["digits", "letters", "mixed"])
+def test_only_polar_shaped_values_are_polar(value):
+    pos = mgrs_to_lonlat(pd.Series([value]))
+    assert not pos.polar[0] and "not an MGRS reference" in pos.problem[0]
+
+
+def test_the_share_samples_two_hundred_written_values():
+    from pipeline.ingest._mgrs import mgrs_share
+
+    values = pd.Series([None] * 5 + ["near the port"] * 20 + [REFS[0]] * 180 + ["x"] * 50)
+    assert mgrs_share(values) == pytest.approx(0.9)
+    assert mgrs_share(values, valid=True) == pytest.approx(0.9)
