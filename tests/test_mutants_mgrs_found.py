@@ -359,3 +359,41 @@ def test_the_share_samples_two_hundred_written_values():
     values = pd.Series([None] * 5 + ["near the port"] * 20 + [REFS[0]] * 180 + ["x"] * 50)
     assert mgrs_share(values) == pytest.approx(0.9)
     assert mgrs_share(values, valid=True) == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "digits"),
+    [(83.9, -173.9999, 0), (83.9, 5.9999, 0), (78.5, 20.5, 5), (78.5, 41.5, 5), (60.5, 2.9, 5)],
+    ids=["X-top-zone2-west", "X-top-zone31-east", "33X-east", "37X-east", "31V-east"],
+)
+def test_squares_at_the_irregular_zones_edges_are_read(lat, lon, digits):
+    # near 84 N a 100 km square's centre lies degrees of longitude beyond its zone; the
+    # Svalbard zones end at 21 E and 42 E, Norway's 31V at 3 E
+    ref = REF.toMGRS(lat, lon, MGRSPrecision=digits)
+    ref = ref.decode() if isinstance(ref, bytes) else ref
+    pos = mgrs_to_lonlat(pd.Series([ref]))
+    assert pos.problem[0] == "", (ref, pos.problem[0])
+    assert (pos.lat[0], pos.lon[0]) == pytest.approx(REF.toLatLon(ref), abs=1e-7)
+
+
+def _utm_reference(zone: int, band: str, lon: float, lat: float) -> str:
+    """A 1 m reference of a point in a zone by hand: the AA lettering of the zone's easting
+    and northing (columns by zone mod 3, rows from A, or F in an even zone)."""
+    import pyproj
+
+    x, y = pyproj.Transformer.from_crs(4326, 32600 + zone, always_xy=True).transform(lon, lat)
+    cols = ("STUVWXYZ", "ABCDEFGH", "JKLMNPQR")[zone % 3]
+    row = (int(y // 100_000) + (5 if zone % 2 == 0 else 0)) % 20
+    return (
+        f"{zone}{band}{cols[int(x // 100_000) - 1]}{'ABCDEFGHJKLMNPQRSTUV'[row]}"
+        f"{int(x % 100_000):05d}{int(y % 100_000):05d}"
+    )
+
+
+def test_a_31v_square_east_of_3e_is_outside_its_zone():
+    # 31V is only 0-3 E (32V takes 3-12 E): a 31V reference at 4.5 E names a square of 32V
+    inside = _utm_reference(31, "V", 2.5, 60.5)
+    beyond = _utm_reference(31, "V", 4.5, 60.5)
+    pos = mgrs_to_lonlat(pd.Series([inside, beyond]))
+    assert (pos.lat[0], pos.lon[0]) == pytest.approx(REF.toLatLon(inside), abs=1e-7)
+    assert np.isnan(pos.lat[1]) and "outside its zone" in pos.problem[1]
