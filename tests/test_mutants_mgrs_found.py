@@ -125,6 +125,9 @@ def test_datum_suffixes_decode_as_the_reference_alone():
     np.testing.assert_allclose(pos.lon[:4], lon[0], atol=1e-7)
     assert pos.nad83.tolist() == [False, True, True, False, False]
     assert "not an MGRS reference" in pos.problem[4]
+    nad27 = mgrs_to_lonlat(pd.Series(["18SUJ21 NAD27"]))
+    assert np.isnan([nad27.lat[0], nad27.lon[0], nad27.size_m[0]]).all()
+    assert "is on NAD 27" in nad27.problem[0] and not nad27.nad83[0]
 
 
 # --- the refusal of positions that fit the area only misread
