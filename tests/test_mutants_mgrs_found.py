@@ -400,3 +400,21 @@ def test_a_31v_square_east_of_3e_is_outside_its_zone():
     pos = mgrs_to_lonlat(pd.Series([inside, beyond]))
     assert (pos.lat[0], pos.lon[0]) == pytest.approx(REF.toLatLon(inside), abs=1e-7)
     assert np.isnan(pos.lat[1]) and "outside its zone" in pos.problem[1]
+
+
+def test_a_row_letter_beyond_v_is_rejected_as_such():
+    # W follows V: taken as one more row it names 18RWV's square, inside band R
+    pos = mgrs_to_lonlat(pd.Series(["18RWW", "18RWV"]))
+    assert np.isnan(pos.lat[0]) and "row letter other than A-V" in pos.problem[0]
+    assert pos.lat[1] == pytest.approx(REF.toLatLon("18RWV")[0], abs=1e-7)
+
+
+def test_a_configured_coords_column_four_fifths_references(tmp_path):
+    from pipeline.ingest import SeizureSource
+
+    path = tmp_path / "where.csv"
+    _seizures(path, "where", [*REFS, "near the port"])
+    res = read_seizures(SeizureSource(path=path, columns={"coords": "where"}))
+    lon, lat = _geotrans(REFS)
+    np.testing.assert_allclose(res.frame["lat"], lat, atol=1e-7)
+    assert res.rejects["rule"].tolist() == ["mgrs_invalid"]
