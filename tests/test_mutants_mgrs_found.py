@@ -418,3 +418,18 @@ def test_a_configured_coords_column_four_fifths_references(tmp_path):
     lon, lat = _geotrans(REFS)
     np.testing.assert_allclose(res.frame["lat"], lat, atol=1e-7)
     assert res.rejects["rule"].tolist() == ["mgrs_invalid"]
+
+
+def test_a_configured_coords_column_of_references_wins_over_lat_lon(tmp_path):
+    from pipeline.ingest import SeizureSource
+
+    path = tmp_path / "both.csv"
+    path.write_text(
+        "date,lat,lon,MGRS,drug\n"
+        + "".join(f"2023-03-0{i + 1},1.25,103.8,{r},cocaine\n" for i, r in enumerate(REFS)),
+        encoding="utf-8",
+    )
+    res = read_seizures(SeizureSource(path=path, columns={"coords": "MGRS"}))
+    lon, lat = _geotrans(REFS)
+    np.testing.assert_allclose(res.frame["lat"], lat, atol=1e-7)
+    assert res.assumptions["columns"]["coords"]["by"] == "config"
