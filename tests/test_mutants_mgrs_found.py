@@ -219,8 +219,9 @@ def test_unicode_blanks_between_and_around_the_parts(tmp_path):
         # south of the point
         ("18S UJ 23371 651", "18SUJ23371651"),
         ("18SUJ 2337 106519", "18SUJ2337106519"),
+        ("18S UJ 23371 651 (NAD 83)", "18SUJ23371651 (NAD 83)"),
     ],
-    ids=["northing-lost-zeros", "digit-moved"],
+    ids=["northing-lost-zeros", "digit-moved", "lost-zeros-datum-after"],
 )
 def test_digit_groups_of_different_lengths_are_rejected(ref, joined):
     pos = mgrs_to_lonlat(pd.Series([ref, joined, "18S UJ 23371 06519 (NAD 83)"]))
@@ -433,3 +434,10 @@ def test_a_configured_coords_column_of_references_wins_over_lat_lon(tmp_path):
     lon, lat = _geotrans(REFS)
     np.testing.assert_allclose(res.frame["lat"], lat, atol=1e-7)
     assert res.assumptions["columns"]["coords"]["by"] == "config"
+
+
+def test_a_polar_reference_in_a_track_is_rejected_as_polar(tmp_path):
+    path = tmp_path / "patrol.csv"
+    _track(path, "grid_ref", [REFS[0], "ZAH1234512345", REFS[3]])
+    res = read_tracks(path)
+    assert res.rejects["rule"].tolist() == ["mgrs_polar"] and res.rejects["row"].tolist() == [3]
