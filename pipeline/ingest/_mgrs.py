@@ -412,33 +412,41 @@ _CHUNK = 1 << 15
 
 def _decode_spaced(spaced: pa.Array) -> tuple[np.ndarray, ...]:
     """Decode distinct values as written: (blank, lon, lat, size_m, polar, problem, nad83)."""
-    text = pc.ascii_upper(pc.replace_substring_regex(spaced, _BLANKS, ""))
-    # 'N/A', '-', '#N/A' are missing, as in a latitude column, not references written wrong
-    lowered = pc.utf8_lower(pc.utf8_trim(spaced, _UNICODE_BLANKS))
-    empty = pc.or_(pc.equal(text, ""), pc.is_in(lowered, _MISSING_WORDS))
-    empty = empty.to_numpy(zero_copy_only=False)
-    groups = pc.extract_regex(spaced, _DIGIT_GROUPS)
-    uneven = pc.fill_null(
-        pc.not_equal(pc.utf8_length(groups.field("east")), pc.utf8_length(groups.field("north"))),
-        False,
-    ).to_numpy(zero_copy_only=False)
-    datum = None
-    if pc.any(pc.match_substring_regex(text, "WGS|NAD")).as_py():
-        parts = pc.extract_regex(text, _DATUM_SUFFIX)
-        datum = pc.replace_substring(parts.field("datum"), "-", "")
-        datum = pc.replace_substring(pc.replace_substring(datum, "1983", "83"), "1927", "27")
-        datum = pc.replace_substring(datum, "1984", "84").to_numpy(zero_copy_only=False)
-        text = parts.field("ref")
+    # letters and digits only (the common case): no blank to remove, no digit groups
+    plain = pc.all(pc.or_(pc.utf8_is_alnum(spaced), pc.equal(spaced, ""))).as_py()
+    if plain:
+        text = pc.ascii_upper(spaced)
+        uneven = np.zeros(len(spaced), bool)
+    else:
+        text = pc.ascii_upper(pc.replace_substring_regex(spaced, _BLANKS, ""))
+        groups = pc.extract_regex(spaced, _DIGIT_GROUPS)
+        east, north = (pc.utf8_length(groups.field(k)) for k in ("east", "north"))
+        uneven = pc.fill_null(pc.not_equal(east, north), False).to_numpy(zero_copy_only=False)
+    empty = pc.equal(text, "").to_numpy(zero_copy_only=False)
     lon, lat, size, polar, problem = _decode_distinct(text)
     nad83 = np.zeros(len(text), bool)
-    if datum is not None:
-        nad27 = (datum == "NAD27") & (problem == "") & ~polar
-        problem[nad27] = f"is on {_NAD27_WHY}"
-        lon[nad27] = lat[nad27] = size[nad27] = np.nan
-        nad83 = (datum == "NAD83") & (problem == "")
+    odd = np.flatnonzero(problem != "")  # no reference as written: a word, a datum after
+    if odd.size:
+        # 'N/A', '-', '#N/A' are missing, as in a latitude column, not references written wrong
+        lowered = pc.utf8_lower(pc.utf8_trim(spaced.take(odd), _UNICODE_BLANKS))
+        empty[odd] |= pc.is_in(lowered, _MISSING_WORDS).to_numpy(zero_copy_only=False)
+        said = text.take(odd)
+        if any(pc.any(pc.match_substring(said, d)).as_py() for d in ("NAD", "WGS")):
+            parts = pc.extract_regex(said, _DATUM_SUFFIX)
+            datum = pc.replace_substring(parts.field("datum"), "-", "")
+            datum = pc.replace_substring(pc.replace_substring(datum, "1983", "83"), "1927", "27")
+            datum = pc.replace_substring(datum, "1984", "84").to_numpy(zero_copy_only=False)
+            again = _decode_distinct(parts.field("ref"))
+            for whole, part in zip((lon, lat, size, polar, problem), again, strict=True):
+                whole[odd] = part
+            nad27 = odd[(datum == "NAD27") & (problem[odd] == "") & ~polar[odd]]
+            problem[nad27] = f"is on {_NAD27_WHY}"
+            lon[nad27] = lat[nad27] = size[nad27] = np.nan
+            nad83[odd] = (datum == "NAD83") & (problem[odd] == "")
     uneven &= problem == ""
     problem[uneven] = (
-        "writes its easting and northing with different numbers of digits (digits lost or misplaced)"
+        "writes its easting and northing with different numbers of digits (digits lost or "
+        "misplaced)"
     )
     lon[uneven] = lat[uneven] = size[uneven] = np.nan
     return empty, lon, lat, size, polar, problem, nad83
