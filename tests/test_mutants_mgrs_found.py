@@ -441,3 +441,10 @@ def test_a_polar_reference_in_a_track_is_rejected_as_polar(tmp_path):
     _track(path, "grid_ref", [REFS[0], "ZAH1234512345", REFS[3]])
     res = read_tracks(path)
     assert res.rejects["rule"].tolist() == ["mgrs_polar"] and res.rejects["row"].tolist() == [3]
+
+
+def test_references_that_say_wgs84_alone_are_read():
+    pos = mgrs_to_lonlat(pd.Series(["18SUJ21 (WGS 84)", "18SUJ21 WGS-1984"]))
+    lon, lat = _geotrans(["18SUJ21"])
+    np.testing.assert_allclose(pos.lat, lat[0], atol=1e-7)
+    assert not pos.nad83.any() and (pos.problem == "").all()
