@@ -647,7 +647,7 @@ def name_score(column: str, role: str) -> tuple[float, str]:
     core = [t for t in toks if t not in UNIT_TOKENS]
     qual = [t for t in core if t in QUALIFIERS]
     penalty = 10.0 * len(qual)
-    if role == "time" and {"local", "lt"} & set(toks):
+    if role == "time" and local_time_header(column):
         penalty += 5.0  # a local (wall-clock) time: a UTC one beside it is the time
     if role == "time" and _FIX_TOKENS & set(toks):
         penalty -= 1.0  # the time of the position fix ('fixTime') over the device's clock
@@ -948,6 +948,33 @@ def holds_zone_description(values: pd.Series) -> bool:
     text = pd.Series(pd.unique(values[~missing_mask(values)].astype("str")), dtype=object)
     text = text.str.strip().str.replace(r"\s+", "", regex=True)
     return bool(text.str.fullmatch(_ZONE_DESCRIPTION_VALUE).any())
+
+
+#: Header words saying a time is local (wall-clock) time, not UTC, in the languages whose
+#: time headers are read (``Local time``, ``LT``, ``Heure locale``, ``Ortszeit``, ``Czas
+#: lokalny``, ``Местное время``, ``Yerel saat``, ``Waktu setempat``): IMB and ReCAAP
+#: reports give local times.
+LOCAL_TIME_TOKENS = _fs(
+    "local lt locale lokal lokale lokaal lokaler lokalen ortszeit lokalzeit "
+    "lokalny lokalna lokalnego местное местного місцевии місцеве місцевого "
+    "τοπικη τοπικης τοπικο yerel المحلي محلي المحلية setempat tempatan"
+)
+#: The same in Chinese and Japanese, glued to the clock word (``当地时间``, ``現地時刻``).
+_LOCAL_TIME_CJK = "当地 本地 现地 現地 當地".split()
+
+
+def local_time_header(column: object) -> bool:
+    """Whether a header says its times are local (wall-clock) time, in any language read.
+
+    Examples
+    --------
+    >>> local_time_header("Heure locale"), local_time_header("当地时间")
+    (True, True)
+    >>> local_time_header("Heure UTC")
+    False
+    """
+    toks = name_tokens(column)
+    return bool(LOCAL_TIME_TOKENS & set(toks)) or any(w in t for t in toks for w in _LOCAL_TIME_CJK)
 
 
 def offset_header(column: str) -> bool:

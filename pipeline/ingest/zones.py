@@ -39,6 +39,7 @@ from ..errors import InputError
 from ._columns import (
     WholeFile,
     holds_zone_description,
+    local_time_header,
     name_tokens,
     nautical_zone_header,
     offset_header,
@@ -66,8 +67,6 @@ __all__ = [
 
 #: Header words saying a time is UTC (``Time (UTC)``, ``time_utc``, ``Zulu time``).
 _UTC_WORDS = frozenset({"utc", "gmt", "zulu"})
-#: Header words saying a time is local (wall-clock) time, not UTC.
-_LOCAL_WORDS = frozenset({"local", "lt"})
 #: Zone abbreviations that name several zones (US or Australian eastern, US Pacific or
 #: Philippine, ...): a header naming one says local time without saying which.
 _AMBIGUOUS_ZONES = frozenset(
@@ -639,11 +638,9 @@ def zone_layout(
         "zone_blank": zone_blank,
         "header_zone": None if several else zone_text,
         "header_zone_several": several,
-        "time_is_local": bool(
-            several or zone_time or any(_LOCAL_WORDS & set(name_tokens(c)) for c in time_cols)
-        ),
+        "time_is_local": bool(several or zone_time or any(local_time_header(c) for c in time_cols)),
         "local_col": next(
-            (c for c in time_cols if _LOCAL_WORDS & set(name_tokens(c))), zone_time or pick["time"]
+            (c for c in time_cols if local_time_header(c)), zone_time or pick["time"]
         ),
         "zone_time_col": zone_time,
     }
