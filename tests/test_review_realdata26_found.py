@@ -13,11 +13,15 @@ local time as ``Local time`` does: refused without a zone, placed by an offset c
 
 from __future__ import annotations
 
+import warnings
+
+import pandas as pd
 import pytest
 from _corpus import write_lines
 
 from pipeline.errors import InputError
 from pipeline.ingest import read_seizures, read_tracks
+from pipeline.ingest.stream import PingStore, spill_tracks
 
 LOCAL_HEADERS = {
     "french": "Heure locale",
@@ -79,3 +83,72 @@ def test_a_track_whose_clock_header_says_local_time_in_german_is_refused(tmp_pat
 def test_a_clock_header_saying_no_local_time_is_still_read_as_utc(tmp_path, header):
     res = read_seizures(write_lines(tmp_path / "incidents.csv", _clock_rows(header)))
     assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").iloc[0] == "2024-01-01 05:13"
+
+
+# ---------------------------------------------------------------------- hemisphere columns
+#
+# A GPS logger's CSV (Qstarz's ``LATITUDE,N/S,LONGITUDE,E/W``) or an NMEA sentence dumped by
+# pynmea2 (``lat,lat_dir,lon,lon_dir``) writes unsigned degrees and the hemisphere beside
+# them. A seizure file composes the two; a track file read the degrees alone: a ship
+# crossing the equator off Gabon (0.019 S, 0.024 W) was kept at 0.019 N, 0.024 E, its track
+# folded back on itself, without a note.
+
+
+def _track_with_hemispheres(header: str) -> list[str]:
+    rows = [header]
+    for i in range(40):
+        lat, lon = 0.02 - i * 0.001, 0.015 - i * 0.001
+        rows.append(
+            f"2024-03-05 10:{i:02d}:00,257000001,{abs(lat):.4f},{'N' if lat >= 0 else 'S'},"
+            f"{abs(lon):.4f},{'E' if lon >= 0 else 'W'}"
+        )
+    return rows
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "timestamp,mmsi,lat,lat_dir,lon,lon_dir",
+        "Time,MMSI,LATITUDE,N/S,LONGITUDE,E/W",
+        "Time,MMSI,Latitude,Hemisphere,Longitude,Hemisphere",
+    ],
+    ids=["pynmea2", "qstarz", "repeated_header"],
+)
+def test_a_track_files_hemisphere_columns_give_its_signs(tmp_path, header):
+    res = read_tracks(write_lines(tmp_path / "log.csv", _track_with_hemispheres(header)))
+    assert res.n_rejected == 0
+    last = res.frame.iloc[-1]
+    assert (last["lat"], last["lon"]) == (-0.019, -0.024)
+    first = res.frame.iloc[0]
+    assert (first["lat"], first["lon"]) == (0.02, 0.015)
+    assert any("composed from" in n and "hemisphere" in n for n in res.notes)
+
+
+def test_a_track_ping_whose_hemisphere_is_blank_is_rejected_not_put_north(tmp_path):
+    rows = _track_with_hemispheres("timestamp,mmsi,lat,lat_dir,lon,lon_dir")
+    rows[30] = rows[30].replace(",S,", ",,")  # line 31: 0.009 with no N or S
+    res = read_tracks(write_lines(tmp_path / "log.csv", rows))
+    bad = res.rejects[res.rejects["rule"] == "coord_missing"]
+    assert bad["row"].tolist() == [31] and bad["column"].tolist() == ["lat_dir"]
+    assert len(res.frame) + res.n_rejected == 40
+
+
+def test_a_track_read_in_chunks_composes_every_chunk(tmp_path):
+    """Later chunks read only the columns the first chunk's layout uses: its hemispheres too."""
+    rows = ["t,mmsi,lat,NS,lon,EW"]
+    t0 = pd.Timestamp("2024-03-05T10:00:00Z")
+    for i in range(3000):  # about 110 kB: two chunks of 64 kB at least
+        lat, lon = 0.3 - i * 0.0002, 0.2 - i * 0.0002
+        t = (t0 + pd.Timedelta(seconds=10 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        rows.append(
+            f"{t},257000001,{abs(lat):.4f},{'N' if lat >= 0 else 'S'},"
+            f"{abs(lon):.4f},{'E' if lon >= 0 else 'W'}"
+        )
+    path = write_lines(tmp_path / "log.csv", rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spill = spill_tracks(str(path), tmp_path / "spill", chunk_rows=1000)
+    pings = PingStore([spill], root=tmp_path / "spill").to_frame()
+    assert spill.n_rejected == 0 and len(pings) == 3000
+    assert (pings["lat"].min(), pings["lon"].min()) == (-0.2998, -0.3998)
+    assert (pings["lat"].max(), pings["lon"].max()) == (0.3, 0.2)

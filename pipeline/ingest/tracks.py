@@ -110,8 +110,11 @@ from ._columns import (
     WholeFile,
     check_attribute_positions,
     check_spellings_agree,
+    compose_coordinate,
+    coordinate_parts,
     fallback_column,
     gridded_hours,
+    hemisphere_missing,
     infer_columns,
     name_tokens,
     unfit_column_notes,
@@ -1197,7 +1200,9 @@ def layout_report(parts: dict, name: str, crs) -> tuple[dict[str, Any], list[str
     stated["crs"] = crs_report(crs, parts.get("crs_by", "config" if crs else "default"))
     if parts.get("speed_unit"):
         stated["speed_unit"] = parts["speed_unit"]
-    notes += [parts[k] for k in ("speed_note", "fill_note", "offset_note") if parts.get(k)]
+    notes += [
+        parts[k] for k in ("speed_note", "fill_note", "parts_note", "offset_note") if parts.get(k)
+    ]
     grid = (parts.get("picks") or {}).get("grid")
     if grid is not None:
         notes.append(
@@ -1279,6 +1284,7 @@ def _columns_from_table(
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
     speed = _speed_unit(src, pick["sog"], schema, name, raw[pick["sog"]] if pick["sog"] else None)
     fill_note = _fallback_coordinates(cols, pick, evidence, name)
+    split, parts_note = _coordinate_parts(raw, pick, evidence, name)
     zone = zone_layout(raw, cols, pick, name, evidence, whole)
     pick["valid"] = _validity_column(raw, cols, {c for c in pick.values() if c})
     if pick["valid"] is not None:
@@ -1299,13 +1305,15 @@ def _columns_from_table(
         "time_col": pick["time"],
         "clock": raw[pick["time_of_day"]] if pick["time_of_day"] else None,
         "clock_col": pick["time_of_day"],
-        "lat": _coordinate(raw, pick, "lat"),
+        "lat": _coordinate(raw, pick, "lat", split),
         "lat_col": pick["lat"],
-        "lon": _coordinate(raw, pick, "lon"),
+        "lon": _coordinate(raw, pick, "lon", split),
         "lon_col": pick["lon"],
         "sog": raw[pick["sog"]] if pick["sog"] else None,
         "cog": raw[pick["cog"]] if pick["cog"] else None,
         "fill_note": fill_note,
+        "parts_note": parts_note,
+        "coordinate_parts": split,
         "is_mmsi": vid_col is not None and "mmsi" in name_tokens(vid_col),
         "dayfirst": dayfirst,
         "order_by": order_by,
@@ -1427,8 +1435,46 @@ def _geojson_point_column(raw: pd.DataFrame) -> str | None:
     return None
 
 
-def _coordinate(raw: pd.DataFrame, pick: dict, role: str) -> pd.Series:
-    """Return the raw values of a coordinate, blanks filled from its fallback column."""
+def _coordinate_parts(
+    raw: pd.DataFrame, pick: dict, evidence: dict, name: str
+) -> tuple[dict[str, dict[str, str]], str | None]:
+    """Find the hemisphere (and minutes, seconds) columns completing each coordinate column.
+
+    A GPS logger's CSV (Qstarz's ``LATITUDE,N/S,LONGITUDE,E/W``) or NMEA sentences dumped by
+    pynmea2 (``lat,lat_dir,lon,lon_dir``) write unsigned degrees beside the hemisphere:
+    read alone, a ping south of the equator or west of Greenwich lands in the other
+    hemisphere.  The columns are found as a seizure file's are
+    (:func:`~pipeline.ingest._columns.coordinate_parts`) and returned by role, for every
+    chunk, with the note saying what was composed.
+    """
+    said = []
+    split: dict[str, dict[str, str]] = {}
+    if pick.get("pair") is not None or pick.get("grid") is not None or pick["lat"] == pick["lon"]:
+        return split, None
+    taken = {c for c in pick.values() if isinstance(c, str)}
+    for role in ("lat", "lon"):
+        parts = coordinate_parts(raw, pick[role], role, taken)
+        if not parts:
+            continue
+        taken |= set(parts.values())
+        split[role] = parts
+        if role in evidence:
+            evidence[role] = {**evidence[role], "parts": parts}
+        said.append(
+            f"{role} composed from {pick[role]!r} and "
+            + ", ".join(f"{k} {v!r}" for k, v in parts.items())
+        )
+    return split, (f"{name}: " + "; ".join(said) if said else None)
+
+
+def _coordinate(
+    raw: pd.DataFrame, pick: dict, role: str, split: dict[str, dict[str, str]] | None = None
+) -> pd.Series:
+    """Return the raw values of a coordinate, blanks filled from its fallback column.
+
+    A coordinate split over columns (``lat`` beside ``lat_dir``) is composed into one text
+    (``0.0190 S``) that :func:`~pipeline.ingest._positions.read_positions` reads.
+    """
     if pick.get("pair") is not None:  # one column of GeoJSON [lon, lat] positions
         lat, lon, _, _, _ = split_pair_column(raw, pick["pair"], "", {})
         return lat if role == "lat" else lon
@@ -1439,12 +1485,14 @@ def _coordinate(raw: pd.DataFrame, pick: dict, role: str) -> pd.Series:
         return deg.astype("str").where(deg.notna(), as_text(raw[pick["grid"]]))
     values = raw[pick[role]]
     alt = pick.get(f"{role}_fill")
-    if alt is None or alt not in raw.columns:
-        return values
-    blank = missing_mask(values)
-    if not blank.any():
-        return values
-    return values.astype(object).where(~blank, raw[alt].astype(object))
+    if alt is not None and alt in raw.columns:
+        blank = missing_mask(values)
+        if blank.any():
+            values = values.astype(object).where(~blank, raw[alt].astype(object))
+    parts = (split or {}).get(role)
+    if parts:
+        values = compose_coordinate(raw.assign(**{pick[role]: values}), pick[role], parts)
+    return values
 
 
 #: Whole header names (normalised) of a fix's validity flag (Traccar's ``valid``).
@@ -1536,8 +1584,8 @@ def parts_like(layout: dict, raw: pd.DataFrame, src: TrackSource) -> dict:
         alt = pick.get(f"{role}_fill")
         if alt is not None and alt in raw.columns:  # as the first chunk was checked
             check_spellings_agree(raw, pick[role], alt, role, src.path.name)
-    out["lat"] = _coordinate(raw, pick, "lat")
-    out["lon"] = _coordinate(raw, pick, "lon")
+    out["lat"] = _coordinate(raw, pick, "lat", layout.get("coordinate_parts"))
+    out["lon"] = _coordinate(raw, pick, "lon", layout.get("coordinate_parts"))
     out["sog"] = raw[pick["sog"]] if pick["sog"] else None
     out["cog"] = raw[pick["cog"]] if pick["cog"] else None
     out["offset"] = raw[pick["utc_offset"]] if pick.get("utc_offset") else None
@@ -1570,7 +1618,9 @@ def position_texts(layout: dict, raw: pd.DataFrame) -> tuple[pd.Series, pd.Serie
 
 def used_columns(layout: dict) -> list[str]:
     """Return the source columns the parts of ``layout`` read."""
-    return [c for c in dict.fromkeys(layout["picks"].values()) if c]
+    split = layout.get("coordinate_parts") or {}
+    parts = [c for role in ("lat", "lon") for c in (split.get(role) or {}).values()]
+    return [c for c in dict.fromkeys([*layout["picks"].values(), *parts]) if c]
 
 
 def table_layout(
@@ -2527,6 +2577,26 @@ def check_ping_rows(
     )
     miss = lat_miss | lon_miss
     rules.append(Rule("coord_missing", miss, pair_col, "latitude or longitude is missing", pair))
+    picks = parts.get("picks") or {}
+    for role, word, which in (
+        ("lat", "latitude", "north or south"),
+        ("lon", "longitude", "east or west"),
+    ):
+        split = (parts.get("coordinate_parts") or {}).get(role) or {}
+        if "hemisphere" in split and picks[role] in raw.columns:
+            # composed without its letter, '0.5' reads as north (east): a guess
+            values = lat_raw if role == "lat" else lon_raw
+            rules.append(
+                Rule(
+                    "coord_missing",
+                    hemisphere_missing(raw.assign(**{picks[role]: values}), picks[role], split)
+                    & ~miss,
+                    split["hemisphere"],
+                    f"{word} {{value}} has no hemisphere: {split['hemisphere']!r} is blank "
+                    f"({which}?)",
+                    values,
+                )
+            )
     grid = (parts.get("picks") or {}).get("grid")
     if grid is not None and grid in raw.columns:  # why a value is no reference, said
         grid_pos = mgrs_to_lonlat(raw[grid])
