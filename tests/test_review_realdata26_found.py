@@ -152,3 +152,26 @@ def test_a_track_read_in_chunks_composes_every_chunk(tmp_path):
     assert spill.n_rejected == 0 and len(pings) == 3000
     assert (pings["lat"].min(), pings["lon"].min()) == (-0.2998, -0.3998)
     assert (pings["lat"].max(), pings["lon"].max()) == (0.3, 0.2)
+
+
+def _seizures_with_two_hemisphere_columns(second: str) -> list[str]:
+    rows = ["Date,Lat,Lat Hem,Lon,Lon Hem,Hem"]
+    for d in range(1, 13):
+        ns = "S" if d % 2 else "N"
+        other = {"same": ns, "differ": "N", "blank": ""}[second]
+        rows.append(f"2024-01-{d:02d},{d / 10 + 0.5:.3f},{ns},{100 + d / 10:.3f},E,{other}")
+    return rows
+
+
+def test_two_hemisphere_columns_that_disagree_are_refused_not_both_ignored(tmp_path):
+    """'Lat Hem' and 'Hem' both held N/S beside 'Lat': neither was used, every S lost."""
+    path = write_lines(tmp_path / "s.csv", _seizures_with_two_hemisphere_columns("differ"))
+    with pytest.raises(InputError, match=r"'Lat Hem'.*'Hem'.*hemisphere"):
+        read_seizures(path)
+
+
+@pytest.mark.parametrize("second", ["same", "blank"])
+def test_two_hemisphere_columns_that_agree_give_the_sign(tmp_path, second):
+    path = write_lines(tmp_path / "s.csv", _seizures_with_two_hemisphere_columns(second))
+    res = read_seizures(path)
+    assert res.frame["lat"].tolist()[:2] == [-0.6, 0.7]

@@ -3157,7 +3157,9 @@ _COMPASS_POINT = r"[NS]{1,2}[EW]|[NSEW][NS][EW]|(?:NORTH|SOUTH)[ -]?(?:EAST|WEST
 _FLAG_VALUES = frozenset({"Y", "YES", "NO", "T", "F", "TRUE", "FALSE", "0", "1"})
 
 
-def coordinate_parts(raw: pd.DataFrame, col: str, axis: str, taken: set[str]) -> dict[str, str]:
+def coordinate_parts(
+    raw: pd.DataFrame, col: str, axis: str, taken: set[str], name: str = ""
+) -> dict[str, str]:
     """Find the columns completing a coordinate split over several (IMB/ASAM-style lists).
 
     ``Lat Deg`` of whole degrees beside ``Lat Min`` (0-60) and maybe ``Lat Sec``, and a
@@ -3166,6 +3168,13 @@ def coordinate_parts(raw: pd.DataFrame, col: str, axis: str, taken: set[str]) ->
     hemisphere away.  The header names a part and most of its values must fit it; a record
     whose value does not fit is rejected when the composed text is parsed, never read
     without that part.  ``lat_min`` beside ``lat_max`` is a lower bound, not minutes.
+
+    Raises
+    ------
+    InputError
+        Two columns hold hemisphere letters for the axis and disagree on a record (``Lat
+        Hem`` beside ``Hem``): which gives the sign is a guess, and reading neither put
+        every southern record north.
     """
     others = [str(c) for c in raw.columns if str(c) not in taken and str(c) != col]
     parts: dict[str, str] = {}
@@ -3203,7 +3212,20 @@ def coordinate_parts(raw: pd.DataFrame, col: str, axis: str, taken: set[str]) ->
             and not seen.isin(_FLAG_VALUES).any()
         ):
             hemis.append(c)
-    if len(hemis) == 1:
+    if len(hemis) > 1:
+        letters = [as_text(raw[c]).str.upper().replace(_HEMISPHERE_LETTERS) for c in hemis]
+        differ = np.zeros(len(raw), dtype=bool)
+        for other in letters[1:]:
+            differ |= ((letters[0] != other) & (other != "")).to_numpy(dtype=bool)
+        if differ.any():
+            i = int(np.flatnonzero(differ)[0])
+            raise InputError(
+                f"{name or 'a table'}: columns {hemis!r} all hold hemisphere letters beside "
+                f"{col!r} and disagree on {int(differ.sum())} record(s) (record {i + 1}: "
+                f"{' vs '.join(repr(str(v.iloc[i])) for v in letters)}); which gives its sign "
+                "is a guess: remove or rename the others"
+            )
+    if hemis:
         parts["hemisphere"] = hemis[0]
     return parts
 

@@ -588,7 +588,7 @@ def _geometry_from_table(raw: pd.DataFrame, src: ContextSource, name: str):
         choice.evidence.pop("coords", None)
         taken = {lat_col, lon_col} | {c for c in (choice.get("name"),) if c}
         for axis, col in (("lat", lat_col), ("lon", lon_col)):
-            parts = coordinate_parts(raw, col, axis, taken)
+            parts = coordinate_parts(raw, col, axis, taken, name)
             taken |= set(parts.values())
             texts[axis] = compose_coordinate(raw, col, parts) if parts else raw[col]
             no_hemisphere |= hemisphere_missing(raw, col, parts)

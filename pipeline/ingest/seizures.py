@@ -1051,7 +1051,7 @@ def _normalise(
             taken = {c for c in pick.values() if c is not None}
             for role, axis in ((LAT, "lat"), (LON, "lon")):
                 col = lat_col if axis == "lat" else lon_col
-                parts = coordinate_parts(raw, col, axis, taken)
+                parts = coordinate_parts(raw, col, axis, taken, name)
                 if parts:
                     taken |= set(parts.values())
                     composed = compose_coordinate(raw, col, parts)

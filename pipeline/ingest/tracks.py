@@ -1453,7 +1453,7 @@ def _coordinate_parts(
         return split, None
     taken = {c for c in pick.values() if isinstance(c, str)}
     for role in ("lat", "lon"):
-        parts = coordinate_parts(raw, pick[role], role, taken)
+        parts = coordinate_parts(raw, pick[role], role, taken, name)
         if not parts:
             continue
         taken |= set(parts.values())
