@@ -175,3 +175,22 @@ def test_two_hemisphere_columns_that_agree_give_the_sign(tmp_path, second):
     path = write_lines(tmp_path / "s.csv", _seizures_with_two_hemisphere_columns(second))
     res = read_seizures(path)
     assert res.frame["lat"].tolist()[:2] == [-0.6, 0.7]
+
+
+# ---------------------------------------------------------------------- daylight saving
+
+
+def test_a_local_time_a_zone_column_repeats_is_rejected_saying_so(tmp_path):
+    """02:30 on 2016-10-30 happens twice in Europe/Oslo: the reject said 'Europe/Oslo' was
+    'not an offset (+02:00) or a zone (Europe/Oslo)'."""
+    lines = ["mmsi,local_time,timezone,lat,lon"] + [
+        f"257000001,30.10.2016 {t},Europe/Oslo,59.0{i},10.5{i}"
+        for i, t in enumerate(["01:10:00", "01:50:00", "02:30:00", "03:10:00", "03:50:00"])
+    ]
+    res = read_tracks(write_lines(tmp_path / "dst.csv", lines))
+    assert res.by_rule == {"time_zone_unknown": 1}
+    rej = res.rejects.iloc[0]
+    assert (rej["row"], rej["value"]) == (4, "Europe/Oslo")
+    assert "daylight-saving change skips or repeats" in rej["message"]
+    # 01:50 CEST is 23:50 UTC, 03:10 CET 02:10 UTC
+    assert res.frame["time"].dt.strftime("%H:%M").tolist() == ["23:10", "23:50", "02:10", "02:50"]

@@ -845,8 +845,9 @@ def apply_time_zone(
             "expected signed hours (+5: UTC = local time + 5 h) or a zone letter (R, Romeo; "
             "J is the observer's local time and names no zone)"
             if nautical
-            else "UTC offset {value} of a local time is missing, or not an offset (+02:00) "
-            "or a zone (Europe/Oslo)",
+            else "UTC offset {value} of a local time is missing, not an offset (+02:00) or a "
+            "zone (Europe/Oslo), or a zone whose daylight-saving change skips or repeats "
+            "that local time (which instant is a guess: write the offset)",
             layout["offset"],
         )
     elif layout.get("header_zone"):
