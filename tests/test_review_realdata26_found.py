@@ -194,3 +194,44 @@ def test_a_local_time_a_zone_column_repeats_is_rejected_saying_so(tmp_path):
     assert "daylight-saving change skips or repeats" in rej["message"]
     # 01:50 CEST is 23:50 UTC, 03:10 CET 02:10 UTC
     assert res.frame["time"].dt.strftime("%H:%M").tolist() == ["23:10", "23:50", "02:10", "02:50"]
+
+
+# ---------------------------------------------------------------------- placeholder dates
+
+
+@pytest.mark.parametrize(
+    "day",
+    ["1899-12-30", "1899-12-31", "1900-01-01", "01/01/1900", "1970-01-01 00:00:00", "1753-01-01"],
+    ids=[
+        "excel_day_0",
+        "lotus_day_0",
+        "excel_day_1",
+        "excel_day_1_dmy",
+        "unix_epoch",
+        "sql_server",
+    ],
+)
+def test_a_day_zero_far_before_the_other_records_is_a_placeholder(tmp_path, day):
+    """A database's or spreadsheet's empty date (Excel's 1899-12-30, the Unix epoch) was kept
+    as a seizure of that day: the emerging hot-spot cube then ran monthly from 1899."""
+    lines = ["Date,Lat,Lon"] + [f"2021-03-{d:02d},1.2,104.{d}" for d in range(10, 28)]
+    lines.insert(5, f"{day},1.3,104.5")  # line 6
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.by_rule == {"date_placeholder": 1}
+    assert res.rejects["row"].tolist() == [6] and res.rejects["value"].tolist() == [day]
+    assert res.frame["time"].min() == pd.Timestamp("2021-03-10", tz="UTC")
+
+
+def test_a_day_zero_among_records_of_its_own_years_is_a_date(tmp_path):
+    """The Global Terrorism Database starts in 1970: its 1 January 1970 is a day like another."""
+    lines = ["Date,Lat,Lon", "1970-01-01,1.2,104.1", "1970-01-02,1.2,104.2", "1970-03-05,1.3,104.3"]
+    res = read_seizures(write_lines(tmp_path / "gtd.csv", lines))
+    assert res.n_rejected == 0 and len(res.frame) == 3
+
+
+def test_a_day_zero_with_a_clock_is_a_time(tmp_path):
+    lines = ["Date,Lat,Lon", "1970-01-01 14:30,1.2,104.1"] + [
+        f"2021-03-{d:02d},1.2,104.{d}" for d in range(10, 20)
+    ]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.n_rejected == 0

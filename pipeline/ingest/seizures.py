@@ -40,6 +40,10 @@ Rule ids (each rejected record gets its *first* failing rule, in this order):
 ``date_unparseable``   a date no supported spelling matches
 ``date_out_of_range``  a real date outside 1677-09-22..2262-04-11, the range the table holds
                        (e.g. 1583): rejected, never wrapped
+``date_placeholder``   midnight of a spreadsheet's, database's or clock's day zero
+                       (1899-12-30, 1899-12-31, 1900-01-01, 1904-01-01, 1753-01-01,
+                       1970-01-01) more than a year before every other record of the file:
+                       an empty date as the export wrote it, not a day
 ``time_zone_unknown``  a local time whose UTC offset column value is missing or no offset,
                        or that the zone its header names skips or repeats (see
                        :mod:`pipeline.ingest.zones`)
@@ -174,6 +178,7 @@ SEIZURE_RULES = (
     "date_missing",
     "date_unparseable",
     "date_out_of_range",
+    "date_placeholder",
     "time_zone_unknown",
     "date_future",
     "after_as_of",
@@ -1321,6 +1326,16 @@ def _normalise(
             raw[tcol],
         )
     )
+    rules.append(
+        Rule(
+            "date_placeholder",
+            placeholder_dates(times),
+            tcol,
+            "date {value} is the day zero of a spreadsheet, database or clock, more than a "
+            "year before every other record: an empty date as the export wrote it, not a day",
+            raw[tcol],
+        )
+    )
     if zone_rule is not None:
         rules.append(zone_rule)
     same_day = _one_day(times, tcol, name)
@@ -2131,6 +2146,37 @@ def _unit_conflicts(own: pd.Series, given: pd.Series, has_own: np.ndarray) -> di
         return {}
     pairs = (own[clash].str.strip() + " vs " + given[clash]).head(3).tolist()
     return {"count": int(clash.sum()), "examples": pairs}
+
+
+#: Days an export writes for an empty date: Excel's day 0 (1899-12-30) and 1 (1900-01-01),
+#: Lotus's 0 (1899-12-31), Excel for Mac's (1904-01-01), SQL Server's ``datetime`` minimum
+#: (1753-01-01) and the Unix epoch (1970-01-01), each at midnight.
+_NULL_DAYS = np.array(
+    ["1899-12-30", "1899-12-31", "1900-01-01", "1904-01-01", "1753-01-01", "1970-01-01"],
+    dtype="datetime64[ns]",
+)
+#: How far a null day must precede a file's other records to be taken for an empty date
+#: (the Global Terrorism Database's 1970-01-01 sits among its 1970 records: a day).
+_NULL_DAY_LEAD = np.timedelta64(365, "D")
+
+
+def placeholder_dates(times: pd.Series) -> np.ndarray:
+    """Return where a time is midnight of a null day far before the file's other records.
+
+    A seizure dated 1899-12-30 or 1970-01-01 among records of 2015-2024 is an empty date
+    written by a spreadsheet or a database, as (0, 0) is an empty position: kept, it is a
+    record a century old that the decay weighs near zero, but that the emerging hot-spot
+    cube and the timeline count from its month on.  A null day within a year of the file's
+    other records, or with a clock, is a day like another.
+    """
+    ns = times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+    null = np.isin(ns, _NULL_DAYS)
+    if not null.any():
+        return null
+    others = ns[~null & ~np.isnat(ns)]
+    if not others.size:
+        return null
+    return null & (ns < others.min() - _NULL_DAY_LEAD)
 
 
 def _quantity_units(
