@@ -235,3 +235,38 @@ def test_a_day_zero_with_a_clock_is_a_time(tmp_path):
     ]
     res = read_seizures(write_lines(tmp_path / "s.csv", lines))
     assert res.n_rejected == 0
+
+
+# ---------------------------------------------------------------------- a lone zero coordinate
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "column"),
+    [("0", "-18.6587", "Lat"), ("25.3546", "0", "Long"), ("0.0", "-30.5", "Lat")],
+    ids=["lat_0", "lon_0", "lat_0_0"],
+)
+def test_a_lone_zero_coordinate_far_from_every_other_record_is_a_placeholder(
+    tmp_path, lat, lon, column
+):
+    """A MAOC-style table at 10-40 N, 10-60 W with one latitude written '0' (missing) kept
+    that seizure on the equator, 1,100 km south of any other: inside an area drawn from
+    latitude 0 (configs/example.yaml's bbox), scored as a seizure there."""
+    lines = ["Date,Lat,Long,Drug"] + [
+        f"2020-02-{d:02d},{10 + d},{-10 - 2 * d},Cocaine" for d in range(1, 21)
+    ]
+    lines.insert(4, f"2020-03-01,{lat},{lon},Cocaine")  # line 5
+    res = read_seizures(write_lines(tmp_path / "maoc.csv", lines))
+    assert res.by_rule == {"coord_placeholder": 1}
+    rej = res.rejects.iloc[0]
+    assert (rej["row"], rej["column"]) == (5, column)
+    assert len(res.frame) == 20
+
+
+def test_a_zero_coordinate_among_records_near_that_line_is_a_place(tmp_path):
+    """Gulf of Guinea attacks lie on both sides of the equator and of Greenwich."""
+    lines = ["Date,Lat,Long"] + [
+        f"2020-02-{d:02d},{0.2 * d:.1f},{1.5 - 0.2 * d:.1f}" for d in range(1, 15)
+    ]
+    lines += ["2020-03-01,0,2.5", "2020-03-02,3.5,0"]
+    res = read_seizures(write_lines(tmp_path / "gog.csv", lines))
+    assert res.n_rejected == 0 and len(res.frame) == 16

@@ -36,6 +36,9 @@ Rule ids (each rejected record gets its *first* failing rule, in this order):
 ``lat_out_of_range``   latitude outside [-90, 90]
 ``lon_out_of_range``   longitude outside [-180, 180]
 ``null_island``        exactly (0, 0), a placeholder
+``coord_placeholder``  a latitude (longitude) of exactly 0 beside a non-zero longitude
+                       (latitude) when no other record of the file (5 or more) lies within
+                       1 degree of the equator (Greenwich): a missing coordinate written as 0
 ``date_missing``       no date
 ``date_unparseable``   a date no supported spelling matches
 ``date_out_of_range``  a real date outside 1677-09-22..2262-04-11, the range the table holds
@@ -175,6 +178,7 @@ SEIZURE_RULES = (
     "lat_out_of_range",
     "lon_out_of_range",
     "null_island",
+    "coord_placeholder",
     "date_missing",
     "date_unparseable",
     "date_out_of_range",
@@ -1252,6 +1256,21 @@ def _normalise(
             pair_text,
         )
     )
+    lat_zero, lon_zero = lone_zero_coordinates(lat, lon, ok)
+    for zero, axis, col, line in (
+        (lat_zero, "latitude", lat_col, "the equator"),
+        (lon_zero, "longitude", lon_col, "the Greenwich meridian"),
+    ):
+        rules.append(
+            Rule(
+                "coord_placeholder",
+                zero,
+                col,
+                f"position {{value}}: a {axis} of exactly 0 where no other record lies within "
+                f"1 degree of {line}: a missing {axis} written as 0, not a place",
+                pair_text,
+            )
+        )
     usable = ok & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & ((lat != 0) | (lon != 0))
     notes += decide_misplaced(
         misplaced_counts(lon, lat, usable, aoi_bbox),
@@ -2146,6 +2165,36 @@ def _unit_conflicts(own: pd.Series, given: pd.Series, has_own: np.ndarray) -> di
         return {}
     pairs = (own[clash].str.strip() + " vs " + given[clash]).head(3).tolist()
     return {"count": int(clash.sum()), "examples": pairs}
+
+
+#: How near the equator (Greenwich) another record must lie for a latitude (longitude) of
+#: exactly 0 to be a place, degrees.
+_ZERO_NEIGHBOUR_DEG = 1.0
+#: Records off the line needed to judge (two records prove nothing about where a file lies).
+_ZERO_MIN_OTHERS = 5
+
+
+def lone_zero_coordinates(lat: np.ndarray, lon: np.ndarray, ok: np.ndarray) -> tuple:
+    """Return where a latitude, and where a longitude, of exactly 0 is a missing value.
+
+    A table of seizures at 10-40 N with one latitude written ``0`` (an empty cell filled
+    with zero) put that record on the equator, far from any other, and inside an area drawn
+    from latitude 0.  Where another record of the file lies within
+    :data:`_ZERO_NEIGHBOUR_DEG` of the line (Gulf of Guinea attacks, both sides of the
+    equator and of Greenwich), or where fewer than :data:`_ZERO_MIN_OTHERS` records lie
+    off the line, a 0 is a place.  (0, 0) is ``null_island``'s.
+    """
+    valid = ok & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & ((lat != 0) | (lon != 0))
+    out = []
+    for own, other in ((lat, lon), (lon, lat)):
+        zero = valid & (own == 0) & (other != 0)
+        rest = valid & (own != 0)
+        if not zero.any() or rest.sum() < _ZERO_MIN_OTHERS:
+            out.append(np.zeros(len(own), dtype=bool))
+            continue
+        near = bool((np.abs(own[rest]) <= _ZERO_NEIGHBOUR_DEG).any())
+        out.append(zero & ~near)
+    return out[0], out[1]
 
 
 #: Days an export writes for an empty date: Excel's day 0 (1899-12-30) and 1 (1900-01-01),
