@@ -1977,6 +1977,10 @@ def attribute_position_columns(raw: _Frame, name: str) -> tuple[str, str] | None
         return None
     if any(choice.evidence.get(r, {}).get("by") != "name" for r in ("lat", "lon")):
         return None
+    # a pair naming another place (the pirate attacks' 'shore_latitude', a 'port_lat') is
+    # that place, not the points written again: nothing to compare, nothing to advise
+    if any(_ELSEWHERE & set(name_tokens(c)) for c in (lat, lon)):
+        return None
     # ArcGIS's POINT_X/POINT_Y (QGIS's xcoord/ycoord, an Easting/Northing) in the layer's
     # projected metres are picked by their names too: no latitude and longitude to compare
     # (a longitude of 0-360 is one: each record's is bounded where it is compared)
