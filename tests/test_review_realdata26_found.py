@@ -309,3 +309,35 @@ def test_a_layers_own_position_attributes_are_still_compared(tmp_path):
     gpd.GeoDataFrame(frame, geometry=points, crs=4326).to_file(path)
     res = read_seizures(path)
     assert [n for n in res.notes if "differ from their 'Latitude'/'Longitude'" in n]
+
+
+# ---------------------------------------------------------------------- time-zone columns
+
+
+ZONE_HEADERS = {
+    "spanish": ("Fecha", "Hora", "Zona horaria"),
+    "spanish_huso": ("Fecha", "Hora", "Huso horario"),
+    "portuguese": ("Data", "Hora", "Fuso horário"),
+    "french": ("Date", "Heure", "Fuseau horaire"),
+    "german": ("Datum", "Uhrzeit", "Zeitzone"),
+    "dutch": ("Datum", "Tijd", "Tijdzone"),
+    "italian": ("Data", "Ora", "Fuso orario"),
+    "turkish": ("Tarih", "Saat", "Saat dilimi"),
+    "russian": ("Дата", "Время", "Часовой пояс"),
+    "polish": ("Data", "Czas", "Strefa czasowa"),
+    "indonesian": ("Tanggal", "Waktu", "Zona waktu"),
+    "chinese": ("日期", "时间", "时区"),
+}
+
+
+@pytest.mark.parametrize("headers", list(ZONE_HEADERS.values()), ids=list(ZONE_HEADERS))
+def test_a_time_zone_column_in_a_read_language_places_the_times(tmp_path, headers):
+    """'Zona horaria' (UTC-05:00) beside 'Fecha' and 'Hora' was not read: 10:00 local was
+    kept as 10:00 UTC, five hours off, stated only as 'taken as UTC'."""
+    date, clock, zone = headers
+    lines = [f"{date},{clock},{zone},Lat,Lon"] + [
+        f"2024-01-{d:02d},10:00,UTC-05:00,10.{d},-61.{d}" for d in range(1, 9)
+    ]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.n_rejected == 0
+    assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").iloc[0] == "2024-01-01 15:00"

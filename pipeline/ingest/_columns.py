@@ -890,7 +890,15 @@ _CLOCK_HINT = _STAMP_TOKENS | _fs(
 #: Whole header names (normalised) of a UTC offset or time zone column (:mod:`.zones`).
 OFFSET_NAMES = frozenset(
     {"timezone", "time_zone", "tz", "zone", "tzoffset", "utcoffset", "gmtoffset", "tzone"}
-)
+    # the same in the languages whose date and time headers are read (normalised: accents
+    # folded, a space as '_'): 'Zona horaria', 'Fuseau horaire', 'Zeitzone', 'Часовой пояс'
+    | {
+        "zona_horaria", "huso_horario", "fuso_horario", "fuseau_horaire", "zeitzone",
+        "tijdzone", "fuso_orario", "saat_dilimi", "часовои_пояс", "часовии_пояс",
+        "strefa_czasowa", "ζωνη_ωρασ", "المنطقة_الزمنية", "zona_waktu", "zon_waktu", "时区",
+        "時區", "タイムソーン",
+    }
+)  # fmt: skip
 
 
 #: Whole header names (normalised) of a ship's log's zone description: hours that added to
