@@ -341,3 +341,22 @@ def test_a_time_zone_column_in_a_read_language_places_the_times(tmp_path, header
     res = read_seizures(write_lines(tmp_path / "s.csv", lines))
     assert res.n_rejected == 0
     assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").iloc[0] == "2024-01-01 15:00"
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Hemisferio", "Hemisfério", "Hemisphäre", "Emisfero", "Halfrond"],
+    ids=["es", "pt", "de", "it", "nl"],
+)
+def test_a_hemisphere_column_named_in_another_language_gives_the_sign(tmp_path, word):
+    """'Latitud, Hemisferio, Longitud, Hemisferio' (a Spanish IMB-style list) was read
+    without its hemispheres: 0.6 S kept as 0.6 N, 100.3 W as 100.3 E, with no note."""
+    lines = [f"Fecha,Latitud,{word},Longitud,{word}"] + [
+        f"2024-01-{d:02d},{d / 10 + 0.5:.3f},{'S' if d % 2 else 'N'},{100 + d / 10:.3f},"
+        f"{'W' if d % 3 == 0 else 'E'}"
+        for d in range(1, 16)
+    ]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.n_rejected == 0
+    assert res.frame["lat"].tolist()[:3] == [-0.6, 0.7, -0.8]
+    assert res.frame["lon"].tolist()[:3] == [100.1, 100.2, -100.3]

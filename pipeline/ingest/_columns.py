@@ -1721,7 +1721,8 @@ _LATEST_WORDS = _fs("last latest current reported update recent actual")
 #: a part of the one coordinate (:func:`coordinate_parts`), never another pair.
 _PART_WORDS = _fs(
     "min mins minute minutes m sec secs second seconds s hem hemi hemis hemisphere ns sn ew "
-    "we n e w dir direction ind indicator quadrant deg degs degree degrees d"
+    "we n e w dir direction ind indicator quadrant deg degs degree degrees d "
+    "hemisferio hemisphare hemisphaere emisfero halfrond"
 )
 
 
@@ -3129,7 +3130,9 @@ _HEMISPHERES = {
 }
 _HEMISPHERE_HEADERS = {
     axis: frozenset(
-        "hem hemi hemis hemisphere ns sn ew we n s e w dir direction ind indicator quadrant".split()
+        "hem hemi hemis hemisphere ns sn ew we n s e w dir direction ind indicator quadrant "
+        # Spanish, Portuguese, German, Italian, Dutch ('Hemisferio', 'Hemisphäre', 'Emisfero')
+        "hemisferio hemisphare hemisphaere emisfero halfrond".split()
     )
     | extra
     for axis, extra in (
