@@ -360,3 +360,22 @@ def test_a_hemisphere_column_named_in_another_language_gives_the_sign(tmp_path, 
     assert res.n_rejected == 0
     assert res.frame["lat"].tolist()[:3] == [-0.6, 0.7, -0.8]
     assert res.frame["lon"].tolist()[:3] == [100.1, 100.2, -100.3]
+
+
+def test_a_column_of_hemisphere_letters_under_an_unknown_header_is_refused(tmp_path):
+    """'Lat, H, Lon, H' : the letters were never read, every S put north, without a word."""
+    lines = ["Date,Lat,H,Lon,H"] + [
+        f"2024-01-{d:02d},{d / 10 + 0.5:.3f},{'S' if d % 2 else 'N'},{100 + d / 10:.3f},E"
+        for d in range(1, 16)
+    ]
+    with pytest.raises(InputError, match=r"'H' holds hemisphere letters .* 'Lat'"):
+        read_seizures(write_lines(tmp_path / "s.csv", lines))
+
+
+def test_a_flag_column_of_n_beside_signed_latitudes_is_no_hemisphere(tmp_path):
+    lines = ["Date,Lat,Lon,Flag"] + [
+        f"2024-01-{d:02d},{-d / 10:.3f},{100 + d / 10:.3f},{'S' if d % 2 else 'N'}"
+        for d in range(1, 16)
+    ]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.n_rejected == 0 and res.frame["lat"].iloc[0] == -0.1

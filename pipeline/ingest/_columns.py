@@ -3242,7 +3242,45 @@ def coordinate_parts(
             )
     if hemis:
         parts["hemisphere"] = hemis[0]
+    else:
+        _refuse_unnamed_hemispheres(raw, col, axis, others, name)
     return parts
+
+
+#: Records whose values say a column under an unknown header holds hemisphere letters.
+_HEMISPHERE_SAMPLE = 5000
+
+
+def _refuse_unnamed_hemispheres(
+    raw: pd.DataFrame, col: str, axis: str, others: list[str], name: str
+) -> None:
+    """Refuse hemisphere letters under a header not known as one, beside unsigned degrees.
+
+    ``Lat, H, Lon, H`` (or a header in a language not read): the letters were never read
+    and every southern (western) record was put north (east) without a word.  A column
+    whose values are all the axis's letters, one of them S (W), beside degrees that carry
+    no sign, is such a column: which way it was meant cannot be told from its name, so it
+    is refused, naming it.
+    """
+    # evenly spaced records: a refusal needs no more evidence than these
+    head = raw.iloc[:: max(1, len(raw) // _HEMISPHERE_SAMPLE)]
+    deg = pd.to_numeric(as_text(head[col]).str.replace(",", ".", regex=False), errors="coerce")
+    if not deg.notna().any() or (deg < 0).any():
+        return  # signed degrees need no letter; text degrees ('10 30 S') carry their own
+    flip = {"lat": {"S", "SOUTH"}, "lon": {"W", "WEST"}}[axis]
+    for c in others:
+        text = as_text(head[c]).str.upper().str.strip()
+        seen = text[text != ""]
+        if len(seen) and seen.isin(_HEMISPHERES[axis]).all() and seen.isin(flip).any():
+            letters = "N/S" if axis == "lat" else "E/W"
+            raise InputError(
+                f"{name or 'a table'}: column {c!r} holds hemisphere letters ({letters}; "
+                f"{int(seen.isin(flip).sum())} {sorted(flip)[0]!r}) beside {col!r}, whose "
+                f"degrees carry no sign, but its header names no hemisphere: read without "
+                f"it, those records would land in the other hemisphere; name it after its "
+                f"axis ('{'Lat' if axis == 'lat' else 'Lon'} {letters}', 'Hemisphere') so that "
+                "it is read, or remove it"
+            )
 
 
 def compose_coordinate(raw: pd.DataFrame, col: str, parts: dict[str, str]) -> pd.Series:
