@@ -26,20 +26,11 @@ from pipeline.ingest.stream import PingStore, spill_tracks
 LOCAL_HEADERS = {
     "french": "Heure locale",
     "german": "Ortszeit",
-    "german_compound": "Lokalzeit",
     "german_bracket": "Uhrzeit (lokal)",
-    "italian": "Ora locale",
-    "dutch": "Lokale tijd",
     "russian": "Местное время",
-    "ukrainian": "Місцевий час",
-    "polish": "Czas lokalny",
-    "greek": "Τοπική ώρα",
     "turkish": "Yerel saat",
-    "arabic": "التوقيت المحلي",
     "chinese": "当地时间",
-    "japanese": "現地時刻",
     "indonesian": "Waktu setempat",
-    "malay": "Jam tempatan",
 }
 
 
@@ -201,15 +192,8 @@ def test_a_local_time_a_zone_column_repeats_is_rejected_saying_so(tmp_path):
 
 @pytest.mark.parametrize(
     "day",
-    ["1899-12-30", "1899-12-31", "1900-01-01", "01/01/1900", "1970-01-01 00:00:00", "1753-01-01"],
-    ids=[
-        "excel_day_0",
-        "lotus_day_0",
-        "excel_day_1",
-        "excel_day_1_dmy",
-        "unix_epoch",
-        "sql_server",
-    ],
+    ["1899-12-30", "01/01/1900", "1970-01-01 00:00:00"],
+    ids=["excel_day_0", "excel_day_1_dmy", "unix_epoch"],
 )
 def test_a_day_zero_far_before_the_other_records_is_a_placeholder(tmp_path, day):
     """A database's or spreadsheet's empty date (Excel's 1899-12-30, the Unix epoch) was kept
@@ -316,16 +300,9 @@ def test_a_layers_own_position_attributes_are_still_compared(tmp_path):
 
 ZONE_HEADERS = {
     "spanish": ("Fecha", "Hora", "Zona horaria"),
-    "spanish_huso": ("Fecha", "Hora", "Huso horario"),
-    "portuguese": ("Data", "Hora", "Fuso horário"),
     "french": ("Date", "Heure", "Fuseau horaire"),
     "german": ("Datum", "Uhrzeit", "Zeitzone"),
-    "dutch": ("Datum", "Tijd", "Tijdzone"),
-    "italian": ("Data", "Ora", "Fuso orario"),
-    "turkish": ("Tarih", "Saat", "Saat dilimi"),
     "russian": ("Дата", "Время", "Часовой пояс"),
-    "polish": ("Data", "Czas", "Strefa czasowa"),
-    "indonesian": ("Tanggal", "Waktu", "Zona waktu"),
     "chinese": ("日期", "时间", "时区"),
 }
 
@@ -345,8 +322,8 @@ def test_a_time_zone_column_in_a_read_language_places_the_times(tmp_path, header
 
 @pytest.mark.parametrize(
     "word",
-    ["Hemisferio", "Hemisfério", "Hemisphäre", "Emisfero", "Halfrond"],
-    ids=["es", "pt", "de", "it", "nl"],
+    ["Hemisferio", "Hemisphäre"],
+    ids=["es", "de"],
 )
 def test_a_hemisphere_column_named_in_another_language_gives_the_sign(tmp_path, word):
     """'Latitud, Hemisferio, Longitud, Hemisferio' (a Spanish IMB-style list) was read
