@@ -356,3 +356,21 @@ def test_a_flag_column_of_n_beside_signed_latitudes_is_no_hemisphere(tmp_path):
     ]
     res = read_seizures(write_lines(tmp_path / "s.csv", lines))
     assert res.n_rejected == 0 and res.frame["lat"].iloc[0] == -0.1
+
+
+@pytest.mark.parametrize(
+    ("header", "west", "east"),
+    [("E/O", "O", "E"), ("Este/Oeste", "Oeste", "Este"), ("O/W", "W", "O")],
+    ids=["es_letters", "es_words", "de_letters"],
+)
+def test_a_longitude_hemisphere_of_o_is_read_as_its_header_pairs_it(tmp_path, header, west, east):
+    """A Colombian navy table ('Latitud, N/S, Longitud, E/O', every O: oeste) was read
+    without its hemisphere (O is no E/W letter): 75.1 W kept as 75.1 E. The header says
+    what O is: west beside E (Spanish, Portuguese, French), east beside W (German Ost)."""
+    lines = [f"Fecha,Latitud,N/S,Longitud,{header}"] + [
+        f"2024-01-{d:02d},{10 + d / 10:.3f},N,{75 + d / 10:.3f},{west if d < 15 else east}"
+        for d in range(1, 16)
+    ]
+    res = read_seizures(write_lines(tmp_path / "co.csv", lines))
+    assert res.n_rejected == 0
+    assert res.frame["lon"].tolist()[:2] == [-75.1, -75.2] and res.frame["lon"].iloc[-1] == 76.5

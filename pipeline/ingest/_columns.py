@@ -3125,14 +3125,16 @@ def _content_positions(
 # ---------------------------------------------------------------------- split coordinates
 
 _HEMISPHERES = {
-    "lat": frozenset({"N", "S", "NORTH", "SOUTH"}),
-    "lon": frozenset({"E", "W", "EAST", "WEST"}),
+    "lat": frozenset({"N", "S", "NORTH", "SOUTH", "NORTE", "SUR", "SUL", "NORD", "SUD"}),
+    "lon": frozenset({"E", "W", "EAST", "WEST", "ESTE", "EST", "OESTE", "OUEST", "OVEST"}),
 }
 _HEMISPHERE_HEADERS = {
     axis: frozenset(
         "hem hemi hemis hemisphere ns sn ew we n s e w dir direction ind indicator quadrant "
         # Spanish, Portuguese, German, Italian, Dutch ('Hemisferio', 'Hemisphäre', 'Emisfero')
-        "hemisferio hemisphare hemisphaere emisfero halfrond".split()
+        "hemisferio hemisphare hemisphaere emisfero halfrond "
+        # a header of the two words or letters: 'Norte/Sur', 'Este/Oeste', 'E/O', 'O/W'
+        "norte sur sul nord sud este oeste ouest ovest est ost o".split()
     )
     | extra
     for axis, extra in (
@@ -3165,7 +3167,28 @@ def _share_within(values: pd.Series, lo: float, hi: float, whole: bool) -> float
 #: minute of 75, a hemisphere 'X'): every other record lost its minutes or its sign.
 _PART_SHARE = 0.5
 #: Hemisphere words, as the letters the degree-minute-second parser reads.
-_HEMISPHERE_LETTERS = {"NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W"}
+_HEMISPHERE_LETTERS = {
+    "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W",
+    "NORTE": "N", "NORD": "N", "SUR": "S", "SUL": "S", "SUD": "S",
+    "ESTE": "E", "EST": "E", "OESTE": "W", "OUEST": "W", "OVEST": "W",
+}  # fmt: skip
+
+
+def hemisphere_letters(column: str) -> dict[str, str]:
+    """Return the hemisphere words of a column, and its ``O`` where its header says which.
+
+    ``O`` is west in Spanish, Portuguese, French and Italian (oeste, ouest, ovest) and east
+    in German (Ost): a header pairing it with ``E`` (``E/O``, ``Este/Oeste``) or with ``W``
+    (``O/W``) says which; elsewhere ``O`` is no hemisphere (the record is rejected).
+    """
+    toks = set(name_tokens(column))
+    if ({"e", "o"} <= toks) or toks & {"oeste", "ouest", "ovest", "este"}:
+        return {**_HEMISPHERE_LETTERS, "O": "W"}
+    if ({"o", "w"} <= toks) or "ost" in toks:
+        return {**_HEMISPHERE_LETTERS, "O": "E"}
+    return _HEMISPHERE_LETTERS
+
+
 #: A compass point between the cardinal ones: a column holding one is a direction.
 _COMPASS_POINT = r"[NS]{1,2}[EW]|[NSEW][NS][EW]|(?:NORTH|SOUTH)[ -]?(?:EAST|WEST)"
 #: Values of a yes/no column, whose 'N' is no north.
@@ -3216,7 +3239,7 @@ def coordinate_parts(
     for c in others:
         if not set(name_tokens(c)) & _HEMISPHERE_HEADERS[axis]:
             continue  # a Y/N flag that is 'N' on every row is no hemisphere
-        text = as_text(raw[c]).str.upper()
+        text = as_text(raw[c]).str.upper().replace(hemisphere_letters(c))
         seen = text[text != ""]
         # a compass point between the four (NE, SSW) makes it a direction, a Y beside the
         # N a yes/no flag ('armed_ind'), not a hemisphere
@@ -3228,7 +3251,7 @@ def coordinate_parts(
         ):
             hemis.append(c)
     if len(hemis) > 1:
-        letters = [as_text(raw[c]).str.upper().replace(_HEMISPHERE_LETTERS) for c in hemis]
+        letters = [as_text(raw[c]).str.upper().replace(hemisphere_letters(c)) for c in hemis]
         differ = np.zeros(len(raw), dtype=bool)
         for other in letters[1:]:
             differ |= ((letters[0] != other) & (other != "")).to_numpy(dtype=bool)
@@ -3290,10 +3313,11 @@ def compose_coordinate(raw: pd.DataFrame, col: str, parts: dict[str, str]) -> pd
     for part in ("minutes", "seconds", "hemisphere"):
         if part in parts:
             value = as_text(raw[parts[part]])
-            if part == "hemisphere":  # 'North' as the parser's 'N'
+            if part == "hemisphere":  # 'North', or 'O' under 'E/O', as the parser's letter
+                words = hemisphere_letters(parts[part])
                 upper = value.str.upper()
-                word = upper.isin(_HEMISPHERE_LETTERS.keys())
-                value = value.where(~word, upper.map(_HEMISPHERE_LETTERS))
+                word = upper.isin(words.keys())
+                value = value.where(~word, upper.map(words))
             text = text + " " + value
     return text.str.strip().where(deg != "", "")
 
