@@ -1142,6 +1142,41 @@ def _duration_header(column: str) -> list[str]:
     ] + [f"at {b}" for a, b in zip(toks, toks[1:], strict=False) if a == "at" and b in _STAY_WORDS]
 
 
+#: Tokens of a voyage's departure or arrival: a date under such a header is a moment of the
+#: voyage, days from a seizure or an incident at sea.  Taken as the record's time only when
+#: no other date is there, and said; two such columns and no other are refused.
+_VOYAGE_ENDS = _fs(
+    "departure depart departed departing arrival arrive arrived arriving etd atd ata sailed "
+    "sailing salida llegada partida chegada arrivee abfahrt ankunft"
+)
+
+
+def _voyage_end_time(raw: _Frame, col: str, passed: list[str], filled: list[str], name: str) -> str:
+    """Return what the evidence adds for a record time taken from a voyage's end, or "".
+
+    Raises InputError when lower-ranked columns name another end of the voyage too (a
+    'Date of departure' beside an 'Arrival date'): which one is the record's is not known.
+    """
+    ends = sorted(_VOYAGE_ENDS & set(name_tokens(col)))
+    if not ends:
+        return ""
+    rivals = [
+        c
+        for c in passed
+        if c in filled and _VOYAGE_ENDS & set(name_tokens(c)) and date_fit(raw[c]) >= 0.8
+    ]
+    if rivals:
+        raise InputError(
+            f"{name}: {[col, *rivals]!r} hold the dates of a voyage's departure and arrival "
+            "and no column the record's own date; which one dates the records is not known: "
+            "set columns: {time: ...}"
+        )
+    return (
+        f"; its header names the voyage's {ends[0]}, not the record's own moment: taken as"
+        " the record's time, as no column names that (set columns: {time: ...} otherwise)"
+    )
+
+
 def _other_moment_header(column: str) -> list[str]:
     """Return the header's words that name another moment than the record's own.
 
@@ -2224,6 +2259,8 @@ def _pick(
             if identity and refused:
                 detail += "; not " + ", ".join(refused)
             passed = [c for _, c, _ in ranked[k + 1 :]]
+            if role == "time":
+                detail += _voyage_end_time(raw, col, passed, filled, name)
             if passed:
                 detail += f"; preferred over {passed!r}"
             if any(c not in filled for c in passed) and filled:
@@ -2254,19 +2291,22 @@ def _pick(
     if role == "time":
         # A column of dates whose header names another moment (a voyage's 'ETA', a record's
         # 'created_at') is not the record's time, however well its values parse.
+        # A voyage's departure or arrival ('ETD', 'ATA') only where no other column of dates
+        # is there, and said (:func:`_voyage_end_time`).
         other: list[str] = []
-        for col in columns:
-            if col in used:
-                continue
+        free = [c for c in columns if c not in used]
+        voyage = [c for c in free if _VOYAGE_ENDS & set(name_tokens(c))]
+        for col in [c for c in free if c not in voyage] + voyage:
             share = date_fit(raw[col])
             if share >= 0.8 and set(name_tokens(col)) & OTHER_MOMENTS:
                 other.append(col)
             elif share >= 0.8:
+                rest = [c for c in voyage if c != col]
                 return {
                     "column": col,
                     "by": "content",
                     "evidence": f"no header names a time; {share_to_percent(share)} of the values of "
-                    f"{col!r} parse as dates",
+                    f"{col!r} parse as dates" + _voyage_end_time(raw, col, rest, rest, name),
                 }
         if other and not refused:
             choice.evidence[role] = {
