@@ -1,9 +1,22 @@
-"""Small GeoTIFFs written for the raster and zonal tests."""
+"""Small GeoTIFFs written for the raster and zonal tests, and the CF attributes of NetCDF ones."""
 
 from __future__ import annotations
 
 import numpy as np
 import rasterio
+
+#: CF attributes of a NetCDF latitude and longitude variable.
+LAT_ATTRS = {"standard_name": "latitude", "units": "degrees_north"}
+LON_ATTRS = {"standard_name": "longitude", "units": "degrees_east"}
+#: A sea-ice product's grid mapping (NSIDC's polar stereographic north, 70 degrees true).
+POLAR = {
+    "grid_mapping_name": "polar_stereographic",
+    "straight_vertical_longitude_from_pole": -45.0,
+    "latitude_of_projection_origin": 90.0,
+    "standard_parallel": 70.0,
+    "false_easting": 0.0,
+    "false_northing": 0.0,
+}
 
 
 def write_tif(

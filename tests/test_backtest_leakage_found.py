@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _stages import plugin_state
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -357,7 +358,6 @@ def _state(
     tmp_path, model: str, seizures: pd.DataFrame, pings: pd.DataFrame, plugin="seizures_on_tracks"
 ):
     """The parts of a run's state the back-test's published method reads."""
-    from types import SimpleNamespace
 
     from conftest import config_from
 
@@ -384,22 +384,7 @@ def _state(
     )
     cells = np.unique(pipeline.points_to_cells(seizures[S.LON], seizures[S.LAT], RES))
     table = pd.DataFrame({S.CELL: cells, S.SEIZURE_DENSITY: 0.0, plugin: 0.0})
-    return SimpleNamespace(
-        config=cfg,
-        as_of=END,
-        seizures=seizures,
-        pings=pings,
-        pings_table=None,
-        vessel_identity=None,
-        rasters=[],
-        ports=None,
-        context={},
-        cells=cells,
-        area_cells=cells,
-        features=SimpleNamespace(table=table),
-        backtest_features=None,
-        density_choice=None,
-    )
+    return plugin_state(cfg, seizures, pings, cells, table=table, as_of=END, density_choice=None)
 
 
 @pytest.mark.parametrize("model", ["weighted", "fitted"])

@@ -21,19 +21,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from _corpus import assert_accounted, line_of
+from _kml import GX, KML, TRACK, kml_document
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import read_tracks
-
-GX = "http://www.google.com/kml/ext/2.2"
-KML = "http://www.opengis.net/kml/2.2"
-
-
-def _kml(body: str, doctype: str = "") -> str:
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}'
-        f'<kml xmlns="{KML}" xmlns:gx="{GX}">\n<Document>\n{body}\n</Document>\n</kml>\n'
-    )
 
 
 def _zip(members: dict[str, str | bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -43,13 +34,6 @@ def _zip(members: dict[str, str | bytes], method: int = zipfile.ZIP_DEFLATED) ->
             zf.writestr(member, data)
     return buf.getvalue()
 
-
-TRACK = """<Placemark><name>Skiff</name>
-<gx:Track>
-<when>2024-03-01T10:00:00Z</when><when>2024-03-01T10:05:00Z</when>
-<gx:coord>1.0 2.0 0</gx:coord>
-<gx:coord>1.01 2.0 0</gx:coord>
-</gx:Track></Placemark>"""
 
 #: A My Tracks / Google Earth export: a MultiTrack of two tracks, times with an offset,
 #: fractional seconds and none, positions of 2 and 3 numbers spread over whitespace,
@@ -106,7 +90,7 @@ def _reference(text: str) -> tuple[list[tuple], list[str]]:
 
 
 def test_a_my_tracks_export_gives_every_pair_and_rejects_the_lone_time_at_its_line(tmp_path):
-    text = _kml(MY_TRACKS)
+    text = kml_document(MY_TRACKS)
     path = tmp_path / "mytracks.kml"
     path.write_text(text)
     res = read_tracks(path)
@@ -132,7 +116,7 @@ def test_a_my_tracks_export_gives_every_pair_and_rejects_the_lone_time_at_its_li
     ids=["bold-middle", "italic-first", "two-elements"],
 )
 def test_a_placemark_name_holding_an_element_names_the_vessel_by_its_whole_text(tmp_path, name):
-    text = _kml(TRACK.replace("<name>Skiff</name>", f"<name>{name}</name>"))
+    text = kml_document(TRACK.replace("<name>Skiff</name>", f"<name>{name}</name>"))
     path = tmp_path / "named.kml"
     path.write_text(text)
     res = read_tracks(path)
@@ -146,7 +130,7 @@ def test_a_track_inside_a_placemark_name_is_still_read_with_its_placemark(tmp_pa
     # not KML: the name's text is kept whole, and the track inside it still read (not taken
     # into the name, its positions gone unsaid)
     inner = TRACK.removeprefix("<Placemark><name>Skiff</name>").removesuffix("</Placemark>")
-    text = _kml(f"<Placemark><name>Odd{inner}</name></Placemark>")
+    text = kml_document(f"<Placemark><name>Odd{inner}</name></Placemark>")
     path = tmp_path / "odd.kml"
     path.write_text(text)
     res = read_tracks(path)
@@ -184,15 +168,19 @@ CSV = "MMSI,BaseDateTime,LAT,LON\n" + "".join(
 @pytest.mark.parametrize(
     ("file_name", "make", "match"),
     [
-        ("enc.kmz", lambda: _encrypted(_zip({"doc.kml": _kml(TRACK)})), "is encrypted"),
-        ("bad.kmz", lambda: _damaged(_zip({"doc.kml": _kml(TRACK)}), "doc.kml"), "KMZ"),
+        ("enc.kmz", lambda: _encrypted(_zip({"doc.kml": kml_document(TRACK)})), "is encrypted"),
+        ("bad.kmz", lambda: _damaged(_zip({"doc.kml": kml_document(TRACK)}), "doc.kml"), "KMZ"),
         (
             "bz2.kmz",
-            lambda: _damaged(_zip({"doc.kml": _kml(TRACK)}, zipfile.ZIP_BZIP2), "doc.kml"),
+            lambda: _damaged(_zip({"doc.kml": kml_document(TRACK)}, zipfile.ZIP_BZIP2), "doc.kml"),
             "Invalid data stream",
         ),
-        ("d64.kmz", lambda: _deflate64(_zip({"doc.kml": _kml(TRACK)})), "not supported"),
-        ("bad.zip", lambda: _damaged(_zip({"trip.kml": _kml(TRACK)}), "trip.kml"), "trip.kml"),
+        ("d64.kmz", lambda: _deflate64(_zip({"doc.kml": kml_document(TRACK)})), "not supported"),
+        (
+            "bad.zip",
+            lambda: _damaged(_zip({"trip.kml": kml_document(TRACK)}), "trip.kml"),
+            "trip.kml",
+        ),
         ("ais.zip", lambda: _damaged(_zip({"ais.csv": CSV}), "ais.csv"), "ais.csv"),
     ],
     ids=[
@@ -223,7 +211,9 @@ def test_an_encrypted_or_damaged_archive_is_refused_in_one_line(tmp_path, file_n
 )
 def test_a_kmz_reads_doc_kml_in_any_case_and_refuses_none_or_two(tmp_path, members, match):
     path = tmp_path / "trip.kmz"
-    path.write_bytes(_zip({k: _kml(TRACK) if v == "TRACK" else v for k, v in members.items()}))
+    path.write_bytes(
+        _zip({k: kml_document(TRACK) if v == "TRACK" else v for k, v in members.items()})
+    )
     if match is None:
         assert read_tracks(path).frame["lon"].tolist() == [1.0, 1.01]
     else:
@@ -232,7 +222,7 @@ def test_a_kmz_reads_doc_kml_in_any_case_and_refuses_none_or_two(tmp_path, membe
 
 
 def test_a_kmz_declaring_gigabytes_is_refused_before_it_is_read(tmp_path):
-    raw = bytearray(_zip({"doc.kml": _kml(TRACK)}))
+    raw = bytearray(_zip({"doc.kml": kml_document(TRACK)}))
     size = struct.pack("<I", 0xFFFF_0000)  # about 4 GiB declared, a few hundred bytes real
     raw[raw.find(b"PK\x03\x04") + 22 : raw.find(b"PK\x03\x04") + 26] = size
     raw[raw.find(b"PK\x01\x02") + 24 : raw.find(b"PK\x01\x02") + 28] = size
@@ -248,7 +238,7 @@ def test_a_billion_laughs_inside_a_kmz_is_refused_not_expanded(tmp_path):
         '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>\n'
     )
     path = tmp_path / "lol.kmz"
-    path.write_bytes(_zip({"doc.kml": _kml(TRACK.replace("Skiff", "&c;"), laughs)}))
+    path.write_bytes(_zip({"doc.kml": kml_document(TRACK.replace("Skiff", "&c;"), laughs)}))
     with pytest.raises(SourceUnreadable, match="declares XML entities"):
         read_tracks(path)
 

@@ -16,21 +16,12 @@ import json
 import numpy as np
 import pytest
 import xarray as xr
+from _rasters import LAT_ATTRS, LON_ATTRS, POLAR
 
 from pipeline.errors import InputError
 from pipeline.ingest import open_raster
 from pipeline.ingest.options import RasterSource
 
-LAT_ATTRS = {"standard_name": "latitude", "units": "degrees_north"}
-LON_ATTRS = {"standard_name": "longitude", "units": "degrees_east"}
-POLAR = {
-    "grid_mapping_name": "polar_stereographic",
-    "straight_vertical_longitude_from_pole": -45.0,
-    "latitude_of_projection_origin": 90.0,
-    "standard_parallel": 70.0,
-    "false_easting": 0.0,
-    "false_northing": 0.0,
-}
 LATS = np.array([10.0, 10.5, 11.0, 11.5, 12.0])
 LONS = np.array([100.0, 100.5, 101.0, 101.5, 102.0, 102.5, 103.0])
 TIMES = np.array(["2024-01-01", "2024-01-02", "2024-01-03"], dtype="datetime64[ns]")

@@ -20,6 +20,7 @@ import pytest
 import xarray as xr
 import yaml
 from _corpus import IGNORE_PENDING_DEPRECATION
+from _rasters import LAT_ATTRS, LON_ATTRS, POLAR
 
 from pipeline.errors import InputError, SourceUnreadable
 from pipeline.grid import region_to_cells
@@ -27,8 +28,6 @@ from pipeline.ingest import describe_raster, open_raster, raster_coverage
 from pipeline.ingest.options import RasterSource
 from pipeline.zonal import zonal_stats_to_cells
 
-LAT_ATTRS = {"standard_name": "latitude", "units": "degrees_north"}
-LON_ATTRS = {"standard_name": "longitude", "units": "degrees_east"}
 STATS = ["mean", "max", "min", "sum", "count", "valid_fraction"]
 
 pytestmark = IGNORE_PENDING_DEPRECATION
@@ -323,14 +322,7 @@ def test_a_polar_grid_placed_only_by_lat_lon_is_read_by_centres(tmp_path):
     no x/y.  Read by centres, its ``grid_mapping`` unused."""
     from pyproj import CRS, Transformer
 
-    polar = {
-        "grid_mapping_name": "polar_stereographic",
-        "straight_vertical_longitude_from_pole": -45.0,
-        "latitude_of_projection_origin": 90.0,
-        "standard_parallel": 70.0,
-        "false_easting": 0.0,
-        "false_northing": 0.0,
-    }
+    polar = POLAR
     ys, xs = np.meshgrid(
         -1_000_000.0 - 5_000.0 * np.arange(8), 5_000.0 * np.arange(9), indexing="ij"
     )
@@ -359,16 +351,7 @@ def test_a_grid_across_the_pole_has_its_cells_valid_fractions(tmp_path):
     cell included (its pixels' steps in longitude are no measure of their area there)."""
     from pyproj import CRS, Proj, Transformer
 
-    polar = CRS.from_cf(
-        {
-            "grid_mapping_name": "polar_stereographic",
-            "straight_vertical_longitude_from_pole": -45.0,
-            "latitude_of_projection_origin": 90.0,
-            "standard_parallel": 70.0,
-            "false_easting": 0.0,
-            "false_northing": 0.0,
-        }
-    )
+    polar = CRS.from_cf(POLAR)
     ys, xs = np.meshgrid(
         5000.0 * (np.arange(60) - 29.5), 5000.0 * (np.arange(60) - 29.5), indexing="ij"
     )

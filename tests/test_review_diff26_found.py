@@ -25,6 +25,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from _stages import plugin_state
 
 import pipeline
 from pipeline import schema as S
@@ -76,7 +77,6 @@ def test_a_plug_in_at_a_back_test_origin_keeps_the_untimed_routes(tmp_path):
     # at an origin the positions are cut as the seizures (before it); an untimed route's
     # (NaT) compared False and was dropped there, while the run's own value counts it: the
     # back-test scored another factor than the map's
-    from types import SimpleNamespace
 
     from conftest import config_from
 
@@ -97,20 +97,7 @@ def test_a_plug_in_at_a_back_test_origin_keeps_the_untimed_routes(tmp_path):
     )
     # an untimed route's position, one the day before the origin, one the day after it
     pings = _positions([None, "2024-05-31", "2024-06-02"])
-    state = SimpleNamespace(
-        config=cfg,
-        seizures=seizures,
-        pings=pings,
-        pings_table=None,
-        vessel_identity=None,
-        rasters=[],
-        ports=None,
-        context={},
-        cells=cells,
-        area_cells=cells,
-        features=SimpleNamespace(table=pd.DataFrame({S.CELL: cells})),
-        backtest_features=None,
-    )
+    state = plugin_state(cfg, seizures, pings, cells)
     got = _factors_known_at(state, cells, origin, [positions_in_cell])
     want = pd.Series(pipeline.points_to_cells(SPOTS[:2, 0], SPOTS[:2, 1], RES)).value_counts()
     np.testing.assert_array_equal(
@@ -198,7 +185,6 @@ def test_the_window_at_an_origin_holds_the_earlier_seizures_cells_outside_the_ar
     # the existing test adds a later seizure outside the area; a window of the area's cells
     # alone passed it, yet a run at the origin has the earlier seizures' cells outside the
     # area in its window (the cells stage puts them on the map)
-    from types import SimpleNamespace
 
     from conftest import config_from
 
@@ -236,19 +222,7 @@ def test_the_window_at_an_origin_holds_the_earlier_seizures_cells_outside_the_ar
     )
     held = pipeline.points_to_cells(seizures[S.LON], seizures[S.LAT], RES)
     assert not np.isin(held[1:], area).any()
-    state = SimpleNamespace(
-        config=cfg,
-        seizures=seizures,
-        pings=pd.DataFrame(),
-        pings_table=None,
-        vessel_identity=None,
-        rasters=[],
-        ports=None,
-        context={},
-        cells=np.union1d(area, held),  # the run's: every seizure's cell
-        area_cells=area,
-        features=SimpleNamespace(table=pd.DataFrame({S.CELL: area})),
-        backtest_features=None,
-    )
+    # the run's cells: every seizure's
+    state = plugin_state(cfg, seizures, pd.DataFrame(), np.union1d(area, held), area_cells=area)
     _factors_known_at(state, area, origin, [window_size])
     np.testing.assert_array_equal(seen[-1], np.union1d(area, held[:2]))

@@ -19,13 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from _corpus import assert_accounted, line_of
+from _kml import GX, TRACK, kml_document
 
 from pipeline.errors import SourceUnreadable
 from pipeline.ingest import read_tracks
-
-GX = "http://www.google.com/kml/ext/2.2"
-KML = "http://www.opengis.net/kml/2.2"
-
 
 IOS = [
     {
@@ -106,24 +103,9 @@ def test_an_ios_minute_offset_beyond_the_calendar_is_a_reject_not_a_traceback(tm
     assert good.time == pd.Timestamp(want.astimezone(UTC)) and good.lat == 19.08609
 
 
-def _kml(body: str, doctype: str = "") -> str:
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}'
-        f'<kml xmlns="{KML}" xmlns:gx="{GX}">\n<Document>\n{body}\n</Document>\n</kml>\n'
-    )
-
-
-TRACK = """<Placemark><name>Skiff</name>
-<gx:Track>
-<when>2024-03-01T10:00:00Z</when><when>2024-03-01T10:05:00Z</when>
-<gx:coord>1.0 2.0 0</gx:coord>
-<gx:coord>1.01 2.0 0</gx:coord>
-</gx:Track></Placemark>"""
-
-
 def test_a_kml_of_deeply_nested_folders_is_read_in_linear_time(tmp_path):
     depth = 40_000  # each tag scanned every open element: about 20 s at this depth
-    text = _kml("<Folder>" * depth + "</Folder>" * depth + "\n" + TRACK)
+    text = kml_document("<Folder>" * depth + "</Folder>" * depth + "\n" + TRACK)
     path = tmp_path / "deep.kml"
     path.write_text(text)
     began = time.process_time()
@@ -138,14 +120,14 @@ def test_a_kml_of_deeply_nested_folders_is_read_in_linear_time(tmp_path):
 
 def test_an_entity_the_kml_does_not_define_is_refused_not_skipped(tmp_path):
     doctype = '<!DOCTYPE kml SYSTEM "http://example.com/kml.dtd">\n'
-    text = _kml(TRACK.replace("<gx:coord>1.01 2.0 0", "<gx:coord>1.01 2&x;.5 0"), doctype)
+    text = kml_document(TRACK.replace("<gx:coord>1.01 2.0 0", "<gx:coord>1.01 2&x;.5 0"), doctype)
     path = tmp_path / "skipped.kml"
     path.write_text(text)
     # was: read as "1.01 2.5 0", the reference dropped without a word
     with pytest.raises(SourceUnreadable, match="entity 'x' that it does not define"):
         read_tracks(path)
     # the same DOCTYPE without such a reference reads as before (no DTD is ever fetched)
-    path.write_text(_kml(TRACK, doctype))
+    path.write_text(kml_document(TRACK, doctype))
     assert len(read_tracks(path).frame) == 2
 
 
@@ -324,7 +306,7 @@ def test_a_coord_or_when_not_as_kml_writes_it_is_rejected_as_written(
 <when>2024-03-01T10:00:00Z</when><gx:coord>5 2 0</gx:coord>
 <when>{when}</when><gx:coord>{coord}</gx:coord>
 </gx:Track></Placemark>"""
-    text = _kml(body)
+    text = kml_document(body)
     path = tmp_path / "odd.kml"
     path.write_text(text)
     res = read_tracks(path)
@@ -362,7 +344,7 @@ def test_a_track_inside_a_track_is_refused_not_read_with_a_point_lost(tmp_path):
     body = TRACK.replace(
         "<gx:coord>1.0 2.0 0</gx:coord>", f"<gx:coord>1.0 2.0 0</gx:coord>\n{inner}"
     )
-    text = _kml(body)
+    text = kml_document(body)
     path = tmp_path / "nested.kml"
     path.write_text(text)
     # was: the inner track's start cleared the outer's first point (dropped unsaid) and the
@@ -433,7 +415,7 @@ def _kmz_bytes(members: dict[str, str]) -> bytes:
 def test_a_kmz_reads_its_one_top_document_or_its_doc_kml(tmp_path, members):
     path = tmp_path / "trip.kmz"
     path.write_bytes(
-        _kmz_bytes({k: _kml(TRACK) if v == "TRACK" else v for k, v in members.items()})
+        _kmz_bytes({k: kml_document(TRACK) if v == "TRACK" else v for k, v in members.items()})
     )
     res = read_tracks(path)
     assert res.frame["lon"].tolist() == [1.0, 1.01]
@@ -442,7 +424,7 @@ def test_a_kmz_reads_its_one_top_document_or_its_doc_kml(tmp_path, members):
 def test_a_folders_name_never_names_a_placemarks_track_and_four_values_are_no_coord(tmp_path):
     body = f"<Folder>{TRACK}<name>Folder named late</name></Folder>"
     body = body.replace("<gx:coord>1.01 2.0 0</gx:coord>", "<gx:coord>1.01 2.0 0 7</gx:coord>")
-    text = _kml(body)
+    text = kml_document(body)
     path = tmp_path / "f.kml"
     path.write_text(text)
     res = read_tracks(path)
