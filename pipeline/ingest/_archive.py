@@ -28,6 +28,7 @@ __all__ = [
     "COMPRESSION_SUFFIXES",
     "ZipMember",
     "check_zip_expansion",
+    "is_junk_member",
     "open_zip_member",
     "read_compressed",
     "FILE_NAME_RULE",
@@ -102,7 +103,8 @@ def _is_link(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
-def _is_junk(info: zipfile.ZipInfo) -> bool:
+def is_junk_member(info: zipfile.ZipInfo) -> bool:
+    """Whether a zip member is a folder or the archiver's own (``__MACOSX/``, ``._name``)."""
     parts = PurePosixPath(info.filename).parts
     return (
         info.is_dir()
@@ -151,7 +153,7 @@ def open_zip_member(
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise SourceUnreadable(f"{name}: not a readable zip archive: {exc}") from exc
     with zf:
-        infos = [i for i in zf.infolist() if not _is_junk(i)]
+        infos = [i for i in zf.infolist() if not is_junk_member(i)]
         data = [i for i in infos if PurePosixPath(i.filename).suffix.lower() in accept]
         if member is not None:
             # its path, else its file name: a name two folders hold ('2019/data.csv' and

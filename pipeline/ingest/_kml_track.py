@@ -22,18 +22,26 @@ import zipfile
 from pathlib import PurePosixPath
 
 from ..errors import SourceUnreadable
-from ._archive import ZIP_READ_ERRORS, check_zip_expansion
+from ._archive import ZIP_READ_ERRORS, check_zip_expansion, is_junk_member
 from ._gpx import GpxPoints, PointColumns, parse_xml, xml_parser
 
 __all__ = ["kml_document", "read_kml_track_points"]
 
 
-def kml_document(data: bytes, name: str, max_uncompressed_mb: float) -> bytes:
+def kml_document(data: bytes, name: str, max_uncompressed_mb: float) -> tuple[bytes, str | None]:
     """Return the KML document of a KML file's bytes, or of a KMZ's (a zip of one).
 
-    A KMZ's document is its ``doc.kml`` or else its one ``.kml`` at the top (Google Earth
-    reads the first; a KMZ of several at the top is refused rather than one picked).  Its
-    members' declared sizes are bounded first.
+    A KMZ's document is its ``doc.kml`` or else its one ``.kml`` at the top; a KMZ of none
+    at the top reads its one ``.kml`` in a folder (``files/doc.kml``, ``My Tracks/a.kml``:
+    the KML 2.2 standard's first ``.kml`` of the archive, as Google Earth reads it).  Where
+    several are candidates (at the top, or in folders when none is at the top) the KMZ is
+    refused rather than one picked.  Macs' own members (``__MACOSX/``, ``._name``) are no
+    documents.  Its members' declared sizes are bounded first.
+
+    Returns
+    -------
+    tuple of bytes and str or None
+        The document, and the KMZ member read where it is in a folder (said in a note).
 
     Raises
     ------
@@ -41,24 +49,28 @@ def kml_document(data: bytes, name: str, max_uncompressed_mb: float) -> bytes:
         A damaged KMZ, one beyond the bound, or one without a single document.
     """
     if not data.startswith(b"PK"):
-        return data
+        return data, None
     try:
         check_zip_expansion(io.BytesIO(data), f"{name}: the KMZ", max_uncompressed_mb)
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            top = [
+            kml = [
                 i.filename
                 for i in zf.infolist()
-                if PurePosixPath(i.filename).suffix.lower() == ".kml" and "/" not in i.filename
+                if PurePosixPath(i.filename).suffix.lower() == ".kml" and not is_junk_member(i)
             ]
+            top = [f for f in kml if "/" not in f]
             docs = [f for f in top if f.lower() == "doc.kml"] or top
+            where = "at its top"
+            if not docs and kml:
+                docs, where = kml, "in its folders (none at its top)"
             if len(docs) != 1:
                 raise SourceUnreadable(
-                    f"{name}: a KMZ with {len(docs)} KML documents at its top ({docs[:5]!r}); "
+                    f"{name}: a KMZ with {len(docs)} KML documents {where} ({docs[:5]!r}); "
                     "expected doc.kml or one .kml"
                 )
             if zf.getinfo(docs[0]).flag_bits & 0x1:  # zipfile's RuntimeError: exit 70, a "bug"
                 raise SourceUnreadable(f"{name}: the KMZ's {docs[0]!r} is encrypted; refused")
-            return zf.read(docs[0])
+            return zf.read(docs[0]), (docs[0] if "/" in docs[0] else None)
     except ZIP_READ_ERRORS as exc:
         if isinstance(exc, SourceUnreadable):
             raise

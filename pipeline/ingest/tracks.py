@@ -1788,8 +1788,14 @@ def _read_kml_track(src: TrackSource, opened, max_uncompressed_mb: float):
         data = read_member(src.path, member)
     else:
         data = _source_bytes(src, opened)
-    got, n_places = read_kml_track_points(kml_document(data, name, max_uncompressed_mb), name)
+    doc, entry = kml_document(data, name, max_uncompressed_mb)
+    got, n_places = read_kml_track_points(doc, name)
     notes = []
+    if entry is not None:
+        notes.append(
+            f"{name}: the KMZ's KML document {entry!r} was read: none is at its top, and "
+            "Google Earth reads the archive's first .kml"
+        )
     if n_places:
         notes.append(
             f"{name}: {n_places} placemark(s) without a track (places, not positions over "

@@ -10,7 +10,7 @@ import shutil
 import weakref
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,7 @@ def _ingest_one(
     names: set[str],
     earlier: list | None = None,
     earlier_names: list[str] | None = None,
+    read_vessels: list | None = None,
 ) -> pd.DataFrame:
     """Read one input file (cached), write its rejects, check the ceiling, report it.
 
@@ -48,6 +49,8 @@ def _ingest_one(
     file's own reading stays cached by its own key; what this removes depends on the
     earlier files, and a spill's ``content_key`` says so.  ``earlier_names`` names each
     input file of the kind in those rejects' values, one name no other input of the run has.
+    ``read_vessels`` gets the vessel ids of the file's pings before the earlier files'
+    repeats are rejected (:func:`refuse_one_vessel_of_two_files`).
     """
     from ...ingest import check_balance, reject_repeated_records, source_stem, write_rejects
     from ...ingest.stream import reject_repeated_spill
@@ -99,6 +102,8 @@ def _ingest_one(
     state.digests[kind] = digest([state.digests.get(kind), key, str(state.as_of), polygon])
     name = _rejects_name(f"{kind}-{source_stem(path)}", names)
     _say_safe_name(state, path, name)
+    if read_vessels is not None:  # a file whose pings all repeat another's still names one
+        read_vessels.append(result.vessels if streamed else result.frame[S.VESSEL_ID].unique())
     if streamed:
         if earlier is not None:
             before = earlier_names[: len(earlier)] if earlier_names else None
@@ -478,6 +483,7 @@ def ingest(state: RunState) -> None:
     names: set[str] = set()
     seen: list[pd.DataFrame] = []  # the seizures accepted so far, for records given twice
     tracks: list = []  # the track files read so far, for pings given twice
+    vessels: list = []  # each track file's vessel ids as read, before repeats are rejected
     # two receivers' logs of one day share a name (a/2024-03-01.log, b/2024-03-01.log), and
     # two years' exports (2024/seizures.csv): a repeat's value names the earlier file by a
     # name no other input has
@@ -486,7 +492,7 @@ def ingest(state: RunState) -> None:
     with span_memo():  # each accepted frame's span once: they are not changed here
         frames = {
             kind: [
-                _ingest_one(state, kind, src, reader, names, tracks, track_names)
+                _ingest_one(state, kind, src, reader, names, tracks, track_names, vessels)
                 if kind == "tracks"
                 else _ingest_one(state, kind, src, reader, names, seen, seizure_names)
                 for src in sources
@@ -505,7 +511,11 @@ def ingest(state: RunState) -> None:
         == "file"
         for e in state.ingest_report["tracks"]
     ]
-    refuse_one_vessel_of_two_files(cfg.inputs.tracks, frames["tracks"], track_names, by_file)
+    members = [
+        ((e.get("assumptions") or {}).get("archive_member") or {}).get("member")
+        for e in state.ingest_report["tracks"]
+    ]
+    refuse_one_vessel_of_two_files(cfg.inputs.tracks, vessels, track_names, by_file, members)
     if frames["seizures"]:
         state.seizures = pd.concat(frames["seizures"], ignore_index=True)
     if cfg.density.use_quantity:
@@ -544,50 +554,57 @@ def ingest(state: RunState) -> None:
 
 
 def refuse_one_vessel_of_two_files(
-    sources, results: list, names: list[str], by_file: list[bool] | None = None
+    sources,
+    results: list,
+    names: list[str],
+    by_file: list[bool] | None = None,
+    members: list[str | None] | None = None,
 ) -> None:
-    """Refuse two track files of one name whose vessels are both named after that name.
+    """Refuse two track files whose vessels are named alike after their file names.
 
     A phone's location history (``Timeline.json``: Google's name, whatever the phone), a
     GPX track without a name (``trip:track_0``) and a KML track without a Placemark name
     name their vessel after their file: two phones' ``a/Timeline.json`` and
     ``b/Timeline.json`` in one run became one vessel, their pings one track jumping between
-    them, without a word.  ``results`` are the files' accepted pings (frames, or spills
-    with their ``vessels``); ``names`` tell the files apart (:func:`distinct_names`).
-    ``by_file`` says which files' readers named the vessel by the file (the evidence
-    ``by: file``): an OziExplorer ``.plt`` of a device's default track name is the vessel
-    of its name without suffixes (``a/track.plt`` and ``b/track.plt``: both ``track``,
-    which this let through).
+    them, without a word.  ``results`` are the files' pings as read (frames, spills with
+    their ``vessels``, or arrays of the vessel ids), before another file's repeats are
+    rejected: the second phone's pings at the first's times were all rejected as repeats,
+    and the refusal saw no vessel of it.  ``names`` tell the files apart
+    (:func:`distinct_names`).  ``by_file`` says which files' readers named the vessel by the
+    file (the evidence ``by: file``): an OziExplorer ``.plt`` of a device's default track
+    name is the vessel of its name without suffixes (``a/track.plt`` and ``b/track.plt``:
+    both ``track``).  ``members`` names the zip member each file read, if any: a member's
+    vessel is named after the member (two ``logs.zip`` each of a ``track.plt``, or ``a.zip``
+    and ``b.zip``: both ``track``).
 
     Raises
     ------
     InputError
         Naming both files and the vessel, and ``vessel_id`` as the way out.
     """
-    by_name: dict[str, list[int]] = {}
+    seen: dict[str, int] = {}
     for i, src in enumerate(sources):
-        by_name.setdefault(Path(src.path).name, []).append(i)
-    for file_name, idx in by_name.items():
-        if len(idx) < 2:
-            continue
-        stem = Path(file_name).stem
-        # the name without a compression suffix and the format's (track.plt.gz: track)
-        base = Path(re.sub(r"(?i)\.(?:gz|bz2|xz|zst)$", "", file_name)).stem
-        seen: dict[str, int] = {}
-        for i in idx:
-            result = results[i]
-            ids = result.vessels if hasattr(result, "vessels") else result[S.VESSEL_ID].unique()
-            plain = by_file is not None and by_file[i]
-            for v in map(str, ids):
-                if v != file_name and not v.startswith(f"{stem}:") and not (plain and v == base):
-                    continue  # named by the file's own data or the config, not by its name
-                j = seen.setdefault(v, i)
-                if names[j] != names[i]:  # one file listed twice is one file
-                    raise InputError(
-                        f"track files {names[j]!r} and {names[i]!r} both name a vessel "
-                        f"{v!r} after their file name: their pings would be one vessel's; "
-                        "set vessel_id for each of them (inputs.tracks[].vessel_id)"
-                    )
+        result = results[i]
+        if isinstance(result, pd.DataFrame):
+            ids = result[S.VESSEL_ID].unique()
+        else:
+            ids = result.vessels if hasattr(result, "vessels") else result
+        plain = by_file is not None and by_file[i]
+        member = members[i] if members is not None else None
+        own = [Path(src.path).name, *([PurePosixPath(member).name] if member else [])]
+        stems = tuple(f"{Path(n).stem}:" for n in own)
+        # the names without a compression suffix and the format's (track.plt.gz: track)
+        bases = {Path(re.sub(r"(?i)\.(?:gz|bz2|xz|zst)$", "", n)).stem for n in own}
+        for v in map(str, ids):
+            if v not in own and not v.startswith(stems) and not (plain and v in bases):
+                continue  # named by the file's own data or the config, not by its name
+            j = seen.setdefault(v, i)
+            if names[j] != names[i]:  # one file listed twice is one file
+                raise InputError(
+                    f"track files {names[j]!r} and {names[i]!r} both name a vessel "
+                    f"{v!r} after their file name: their pings would be one vessel's; "
+                    "set vessel_id for each of them (inputs.tracks[].vessel_id)"
+                )
 
 
 def _say_mixed_units(state: RunState) -> None:
