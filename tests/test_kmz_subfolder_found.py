@@ -121,3 +121,17 @@ def test_zips_of_same_named_plt_are_refused_not_joined_into_one_vessel(tmp_path,
     paths[1].write_bytes(_zip({"track.plt": _plt(44.0, track_name="Skiff Maria", minute=30)}))
     state = ingest_alone(tmp_path, "run2", paths, None)
     assert sorted(set(state.pings["vessel_id"])) == ["Skiff Maria", "track"]
+
+
+def test_one_vessels_files_named_after_its_mmsi_it_names_in_a_column_are_read_as_one(tmp_path):
+    # a vessel named by the file's column, not by its name, whatever the name: two years'
+    # downloads of one MMSI's track are that vessel's
+    paths = [tmp_path / year / "211000001.csv" for year in ("2023", "2024")]
+    for path, day in zip(paths, ("2023-01-01", "2024-01-01"), strict=True):
+        path.parent.mkdir(parents=True)
+        path.write_text(
+            f"mmsi,timestamp,lat,lon,sog\n211000001,{day}T00:00:00Z,43.0,5.0,10.0\n"
+            f"211000001,{day}T06:30:00Z,43.01,5.1,10.0\n"
+        )
+    state = ingest_alone(tmp_path, "run", paths, None)
+    assert state.pings["vessel_id"].tolist() == ["211000001"] * 4
