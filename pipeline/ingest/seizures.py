@@ -136,7 +136,14 @@ from ._common import (
 )
 from ._dates import NS_RANGE, month_numbers, parse_times, times_with_clock
 from ._json import JsonTable, read_json_records
-from ._mgrs import MGRS_RULES, find_mgrs_column, mgrs_disagreements, mgrs_share, read_mgrs_column
+from ._mgrs import (
+    MGRS_RULES,
+    find_mgrs_column,
+    is_mgrs_header,
+    mgrs_disagreements,
+    mgrs_share,
+    read_mgrs_column,
+)
 from ._positions import PAIR_UNREADABLE, read_positions, split_pair_column
 from ._quantity import decimal_mark_of, parse_quantities, typed_number_cells
 from ._vector import (
@@ -981,7 +988,7 @@ def _normalise(
             raw, np.where(point, lon, np.nan), np.where(point, lat, np.nan), name, notes
         )
         try:
-            beside = find_mgrs_column(raw, {c for c in pick.values() if c is not None}, name)
+            beside = find_mgrs_column(raw, _grid_taken(pick), name)
         except InputError:  # two columns of references: none compared
             beside = None
         if beside is not None:  # an attribute's grid reference: compared, as lat/lon are
@@ -1129,10 +1136,16 @@ def _normalise(
             lon_bad = ~miss & ~lat_bad & np.isnan(lon)
             wrong_axis = read.wrong_axis
             pair_col = lat_col if lat_col == lon_col else f"{lat_col}/{lon_col}"
+            # a line whose latitude or longitude is blank is placed by the grid reference
+            # beside it (complete pairs win): a blank one too is coord_missing, one that
+            # is no reference is rejected with why
+            fill = None
+            if grid_beside is not None and miss.any():
+                fill = read_mgrs_column(raw[grid_beside].where(miss), grid_beside, name)
             rules.append(
                 Rule(
                     "coord_missing",
-                    miss,
+                    miss if fill is None else miss & fill[3][0].mask,
                     pair_col,
                     "latitude or longitude is missing",
                     pd.Series(
@@ -1198,8 +1211,20 @@ def _normalise(
                     )
                 )
                 lon, lat = plon, plat
+            if fill is not None:
+                rules += fill[3][1:]
             if grid_beside is not None:
                 notes += _grid_beside_note(raw, lon, lat, grid_beside, rows, name)
+            if fill is not None and grid_beside is not None and not np.isnan(fill[1]).all():
+                lon, lat, lat_raw, lon_raw = _fill_from_grid(
+                    fill, lon, lat, lat_raw, lon_raw, raw[grid_beside], pair_col, name, notes
+                )
+                evidence["grid_fill"] = {
+                    "column": grid_beside,
+                    "by": "name" if is_mgrs_header(grid_beside) else "content",
+                    "evidence": f"read where {pair_col!r} is incomplete",
+                    **fill[5],
+                }
     ok = ~np.isnan(lat) & ~np.isnan(lon)
     swapped = ok & (((np.abs(lat) > 90) & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)) | wrong_axis)
     pair_text = (
@@ -2327,6 +2352,17 @@ def _quantity_units(
     return np.where(kept, 1.0, factor), report
 
 
+def _grid_taken(pick: dict[str, str | None]) -> set[str]:
+    """Return the columns a grid reference column is not looked for in: those picked.
+
+    A free-text column (``remarks``, ``notes``, ``comment``: the ``note`` role, picked by its
+    header alone) is looked in: one whose values are mostly grid references
+    (:func:`~pipeline.ingest._mgrs.find_mgrs_column` asks 80 % valid ones) holds the
+    records' positions, not prose, and is found by its values.
+    """
+    return {c for r, c in pick.items() if c is not None and r != "note"}
+
+
 def _grid_reference_column(
     raw: pd.DataFrame,
     pick: dict[str, str | None],
@@ -2365,7 +2401,7 @@ def _grid_reference_column(
         and missing_mask(raw[str(lon_col)]).all()
     )
     try:
-        found = find_mgrs_column(raw, {c for c in pick.values() if c is not None}, name)
+        found = find_mgrs_column(raw, _grid_taken(pick), name)
     except InputError:  # two columns of references: which one is a guess, unless unread
         if have_pair and not blank:
             return None, None
@@ -2380,6 +2416,40 @@ def _grid_reference_column(
     return None, found["column"]
 
 
+def _fill_from_grid(
+    fill: tuple[Any, ...],
+    lon: np.ndarray,
+    lat: np.ndarray,
+    lat_raw: pd.Series,
+    lon_raw: pd.Series,
+    refs: pd.Series,
+    pair_col: str,
+    name: str,
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray, pd.Series, pd.Series]:
+    """Place the lines of an incomplete latitude/longitude pair at their grid reference.
+
+    ``fill`` is :func:`~pipeline.ingest._mgrs.read_mgrs_column` of the references of those
+    lines alone (the others blanked); their raw values become the reference as written, so
+    that a later reject shows what was read.  Says how many were placed.
+    """
+    glon, glat, _, _, grid_notes, _ = fill
+    got = ~np.isnan(glat)
+    text = as_text(refs)
+    notes.append(
+        f"{name}: {int(got.sum())} position(s) read from the grid references in "
+        f"{str(refs.name)!r} where {pair_col!r} has a blank latitude or longitude (complete "
+        "pairs were read as written)"
+    )
+    notes += grid_notes
+    return (
+        np.where(got, glon, lon),
+        np.where(got, glat, lat),
+        lat_raw.astype(object).where(~got, text),
+        lon_raw.astype(object).where(~got, text),
+    )
+
+
 def _grid_beside_note(
     raw: pd.DataFrame,
     lon: np.ndarray,
@@ -2392,6 +2462,8 @@ def _grid_beside_note(
 ) -> list[str]:
     """Say how many positions lie outside the square of the grid reference beside them."""
     far, km = mgrs_disagreements(lon, lat, raw[column])
+    if np.isnan(km).all():  # no line has both a position and a reference: none compared
+        return []
     if not far.any():
         return [
             f"{name}: grid references in {column!r} not read: {read} were, and each lies "
