@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline.errors import InputError
@@ -115,3 +116,33 @@ def test_free_text_remarks_are_no_position(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="no coordinate columns"):
         read_seizures(path)
+
+
+def test_a_track_with_blank_latitudes_beside_references_whole_and_in_chunks(tmp_path):
+    from pipeline.ingest import read_tracks
+    from pipeline.ingest.stream import PingStore, spill_tracks
+
+    near = ["18SUJ2337106519", "18SUJ2347106519", "18SUJ2357106519"]
+    path = tmp_path / "patrol.csv"
+    path.write_text(
+        "mmsi,time,lat,lon,grid_ref,sog\n"
+        # a complete pair: read as written
+        "247000001,2024-01-02T00:00:00Z,38.8898,-77.0366,18SUJ2337106519,5\n"
+        "247000001,2024-01-02T00:01:00Z,,-77.0,18SUJ2347106519,5\n"
+        "247000001,2024-01-02T00:02:00Z,,-77.0,18IUJ2357106519,5\n"
+        "247000001,2024-01-02T00:03:00Z,,-77.0,,5\n"
+        "247000001,2024-01-02T00:04:00Z,,,18SUJ2357106519,5\n",
+        encoding="utf-8",
+    )
+    whole = read_tracks(path)
+    lon, lat = _geotrans([near[1], near[2]])
+    np.testing.assert_allclose(whole.frame["lat"], [38.8898, lat[0], lat[1]], atol=1e-5)
+    np.testing.assert_allclose(whole.frame["lon"], [-77.0366, lon[0], lon[1]], atol=1e-5)
+    got = whole.rejects.set_index("row")
+    assert got["rule"].to_dict() == {4: "mgrs_invalid", 5: "coord_missing"}
+    assert got["value"][4] == "18IUJ2357106519" and got["column"][4] == "grid_ref"
+    assert any("blank latitude or longitude read from the grid" in n for n in whole.notes)
+    spill = spill_tracks(path, tmp_path / "spill", chunk_rows=2, n_buckets=2)
+    store = PingStore([spill], root=tmp_path / "spill")
+    pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
+    assert spill.notes == whole.notes

@@ -147,6 +147,7 @@ from ._dates import NS_RANGE, parse_times, times_with_clock
 from ._json import read_json_records
 from ._mgrs import (
     MGRS_RULES,
+    GridPositions,
     find_mgrs_column,
     mgrs_datum_notes,
     mgrs_rules,
@@ -1248,6 +1249,28 @@ def _columns_from_table(
         pick["lat"] = pick["lon"] = pick["grid"] = grid["column"]
         for role in ("lat", "lon"):
             evidence[role] = {**grid, "placed_at": "square centre", "datum": "WGS84"}
+    pick["grid_fill"] = None
+    if (
+        pick["grid"] is None
+        and pick["pair"] is None
+        and pick["lat"] is not None
+        and pick["lon"] is not None
+        and pick["lat"] != pick["lon"]
+        and not {"lat", "lon"} & set(over)
+    ):  # beside latitude/longitude: read on the lines whose pair is incomplete
+        try:
+            fill = find_mgrs_column(raw, {c for c in pick.values() if c}, name)
+        except InputError:  # two columns of references: which one is a guess, none read
+            fill = None
+        if fill is not None:
+            pick["grid_fill"] = fill["column"]
+            evidence["grid_fill"] = {
+                **fill,
+                "evidence": f"{fill['evidence']}; read where {pick['lat']!r} or "
+                f"{pick['lon']!r} is blank",
+                "placed_at": "square centre",
+                "datum": "WGS84",
+            }
     if pick["lat"] is None or pick["lon"] is None:
         why = evidence.get("lat", {}).get("evidence") or evidence.get("lon", {}).get("evidence")
         raise InputError(
@@ -1492,7 +1515,32 @@ def _coordinate(
     parts = (split or {}).get(role)
     if parts:
         values = compose_coordinate(raw.assign(**{pick[role]: values}), pick[role], parts)
+    fill = _grid_fill_rows(raw, pick)
+    if fill is not None:  # an incomplete pair: its line's reference, in degrees or as written
+        rows, pos = fill
+        deg = pd.Series(pos.lat if role == "lat" else pos.lon, index=raw.index)
+        ref = deg.astype("str").where(deg.notna(), as_text(raw[pick["grid_fill"]]))
+        values = values.astype(object).where(~(rows & ~pos.missing), ref)
     return values
+
+
+def _grid_fill_rows(raw: pd.DataFrame, pick: dict) -> tuple[np.ndarray, GridPositions] | None:
+    """Return (lines whose latitude or longitude is blank, their references decoded), or None.
+
+    Only where ``pick`` has a grid reference column beside latitude/longitude
+    (``grid_fill``): the other lines' references are blanked, never read.
+    """
+    col = pick.get("grid_fill")
+    if col is None or col not in raw.columns:
+        return None
+    rows = np.zeros(len(raw), bool)
+    for role in ("lat", "lon"):
+        blank = missing_mask(raw[pick[role]])
+        alt = pick.get(f"{role}_fill")
+        if alt is not None and alt in raw.columns:  # filled from its fallback column
+            blank &= missing_mask(raw[alt])
+        rows |= blank
+    return rows, mgrs_to_lonlat(raw[col].where(rows))
 
 
 #: Whole header names (normalised) of a fix's validity flag (Traccar's ``valid``).
@@ -2608,6 +2656,17 @@ def check_ping_rows(
         grid_pos = mgrs_to_lonlat(raw[grid])
         rules += mgrs_rules(raw[grid], grid_pos, grid)[1:]
         notes += mgrs_datum_notes(grid_pos, grid, name)
+    fill = _grid_fill_rows(raw, parts.get("picks") or {})
+    if fill is not None:  # the references read on lines whose pair is incomplete
+        grid = picks["grid_fill"]
+        rules += mgrs_rules(raw[grid].where(fill[0]), fill[1], grid)[1:]
+        notes += mgrs_datum_notes(fill[1], grid, name)
+        if (~np.isnan(fill[1].lat)).any():
+            notes.append(
+                f"{name}: positions of lines with a blank latitude or longitude read from "
+                f"the grid references in {grid!r}, each at the centre of the square it names "
+                "(WGS84); complete pairs were read as written"
+            )
     rules.append(
         Rule(
             "coord_unparseable",
