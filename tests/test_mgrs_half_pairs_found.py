@@ -141,8 +141,26 @@ def test_a_track_with_blank_latitudes_beside_references_whole_and_in_chunks(tmp_
     got = whole.rejects.set_index("row")
     assert got["rule"].to_dict() == {4: "mgrs_invalid", 5: "coord_missing"}
     assert got["value"][4] == "18IUJ2357106519" and got["column"][4] == "grid_ref"
+    assert got["value"][5].strip() == "-77.0"  # as written, no reference put in its place
     assert any("blank latitude or longitude read from the grid" in n for n in whole.notes)
     spill = spill_tracks(path, tmp_path / "spill", chunk_rows=2, n_buckets=2)
     store = PingStore([spill], root=tmp_path / "spill")
     pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
     assert spill.notes == whole.notes
+
+
+def test_a_latitude_filled_from_its_other_spelling_is_complete(tmp_path):
+    # 'Latitude' blank, 'Lat DD' (its other spelling) filled: the pair is complete and read,
+    # the reference ~200 m away is not
+    from pipeline.ingest import read_tracks
+
+    path = tmp_path / "two_spellings.csv"
+    path.write_text(
+        "mmsi,time,Latitude,Lat DD,Longitude,grid_ref,sog\n"
+        "247000001,2024-01-02T00:00:00Z,38.8898,,-77.0366,18SUJ2337106519,5\n"
+        "247000001,2024-01-02T00:01:00Z,,38.8899,-77.0366,18SUJ2357106519,5\n",
+        encoding="utf-8",
+    )
+    res = read_tracks(path)
+    assert res.frame["lat"].tolist() == pytest.approx([38.8898, 38.8899], abs=1e-9)
+    assert res.frame["lon"].tolist() == pytest.approx([-77.0366, -77.0366], abs=1e-9)

@@ -1538,7 +1538,7 @@ def _grid_fill_rows(raw: pd.DataFrame, pick: dict) -> tuple[np.ndarray, GridPosi
         blank = missing_mask(raw[pick[role]])
         alt = pick.get(f"{role}_fill")
         if alt is not None and alt in raw.columns:  # filled from its fallback column
-            blank &= missing_mask(raw[alt])
+            blank = blank & missing_mask(raw[alt])
         rows |= blank
     return rows, mgrs_to_lonlat(raw[col].where(rows))
 
