@@ -139,6 +139,9 @@ class TextTable:
     #: ``(a delimiter, a delimiter and an empty quoted value "")``
     inner_line_ends: int = 0
     trailing_dropped: tuple[int, int] = (0, 0)
+    #: the units of the columns named by the line below the header (ERDDAP's ``.csv``; see
+    #: :func:`units_row`): that line is no record; empty where there is none
+    units: dict[str, str] = field(default_factory=dict)
 
 
 #: The encoding recorded for a file whose lines are partly UTF-8 and partly cp1252 (two exports
@@ -468,6 +471,21 @@ def read_text_table(
         data, head = line + data, named + "\n" + head
         notes.append(headerless_note(name, header, delim, named))
         header = next(csv.reader([named], delimiter=delim))
+    units: dict[str, str] = {}
+    below = data.find(b"\n", first_end + 1) if named is None and first_end >= 0 else -1
+    if below > first_end and (found := units_row(data[first_end + 1 : below], header, delim)):
+        # ERDDAP's .csv: the line below the header gives each column's unit.  Read as a
+        # record it was rejected, its units lost; it is taken out of the parse (the lines
+        # below it keep their physical numbers, shifted back after the parse).
+        units = found
+        row_text = data[first_end + 1 : below].decode("utf-8", errors="replace")
+        data = data[: first_end + 1] + data[below + 1 :]
+        head = data[: 1 << 16].decode("utf-8", errors="ignore")
+        notes.append(
+            f"{name}: line {line_offset + pre + skipped + 2} {row_text[:120]!r} is the header's "
+            "units row (ERDDAP): not a record; units "
+            + ", ".join(f"{c!r}: {u!r}" for c, u in units.items())
+        )
     if len(header) > 1 and not header[-1].strip():
         # Exports that end every line with the delimiter (a trailing empty column) often
         # forget it on the last line: drop one trailing delimiter from every line instead
@@ -496,7 +514,7 @@ def read_text_table(
     # the line numbers written in notes and messages are physical lines of the file: the
     # names put in front of a headerless file's first record are no line of it, skipped
     # title lines are (the numbers below are shifted so after the parse)
-    worded = line_offset + pre + skipped - (1 if named is not None else 0)
+    worded = line_offset + pre + skipped - (1 if named is not None else 0) + (1 if units else 0)
     if stripped:
         # The line ends inside a quoted value (a note of several lines) are no record's
         # end: their delimiter is the value's own; _parse_table finds them and keeps it.
@@ -556,11 +574,67 @@ def read_text_table(
         table.lines = table.lines - 1
         table.bad_rows["row"] = table.bad_rows["row"] - 1
         table.header_line = 0
+    if units:  # the units row is a line of the file above every record
+        table.lines = table.lines + 1
+        table.bad_rows["row"] = table.bad_rows["row"] + 1
+        table.units = units
     if skipped or pre:
         table.lines = table.lines + skipped + pre
         table.bad_rows["row"] = table.bad_rows["row"] + skipped + pre
         table.header_line = 0 if named is not None else pre + skipped + 1
     return table
+
+
+#: Units as ERDDAP (UDUNITS/CF) writes them in a ``.csv``'s second line (``UTC``,
+#: ``degrees_north``, ``m s-1``, ``knots``, ``kg``, ``1``): symbols, joined by a space, ``.``,
+#: ``/`` or ``*``, each with an optional power (``s-1``, ``m^2``); ``1`` (dimensionless).
+_UNIT_SYMBOLS = (
+    "utc|gmt|z|degrees?_(?:north|east|true|n|e|c|celsius|k)|degrees?|deg|celsius|kelvin|k"
+    "|knots?|kts?|kn|nmi|mi|mph|m|km|cm|mm|s|sec|seconds?|min|minutes?|h|hr|hours?|days?"
+    "|kg|g|mg|t|tonnes?|tons?|lbs?|count|counts|percent|%|psu|dbar|hpa|pa|mbar|mb|w|l|ntu"
+)
+_UNIT_TEXT = re.compile(
+    rf"(?:{_UNIT_SYMBOLS})(?:\^?-?\d)?(?:[ ./*](?:{_UNIT_SYMBOLS})(?:\^?-?\d)?)*"
+    r"|(?:seconds|minutes|hours|days) since \d{4}-\d\d-\d\d(?:[T ][0-9:.]+Z?)?|1",
+    re.IGNORECASE,
+)
+#: Units only a units row holds (a record's field is never one): one alone makes the row.
+_UNITS_OF_ERDDAP = re.compile(r"utc|degrees?_(?:north|east)|\w+ since .*", re.IGNORECASE)
+
+
+def units_row_report(units: dict[str, str], header_line: int) -> dict[str, Any]:
+    """Return the ``units_row`` assumption: the line of a file's units row and its units."""
+    return {
+        "line": header_line + 1,
+        "units": dict(units),
+        "evidence": "the line below the header names a unit (or none) for each column, as "
+        "ERDDAP's .csv writes it: not a record; the units are read as the header's",
+    }
+
+
+def units_row(line: bytes, header: Sequence[str], delim: str) -> dict[str, str]:
+    """Return ``{column: unit}`` when ``line`` (the one below the header) is a row of units.
+
+    ERDDAP's ``.csv`` writes one: a field per column, each empty or a unit (``UTC``,
+    ``degrees_north``, ``m s-1``).  It is one when every non-empty field is a unit, one
+    has a letter, and two are given or one only a units row holds (``UTC``,
+    ``degrees_north``, ``... since 1970-01-01``): a record of one lone ``kg`` stays a
+    record.  An empty dict otherwise.
+    """
+    try:
+        fields = next(csv.reader([line.decode("utf-8", errors="replace")], delimiter=delim), [])
+    except csv.Error:
+        return {}
+    if len(fields) != len(header) or len(header) < 2:
+        return {}
+    given = {h: f.strip() for h, f in zip(header, fields, strict=True) if f.strip()}
+    if not given or not all(_UNIT_TEXT.fullmatch(u) for u in given.values()):
+        return {}
+    if not any(re.search(r"[^\W\d_]|%", u) for u in given.values()):
+        return {}
+    if len(given) < 2 and not any(_UNITS_OF_ERDDAP.fullmatch(u) for u in given.values()):
+        return {}
+    return given
 
 
 #: Excel's first line naming the delimiter (``sep=;``), above the header.

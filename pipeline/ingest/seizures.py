@@ -133,6 +133,7 @@ from ._common import (
     spans_meet,
     split_pair,
     time_span,
+    units_row_report,
 )
 from ._dates import NS_RANGE, month_numbers, parse_times, times_with_clock
 from ._json import JsonTable, read_json_records
@@ -353,6 +354,7 @@ def read_seizures(
     typed: dict[str, np.ndarray] = {}
     #: A GeoJSON feature's geometry as written, and whether it holds text, where GDAL read none.
     written: tuple[pd.Series, np.ndarray] | None = None
+    header_units: dict[str, str] = {}  # a units row below a CSV's header (ERDDAP)
     if fmt in ("csv", "json"):
         table = (
             read_text_table(
@@ -370,6 +372,9 @@ def read_seizures(
             typed = table.typed_numbers
         if table.header_line != 1:
             assumptions["header_line"] = table.header_line or NO_HEADER
+        header_units = getattr(table, "units", {})
+        if header_units:
+            assumptions["units_row"] = units_row_report(header_units, table.header_line)
         notes += table.notes
         n_pre = table.n_bad
         assumptions["encoding"] = table.encoding
@@ -471,6 +476,7 @@ def read_seizures(
         bbox_as_written=bbox_as_written,
         typed=typed,
         written=written,
+        header_units=header_units,
     )
     notes += more_notes
     assumptions.update(more)
@@ -917,6 +923,7 @@ def _normalise(
     bbox_as_written: bool = True,
     typed: dict[str, np.ndarray] | None = None,
     written: tuple[pd.Series, np.ndarray] | None = None,
+    header_units: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, Any]]:
     name = src.path.name
     notes: list[str] = []
@@ -1481,7 +1488,9 @@ def _normalise(
             else:
                 units = own
                 ucol = f"{qcol} (after the number)"
-        per_kg, unit_report = _quantity_units(units, qcol, ucol, counted)
+        per_kg, unit_report = _quantity_units(
+            units, qcol, ucol, counted, row_unit=(header_units or {}).get(qcol)
+        )
         q = q * per_kg  # the rules above judged the value as written
         unit_notes = unit_report.pop("notes")
         if unit_conflicts:
@@ -2254,7 +2263,11 @@ def placeholder_dates(times: pd.Series) -> np.ndarray:
 
 
 def _quantity_units(
-    units: pd.Series | None, qcol: str, ucol: str | None, counted: np.ndarray | None = None
+    units: pd.Series | None,
+    qcol: str,
+    ucol: str | None,
+    counted: np.ndarray | None = None,
+    row_unit: str | None = None,
 ) -> tuple[np.ndarray | float, dict[str, Any]]:
     """Return the factor to kg of each quantity and the report of what was decided.
 
@@ -2265,12 +2278,14 @@ def _quantity_units(
     empty one), a unit in the quantity's header (``Qty (kg)``, ``weight_t``) converts the
     whole column; with neither, quantities stay as reported.  ``counted`` marks quantities
     whose own unit, written with the number, counts things (:data:`COUNT_UNITS`: ``300
-    tablets``): no unit of mass in the header makes them grams.
+    tablets``): no unit of mass in the header makes them grams.  ``row_unit``, the
+    quantity's unit in a units row below the header (ERDDAP's ``kg``), is read as though the
+    header said it in brackets.
     """
     key = _unit_key(units) if units is not None else None
     # a unit of one word ('Qty (kg)') or of two ('Quantity (metric tons)', 'Weight_short_tons':
     # 'tons' alone names none); a two-word unit's words are not counted again alone
-    words = name_tokens(qcol)
+    words = name_tokens(qcol if not row_unit else f"{qcol} ({row_unit})")
     pairs = [f"{a} {b}" for a, b in itertools.pairwise(words) if f"{a} {b}" in MASS_UNITS_KG]
     inside = {w for pair in pairs for w in pair.split()}
     toks = pairs + [t for t in words if t in MASS_UNITS_KG and t not in inside]

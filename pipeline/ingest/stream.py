@@ -107,6 +107,7 @@ from ._common import (
     missing_memo_off,
     read_text_table,
     sniff_delimiter,
+    units_row_report,
 )
 from ._dates import (
     MIXED_NOTES,
@@ -1532,9 +1533,13 @@ def _spill_of(state: _State, buckets: Sequence[_Bucket]) -> TrackSpill:
 def _start_csv_layout(state: _State, raw: pd.DataFrame, table) -> None:
     src, name = state.src, state.name
     schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
-    state.layout = table_layout(raw, src, name, schema, whole=_whole_of(state, raw))
+    state.layout = table_layout(
+        raw, src, name, schema, whole=_whole_of(state, raw), units=table.units
+    )
     state.note(*table.notes, f"{name}: position table schema {schema!r}")
     state.assumptions.update(encoding=table.encoding, delimiter=table.delimiter, schema=schema)
+    if table.units:
+        state.assumptions["units_row"] = units_row_report(table.units, table.header_line)
     if not table.header_line:
         state.assumptions["header_line"] = NO_HEADER
     state.crs = src.crs

@@ -142,6 +142,7 @@ from ._common import (
     spans_meet,
     time_span,
     to_numbers,
+    units_row_report,
 )
 from ._dates import NS_RANGE, parse_times, times_with_clock
 from ._json import read_json_records
@@ -496,9 +497,12 @@ def read_tracks(
         pre, n_pre = table.bad_rows, table.n_bad
         raw, rows = table.frame, table.lines
         schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
-        parts = _columns_from_table(raw, src, name, schema)
+        units = getattr(table, "units", {})
+        parts = _columns_from_table(raw, src, name, schema, units=units)
         notes.append(f"{name}: position table schema {schema!r}")
         assumptions.update(encoding=table.encoding, schema=schema)
+        if units:
+            assumptions["units_row"] = units_row_report(units, table.header_line)
         if fmt == "csv":
             assumptions["delimiter"] = table.delimiter
         crs = src.crs
@@ -1091,6 +1095,7 @@ def _speed_unit(
     schema: str,
     name: str = "",
     values: pd.Series | None = None,
+    row_unit: str | None = None,
 ) -> dict:
     """Return the unit of the speed column: ``unit``, ``factor`` (to knots), ``by``, ``evidence``.
 
@@ -1098,7 +1103,9 @@ def _speed_unit(
     multiplies the factor by 0.1.  A header whose brackets name a unit not known here is
     refused; other unknown words leave knots assumed, with a ``note``.  ``values`` (the
     speed column, or the records that decide the layout) tell a MarineTraffic answer's
-    whole tenths from knots written with decimals under its header.
+    whole tenths from knots written with decimals under its header.  ``row_unit``: the
+    column's unit in a units row below the header (ERDDAP's ``m s-1``), read as though
+    the header said it in brackets.
     """
     if src.speed_unit != "auto":
         return {
@@ -1109,14 +1116,15 @@ def _speed_unit(
         }
     if sog_col is None:
         return {"unit": "kn", "factor": 1.0, "by": "default", "evidence": "no speed column"}
-    toks = name_tokens(sog_col)
-    tenths = bool(_TENTHS.search(str(sog_col)))
+    said = sog_col if not row_unit else f"{sog_col} ({row_unit})"
+    toks = name_tokens(said)
+    tenths = bool(_TENTHS.search(str(said)))
     units = [_UNIT_WORDS[t] for t in toks if t in _UNIT_WORDS]
     units += [_UNIT_PAIRS[p] for p in zip(toks, toks[1:], strict=False) if p in _UNIT_PAIRS]
     found = list(dict.fromkeys(units))
     if len(found) > 1:
         raise InputError(
-            f"{name}: speed column {sog_col!r} names several units ({', '.join(found)}); "
+            f"{name}: speed column {said!r} names several units ({', '.join(found)}); "
             f"set speed_unit to one of 'kn', 'm/s', 'km/h'"
         )
     unit: str | None = found[0] if found else None
@@ -1124,11 +1132,11 @@ def _speed_unit(
     scale = " (values in tenths, as written in the header)" if tenths else ""
     if unit is None:
         scale_words = {"0", "1", "10", "x10", "tenth", "tenths"}
-        inside = [t for part in _BRACKETED.findall(str(sog_col)) for t in name_tokens(part)]
+        inside = [t for part in _BRACKETED.findall(str(said)) for t in name_tokens(part)]
         unknown = [t for t in inside if t not in scale_words and t not in _SPEED_WORDS]
         if unknown:
             raise InputError(
-                f"{name}: speed column {sog_col!r} names a unit not known here "
+                f"{name}: speed column {said!r} names a unit not known here "
                 f"({' '.join(unknown)!r}); known: knots (kn, kt, knots), m/s, km/h (kmh, kph, "
                 "km/t), mph; set speed_unit in the config to read it anyway"
             )
@@ -1162,6 +1170,8 @@ def _speed_unit(
                 why += "; its values have decimals, not a MarineTraffic answer's whole tenths"
     else:
         why = f"header {sog_col!r} says {unit}"
+        if row_unit:
+            why = f"header {sog_col!r} and its unit {row_unit!r} in the units row say {unit}"
     factor = _SPEED_TO_KN[unit] * (0.1 if tenths else 1.0)
     out = {
         "unit": f"0.1 {unit}" if tenths else unit,
@@ -1218,7 +1228,12 @@ def layout_report(parts: dict, name: str, crs) -> tuple[dict[str, Any], list[str
 
 
 def _columns_from_table(
-    raw: pd.DataFrame, src: TrackSource, name: str, schema: str, whole: WholeFile | None = None
+    raw: pd.DataFrame,
+    src: TrackSource,
+    name: str,
+    schema: str,
+    whole: WholeFile | None = None,
+    units: dict[str, str] | None = None,
 ) -> dict:
     cols = list(raw.columns)
     over = {_ROLE_OF.get(k, k): v for k, v in src.columns.items()}
@@ -1305,7 +1320,14 @@ def _columns_from_table(
         _refuse_fit_epoch(raw[pick["time"]], pick["time"], name)
     vid_col = pick["vessel_id"]
     vid = raw[vid_col] if vid_col else pd.Series(src.vessel_id, index=raw.index)
-    speed = _speed_unit(src, pick["sog"], schema, name, raw[pick["sog"]] if pick["sog"] else None)
+    speed = _speed_unit(
+        src,
+        pick["sog"],
+        schema,
+        name,
+        raw[pick["sog"]] if pick["sog"] else None,
+        row_unit=(units or {}).get(pick["sog"] or ""),
+    )
     fill_note = _fallback_coordinates(cols, pick, evidence, name)
     split, parts_note = _coordinate_parts(raw, pick, evidence, name)
     zone = zone_layout(raw, cols, pick, name, evidence, whole)
@@ -1678,13 +1700,16 @@ def table_layout(
     schema: str,
     *,
     whole: WholeFile | None = None,
+    units: dict[str, str] | None = None,
 ) -> dict:
     """Recognise the columns of a position table (see :func:`read_tracks`); parts of ``raw``.
 
     ``raw`` may be the first chunk of a file: ``whole`` then scans what the identity
     rules need of the whole file (see :func:`~pipeline.ingest._columns.infer_columns`).
+    ``units``: the columns' units from the line below the header (ERDDAP's ``.csv``,
+    :attr:`~pipeline.ingest._common.TextTable.units`), read as the header's own.
     """
-    return _columns_from_table(raw, src, name, schema, whole)
+    return _columns_from_table(raw, src, name, schema, whole, units)
 
 
 def _vertex_parts(
