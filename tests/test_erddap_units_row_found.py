@@ -100,6 +100,7 @@ def test_speed_in_m_s_from_the_units_row_converts_to_knots(tmp_path):
     assert res.assumptions["speed_unit"]["unit"] == "m/s"
     assert res.assumptions["units_row"]["line"] == 2
     assert res.assumptions["units_row"]["units"]["sog"] == "m s-1"
+    assert res.assumptions["units_row"]["utc_columns"] == ["time"]
 
 
 def test_knots_in_the_units_row_stay_knots_and_the_header_decides_with_it(tmp_path):

@@ -603,12 +603,18 @@ _UNITS_OF_ERDDAP = re.compile(r"utc|degrees?_(?:north|east)|\w+ since .*", re.IG
 
 
 def units_row_report(units: dict[str, str], header_line: int) -> dict[str, Any]:
-    """Return the ``units_row`` assumption: the line of a file's units row and its units."""
+    """Return the ``units_row`` assumption: the line of a file's units row and its units.
+
+    A column in ``UTC`` (ERDDAP's unit of its ``time``) is named: its times without a zone
+    are UTC by the file's word, not only by the reader's default.
+    """
+    utc = [c for c, u in units.items() if u.upper() in ("UTC", "GMT", "Z")]
     return {
         "line": header_line + 1,
         "units": dict(units),
         "evidence": "the line below the header names a unit (or none) for each column, as "
         "ERDDAP's .csv writes it: not a record; the units are read as the header's",
+        **({"utc_columns": utc} if utc else {}),
     }
 
 
