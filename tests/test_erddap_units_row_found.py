@@ -151,3 +151,12 @@ def test_a_seizure_quantity_in_grams_from_the_units_row_converts_to_kg(tmp_path)
     assert res.n_read == 2 and len(res.frame) == 2 and res.by_rule == {}
     np.testing.assert_allclose(np.sort(res.frame["quantity"].to_numpy()), [0.3, 1.5], rtol=1e-12)
     assert res.assumptions["units_row"]["units"]["quantity"] == "g"
+
+
+def test_notes_below_the_units_row_name_physical_lines(tmp_path):
+    broken = '2023-01-01T00:10:00Z,"50.11,-1.19,5.0,235000001'
+    lines = [HEADER, "UTC,degrees_north,degrees_east,m s-1,", RECORDS[0], broken, RECORDS[2]]
+    table = read_text_table(_write(tmp_path, lines))
+    assert table.lines.tolist() == [3, 5]
+    assert table.bad_rows["row"].tolist() == [4]
+    assert any("(line(s) 4)" in n for n in table.notes), table.notes
