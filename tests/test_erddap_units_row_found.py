@@ -160,3 +160,30 @@ def test_notes_below_the_units_row_name_physical_lines(tmp_path):
     assert table.lines.tolist() == [3, 5]
     assert table.bad_rows["row"].tolist() == [4]
     assert any("(line(s) 4)" in n for n in table.notes), table.notes
+
+
+@pytest.mark.parametrize(
+    ("header", "unit", "kg"),
+    [
+        ("quantity_kg", "g", None),
+        ("quantity_kg", "kg", [300.0, 1500.0]),
+        ("quantity_g", "g", [0.3, 1.5]),
+    ],
+    ids=["clash", "kg-twice", "g-twice"],
+)
+def test_a_header_and_units_row_naming_different_masses_are_refused(tmp_path, header, unit, kg):
+    from pipeline.errors import InputError
+
+    lines = [
+        f"time,latitude,longitude,drug,{header}",
+        f"UTC,degrees_north,degrees_east,,{unit}",
+        "2024-01-01T00:00:00Z,10.1,20.1,coke,300",
+        "2024-01-02T00:00:00Z,10.2,20.2,coke,1500",
+    ]
+    path = _write(tmp_path, lines, "seizures.csv")
+    if kg is None:
+        with pytest.raises(InputError, match="units row"):
+            read_seizures(path)
+        return
+    res = read_seizures(path)
+    np.testing.assert_allclose(np.sort(res.frame["quantity"].to_numpy()), kg, rtol=1e-12)

@@ -1488,9 +1488,10 @@ def _normalise(
             else:
                 units = own
                 ucol = f"{qcol} (after the number)"
-        per_kg, unit_report = _quantity_units(
-            units, qcol, ucol, counted, row_unit=(header_units or {}).get(qcol)
-        )
+        row_unit = (header_units or {}).get(qcol)
+        if row_unit:
+            _refuse_unit_clash(qcol, row_unit, name)
+        per_kg, unit_report = _quantity_units(units, qcol, ucol, counted, row_unit=row_unit)
         q = q * per_kg  # the rules above judged the value as written
         unit_notes = unit_report.pop("notes")
         if unit_conflicts:
@@ -2262,6 +2263,29 @@ def placeholder_dates(times: pd.Series) -> np.ndarray:
     return null & (ns < others.min() - _NULL_DAY_LEAD)
 
 
+def _mass_words(text: str) -> list[str]:
+    """Return the units of mass a header (or a unit) names: ``kg``, ``metric tons``."""
+    words = name_tokens(text)
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(words) if f"{a} {b}" in MASS_UNITS_KG]
+    inside = {w for pair in pairs for w in pair.split()}
+    return pairs + [t for t in words if t in MASS_UNITS_KG and t not in inside]
+
+
+def _refuse_unit_clash(qcol: str, row_unit: str, name: str) -> None:
+    """Refuse a quantity whose header and units row name different masses (``weight_kg``, ``g``).
+
+    Read together they named two units, so none: the quantities were kept as reported
+    (the header's kg, or the row's g?) and the report said no unit was stated.
+    """
+    head, row = _mass_words(qcol), _mass_words(row_unit)
+    if head and row and {MASS_UNITS_KG[u] for u in head} != {MASS_UNITS_KG[u] for u in row}:
+        raise InputError(
+            f"{name}: quantity column {qcol!r} names the unit {head[0]!r} and the units row "
+            f"below the header {row_unit!r}: which holds is not known; correct the one that is "
+            "wrong in the file"
+        )
+
+
 def _quantity_units(
     units: pd.Series | None,
     qcol: str,
@@ -2285,10 +2309,9 @@ def _quantity_units(
     key = _unit_key(units) if units is not None else None
     # a unit of one word ('Qty (kg)') or of two ('Quantity (metric tons)', 'Weight_short_tons':
     # 'tons' alone names none); a two-word unit's words are not counted again alone
-    words = name_tokens(qcol if not row_unit else f"{qcol} ({row_unit})")
-    pairs = [f"{a} {b}" for a, b in itertools.pairwise(words) if f"{a} {b}" in MASS_UNITS_KG]
-    inside = {w for pair in pairs for w in pair.split()}
-    toks = pairs + [t for t in words if t in MASS_UNITS_KG and t not in inside]
+    toks = _mass_words(qcol)
+    if row_unit and not toks:  # where both name one, it is the same (_refuse_unit_clash)
+        toks = _mass_words(f"{qcol} ({row_unit})")
     header_unit = toks[0] if len(toks) == 1 else None
     if key is None or not (key != "").any():
         if header_unit is not None:
