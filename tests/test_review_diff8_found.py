@@ -156,7 +156,8 @@ def test_a_first_chunk_of_one_ship_does_not_make_a_status_the_vessel_id(tmp_path
 def test_a_pacific_bbox_over_200_degrees_wide_over_world_records_is_read(tmp_path):
     # [100, -50, -60, 50]: Malacca across the Pacific to the Americas, as meant; a global
     # file holds a few more records in the rest of the world (-60..100) than in it
-    lons = [-50.0, -20.0, 0.0, 30.0, 60.0, 90.0, 95.0, 120.0, 150.0, 170.0, -170.0, -120.0, -80.0]
+    # (no longitude of exactly 0: a lone one is a placeholder, test_review_realdata26_found)
+    lons = [-50.0, -20.0, 0.5, 30.0, 60.0, 90.0, 95.0, 120.0, 150.0, 170.0, -170.0, -120.0, -80.0]
     path = tmp_path / "s.csv"
     pd.DataFrame(
         {"date": "2024-03-01", "lat": [(i % 7) - 3.0 for i in range(len(lons))], "lon": lons}

@@ -3332,6 +3332,11 @@ def _refuse_unnamed_hemispheres(
         return  # signed degrees need no letter; text degrees ('10 30 S') carry their own
     flip = {"lat": {"S", "SOUTH"}, "lon": {"W", "WEST"}}[axis]
     for c in others:
+        # a glance at the first values passes most columns over without finding their
+        # missing values (a wide export's hundreds of attributes)
+        glance = head[c].iloc[:20].astype("str").str.upper().str.strip()
+        if not glance.isin(_HEMISPHERES[axis] | {"", "NAN", "NONE", "<NA>"}).all():
+            continue
         text = as_text(head[c]).str.upper().str.strip()
         seen = text[text != ""]
         if len(seen) and seen.isin(_HEMISPHERES[axis]).all() and seen.isin(flip).any():
