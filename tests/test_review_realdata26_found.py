@@ -259,39 +259,33 @@ def test_a_zero_coordinate_among_records_near_that_line_is_a_place(tmp_path):
 # ---------------------------------------------------------------------- a layer's other places
 
 
-def test_a_layers_secondary_place_attributes_are_not_its_points_written_again(tmp_path):
-    """The pirate attacks saved as GeoJSON keep 'shore_latitude'/'shore_longitude' (the
-    nearest shore): every feature was said to 'differ from its attributes', and the note
-    advised columns: {lat: 'shore_latitude', lon: 'shore_longitude'}: the shore, not the attack."""
+def _layer_beside_attributes(tmp_path, lat: str, lon: str):
+    """A GeoJSON of 8 points 1.5 degrees from the position its ``lat``/``lon`` attributes give."""
     gpd = pytest.importorskip("geopandas")
     frame = pd.DataFrame(
         {
             "date": [f"2020-01-{d:02d}" for d in range(1, 9)],
-            "shore_latitude": [1.0 + d for d in range(8)],
-            "shore_longitude": [100.0 + d for d in range(8)],
+            lat: [1.0 + d for d in range(8)],
+            lon: [100.0 + d for d in range(8)],
         }
     )
     points = gpd.points_from_xy([101.5 + d for d in range(8)], [2.5 + d for d in range(8)])
     path = tmp_path / "attacks.geojson"
     gpd.GeoDataFrame(frame, geometry=points, crs=4326).to_file(path)
-    res = read_seizures(path)
+    return path
+
+
+def test_a_layers_secondary_place_attributes_are_not_its_points_written_again(tmp_path):
+    """The pirate attacks saved as GeoJSON keep 'shore_latitude'/'shore_longitude' (the
+    nearest shore): every feature was said to 'differ from its attributes', and the note
+    advised columns: {lat: 'shore_latitude', lon: 'shore_longitude'}: the shore, not the attack."""
+    res = read_seizures(_layer_beside_attributes(tmp_path, "shore_latitude", "shore_longitude"))
     assert len(res.frame) == 8 and res.frame["lat"].iloc[0] == 2.5
     assert not [n for n in res.notes if "shore_latitude" in n]
 
 
 def test_a_layers_own_position_attributes_are_still_compared(tmp_path):
-    gpd = pytest.importorskip("geopandas")
-    frame = pd.DataFrame(
-        {
-            "date": [f"2020-01-{d:02d}" for d in range(1, 9)],
-            "Latitude": [1.0 + d for d in range(8)],
-            "Longitude": [100.0 + d for d in range(8)],
-        }
-    )
-    points = gpd.points_from_xy([101.5 + d for d in range(8)], [2.5 + d for d in range(8)])
-    path = tmp_path / "attacks.geojson"
-    gpd.GeoDataFrame(frame, geometry=points, crs=4326).to_file(path)
-    res = read_seizures(path)
+    res = read_seizures(_layer_beside_attributes(tmp_path, "Latitude", "Longitude"))
     assert [n for n in res.notes if "differ from their 'Latitude'/'Longitude'" in n]
 
 

@@ -696,6 +696,13 @@ def _first_line(exc: BaseException) -> str:
 _BLOCK_FLOOR_MB = 16.0
 
 
+def _check_chunk(name: str, var, label: str, memory_budget_mb: float, fix: str) -> None:
+    """:func:`_check_block` for a NetCDF variable's storage chunk, when it is chunked."""
+    if chunks := var.encoding.get("chunksizes"):
+        itemsize = np.dtype(var.encoding.get("dtype", var.dtype)).itemsize
+        _check_block(name, chunks, itemsize, memory_budget_mb, f"chunk of {label!r}", fix)
+
+
 def _check_block(
     name: str, shape, itemsize: int, memory_budget_mb: float, what: str, fix: str
 ) -> None:
@@ -1313,15 +1320,9 @@ def _by_auxiliary_lat_lon(
     elif vlat.ndim == 2 and set(vlat.dims) == set(vlon.dims):
         for c, v in ((lat, vlat), (lon, vlon)):
             # read in row blocks below, as the pixels are: a single chunk decodes whole
-            if chunks := v.encoding.get("chunksizes"):
-                _check_block(
-                    name,
-                    chunks,
-                    np.dtype(v.encoding.get("dtype", v.dtype)).itemsize,
-                    memory_budget_mb,
-                    f"chunk of {c!r}",
-                    "rechunk it (nccopy -c with its dimension names/512)",
-                )
+            _check_chunk(
+                name, v, c, memory_budget_mb, "rechunk it (nccopy -c with its dimension names/512)"
+            )
         ydim, xdim, ys, xs, worst = _regular_axes(vlat, vlon, memory_budget_mb)
         if ydim is None and by_centres:
             return _curvilinear_centres(da, vlat, vlon, lat, lon, worst, assumptions), lat, lon
@@ -1568,15 +1569,13 @@ def _open_netcdf(
             "in the raster's config"
         )
     da = ds[var]
-    if chunks := da.encoding.get("chunksizes"):
-        _check_block(
-            name,
-            chunks,
-            np.dtype(da.encoding.get("dtype", da.dtype)).itemsize,
-            memory_budget_mb,
-            f"chunk of {var!r}",
-            "rechunk it (nccopy -c lat/512,lon/512 in.nc out.nc, with its dimension names)",
-        )
+    _check_chunk(
+        name,
+        da,
+        var,
+        memory_budget_mb,
+        "rechunk it (nccopy -c lat/512,lon/512 in.nc out.nc, with its dimension names)",
+    )
     _check_packing_numbers(da.encoding, name, f"variable {var!r}")
     flags = [k for k in ("flag_values", "flag_masks", "flag_meanings") if k in da.attrs]
     special = _special_flag_values(da.attrs)
