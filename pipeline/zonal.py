@@ -1265,7 +1265,7 @@ def _curvilinear_to_cells(raster, cells, stats, method, name, memory_budget_mb) 
     nodata = None if nodata is None or np.isnan(float(nodata)) else float(nodata)
     n_bands, height, width = (int(raster.sizes[d]) for d in ("band", "y", "x"))
     # the bands' float64 values, the coordinates, their differences, areas, cells and indices
-    per_row = width * (n_bands * 16 + 12 * 8)
+    per_row = max(1, width) * (n_bands * 16 + 12 * 8)
     rows = int(max(1, min(height, memory_budget_mb * 2**20 // per_row)))
     reads = []
     for q0 in range(0, height, rows):
@@ -1292,7 +1292,11 @@ def _curvilinear_to_cells(raster, cells, stats, method, name, memory_budget_mb) 
             total[key] = total[key] + part[key]
         total["max"] = np.maximum(total["max"], part["max"])
         total["min"] = np.minimum(total["min"], part["min"])
-    assert total is not None
+    if total is None:  # no rows (a window of a grid no centre of the area lies in)
+        total = {
+            key: np.zeros((n_bands, ucells.size)) for key in ("sum", "count", "area", "max", "min")
+        }
+        total["unplaced"] = np.zeros(1, dtype="int64")
     cell_km2 = np.zeros(ucells.size)
     touched = np.flatnonzero((total["area"] > 0).any(axis=0))  # the others' fraction is 0
     cell_km2[touched] = cell_area_km2(ucells[touched])

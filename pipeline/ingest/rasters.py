@@ -2237,11 +2237,13 @@ def clip_raster(
 
     Lazy (nothing is read); ``bbox`` None returns ``da``.  The margin lets the cells on the
     bbox's edge, which reach beyond it, see every pixel they touch.  A curvilinear grid read
-    by pixel centres is returned whole: its rows and columns are no lon/lat range (zonal
-    statistics read it in row blocks and keep the centres in the cells asked for).
+    by pixel centres keeps the rows and columns holding a pixel centre in the grown bbox and
+    one more each side (each kept pixel's area takes its neighbours' centres, so the cells
+    get the values of the whole grid): its 2-D latitude/longitude are read in row blocks to
+    find them, and ``attrs["assumptions"]["window"]`` states the window.
     """
-    if bbox is None or da.attrs.get("curvilinear"):
-        return da  # a curvilinear grid's rows and columns are no lon/lat range
+    if bbox is None:
+        return da
     x0, y0, x1, y1 = (float(v) for v in bbox)
     dlat = margin_km / 111.32
     y0, y1 = max(-90.0, y0 - dlat), min(90.0, y1 + dlat)
@@ -2254,9 +2256,66 @@ def clip_raster(
         x0, x1 = -180.0, 180.0
     else:
         x0, x1 = x0 - dlon, x1 + dlon
+    if da.attrs.get("curvilinear"):
+        out, (rows, cols), _ = _centres_window(da, (x0, y0, x1, y1))
+        out.attrs = dict(da.attrs)
+        height, width = (int(da.sizes[d]) for d in ("y", "x"))
+        out.attrs["assumptions"] = {
+            **dict(da.attrs.get("assumptions", {})),
+            "window": {
+                "value": f"rows {rows[0]}..{rows[1] - 1}, columns {cols[0]}..{cols[1] - 1}"
+                if out.size
+                else "none",
+                "by": "area",
+                "evidence": f"{int(out.sizes['y']) * int(out.sizes['x']):,} of the curvilinear "
+                f"grid's {height * width:,} pixels ({height:,} x {width:,}) are read: the rows "
+                "and columns holding a pixel centre within "
+                f"{margin_km:g} km of the area's bbox, and one more each side (their "
+                "neighbours' centres give the kept pixels' areas)",
+            },
+        }
+        return out
     out = _clip_to_bbox(da, (x0, y0, x1, y1))
     out.attrs = dict(da.attrs)
     return out
+
+
+def _centres_window(
+    da: xr.DataArray, bbox: tuple[float, float, float, float]
+) -> tuple[xr.DataArray, tuple[tuple[int, int], tuple[int, int]], int]:
+    """Return the part of a curvilinear grid holding its pixel centres in a lon/lat bbox.
+
+    The rows and columns holding a placed centre inside ``bbox`` (``lon_min > lon_max``
+    crosses the antimeridian; longitudes in any period), one more each side: a rectangle of
+    the grid's own indices, lazy, with its ``(start, end)`` rows and columns.  Its 2-D
+    latitude/longitude are read in row blocks (``window_rows``), never whole.  Also returns
+    how many pixels of the whole grid no latitude/longitude places.  No centre inside: an
+    empty window (0 rows).
+    """
+    centres = da.attrs["curvilinear"]
+    ax0, ay0, ax1, ay1 = bbox
+    height, width = int(da.sizes["y"]), int(da.sizes["x"])
+    row_hit = np.zeros(height, dtype=bool)
+    col_hit = np.zeros(width, dtype=bool)
+    unplaced = 0
+    step = max(1, int(da.attrs.get("window_rows") or 1))
+    for a in range(0, height, step):
+        block = da.isel(y=slice(a, a + step))
+        la = np.asarray(block[centres["lat"]].to_numpy(), dtype="float64")
+        lo = np.asarray(block[centres["lon"]].to_numpy(), dtype="float64")
+        placed = _placed(la, lo)
+        unplaced += int(placed.size - np.count_nonzero(placed))
+        with np.errstate(invalid="ignore"):
+            inside = placed & (la >= ay0) & (la <= ay1) & _in_lon_range(lo, ax0, ax1)
+        row_hit[a : a + la.shape[0]] = inside.any(axis=1)
+        col_hit |= inside.any(axis=0)
+    rows, cols = np.flatnonzero(row_hit), np.flatnonzero(col_hit)
+    if rows.size == 0:
+        r, c = (0, 0), (0, 0)
+    else:
+        r = (max(0, int(rows[0]) - 1), min(height, int(rows[-1]) + 2))
+        c = (max(0, int(cols[0]) - 1), min(width, int(cols[-1]) + 2))
+    return da.isel(y=slice(*r), x=slice(*c)), (r, c), unplaced
 
 
 def describe_raster(da: xr.DataArray, *, max_pixels: int | None = None) -> dict:
@@ -2409,9 +2468,13 @@ def raster_coverage(
                 f"{name}: raster bounds lon/lat ({rx0:g}, {ry0:g}, {rx1:g}, {ry1:g}) do not "
                 f"overlap the area {tuple(aoi_bbox)!r}; it cannot inform any cell"
             )
-        # a curvilinear grid's rows and columns are no lon/lat range: read whole, by blocks
-        window = da if centres else _clip_to_bbox(da, (ax0, ay0, ax1, ay1))
-    what = "window over the area" if aoi_bbox and not centres else "raster"
+        # a curvilinear grid's rows and columns are no lon/lat range: the rows and columns
+        # its centres in the area lie on, found by reading its latitude/longitude in blocks
+        if centres:
+            window, _, unplaced = _centres_window(da, (ax0, ay0, ax1, ay1))
+        else:
+            window = _clip_to_bbox(da, (ax0, ay0, ax1, ay1))
+    what = "window over the area" if aoi_bbox else "raster"
     check_raster_pixels(window, max_pixels, what)
     # The window is one range of columns; on a 0..360 grid it may hold columns between the
     # area's two ends (an area -85..10 on 0..360 reads 0..10 and 275..360): not counted.
@@ -2437,8 +2500,9 @@ def raster_coverage(
                 la = np.asarray(w[centres["lat"]].to_numpy(), dtype="float64")
                 lo = np.asarray(w[centres["lon"]].to_numpy(), dtype="float64")
                 placed = _placed(la, lo)
-                unplaced += int(placed.size - np.count_nonzero(placed))
-                if aoi_bbox is not None:
+                if aoi_bbox is None:  # else counted over the whole grid by _centres_window
+                    unplaced += int(placed.size - np.count_nonzero(placed))
+                else:
                     with np.errstate(invalid="ignore"):
                         placed &= (la >= ay0) & (la <= ay1) & _in_lon_range(lo, ax0, ax1)
                 arr = w.to_numpy()[:, placed]

@@ -1,0 +1,199 @@
+"""Curvilinear NetCDF grids: the pixel budget over the area, ingest without a config, hostile files.
+
+A curvilinear grid (2-D ``lat(y, x)``, ``lon(y, x)``) is clipped to the rows and columns
+holding a pixel centre in the area (found by reading its latitude/longitude in row blocks),
+so ``ingest.max_raster_pixels`` counts those, not the whole grid (a global ocean model over
+a small area was refused); the cells get the bits of the unclipped read.  ``route-risk
+ingest raster FILE`` without ``--config`` describes such a grid instead of refusing it.
+Hostile files are read right (checked against ``h3.latlng_to_cell`` on each pixel centre and
+a pandas groupby) or refused in one line.  Files are a few KB, written here.
+"""
+
+from __future__ import annotations
+
+import h3
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from _corpus import IGNORE_PENDING_DEPRECATION
+from _rasters import LAT_ATTRS, LON_ATTRS, POLAR
+
+from pipeline.errors import InputError
+from pipeline.grid import region_to_cells
+from pipeline.ingest import clip_raster, open_raster, raster_coverage
+from pipeline.zonal import zonal_stats_to_cells
+
+STATS = ["mean", "max", "min", "sum", "count", "valid_fraction"]
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+DIMS = ("eta_rho", "xi_rho")
+
+
+def _write(path, values, lat, lon, *, dims=DIMS, lat_dims=None, lat_attrs=None, lon_attrs=None):
+    lat_dims = lat_dims or dims
+    ds = xr.Dataset(
+        {"v": (dims, values)},
+        coords={
+            "lat": (lat_dims, lat, LAT_ATTRS if lat_attrs is None else lat_attrs),
+            "lon": (lat_dims, lon, LON_ATTRS if lon_attrs is None else lon_attrs),
+        },
+    )
+    ds.to_netcdf(path, engine="h5netcdf")
+    return path
+
+
+def _rotated(ny, nx, *, lat0=10.0, lon0=100.0, step=0.01, degrees=30.0):
+    """Pixel centres of a grid turned ``degrees`` from north (a rotated-pole model's)."""
+    t = np.radians(degrees)
+    i, j = np.meshgrid(np.arange(ny) + 0.37, np.arange(nx) + 0.21, indexing="ij")
+    lat = lat0 + step * (i * np.cos(t) - j * np.sin(t))
+    lon = lon0 + step * (i * np.sin(t) + j * np.cos(t))
+    return lat, lon
+
+
+def _values(shape, seed=3):
+    return np.random.default_rng(seed).uniform(1.0, 100.0, shape).round(4)
+
+
+def _reference(lat, lon, values, cells, res):
+    """Per-cell statistics of the valid pixels by their centres' cells (h3 + pandas)."""
+    lat, lon, values = (np.asarray(a, dtype="float64").ravel() for a in (lat, lon, values))
+    ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & np.isfinite(values)
+    lon = (lon + 180.0) % 360.0 - 180.0
+    cell = [
+        h3.str_to_int(h3.latlng_to_cell(a, b, res)) for a, b in zip(lat[ok], lon[ok], strict=True)
+    ]
+    frame = pd.DataFrame({"cell": np.asarray(cell, dtype="uint64"), "v": values[ok]})
+    g = frame.groupby("cell")["v"].agg(["mean", "max", "min", "sum", "count"])
+    return g.reindex(pd.Index(np.asarray(cells, dtype="uint64"), name="cell"))
+
+
+def _check_against_reference(got, ref):
+    for stat in ("mean", "max", "min"):
+        np.testing.assert_allclose(got[f"v_{stat}"], ref[stat], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(got["v_sum"], ref["sum"].fillna(0.0), rtol=1e-12)
+    np.testing.assert_array_equal(got["v_count"], ref["count"].fillna(0.0))
+
+
+def _zonal(da, cells, **kw):
+    return zonal_stats_to_cells(da, cells, stats=STATS, method="centre", name="v", **kw)
+
+
+def _expected_window(lat, lon, box):
+    """Rows/columns holding a centre in ``box`` (numpy on the whole arrays), one more each side."""
+    x0, y0, x1, y1 = box
+    east = (lon - x0) % 360.0 <= (x1 - x0) % 360.0 if x1 - x0 < 360 else np.ones(lon.shape, bool)
+    inside = (lat >= y0) & (lat <= y1) & east
+    rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+    ny, nx = lat.shape
+    return (
+        (max(0, rows[0] - 1), min(ny, rows[-1] + 2)),
+        (max(0, cols[0] - 1), min(nx, cols[-1] + 2)),
+        int(inside.sum()),
+    )
+
+
+# --------------------------------------------------------------- the pixel budget over the area
+
+
+def test_the_pixel_budget_counts_the_window_over_the_area_not_the_whole_grid(tmp_path):
+    """A 200 x 300 grid (60,000 pixels) over an area holding ~1,000 of its centres, with
+    ``max_raster_pixels`` 5,000: checked, not refused; the whole area is still refused
+    above the budget.  Its latitude/longitude are read in blocks of a few rows."""
+    lat, lon = _rotated(200, 300, degrees=25.0)
+    values = _values(lat.shape)
+    values[::7, ::5] = np.nan
+    da = open_raster(
+        _write(tmp_path / "ocean.nc", values, lat, lon), memory_budget_mb=2, by_centres=True
+    )
+    assert 10 < da.attrs["window_rows"] < 60  # blocks of rows
+    box = (101.0, 11.0, 101.3, 11.3)
+    (r0, r1), (c0, c1), n_in = _expected_window(lat, lon, box)
+    assert (r1 - r0) * (c1 - c0) < 5_000 < lat.size and n_in > 500
+    cov = raster_coverage(da, box, max_pixels=5_000)
+    with np.errstate(invalid="ignore"):
+        inside = (lat >= 11.0) & (lat <= 11.3) & (lon >= 101.0) & (lon <= 101.3)
+    assert cov["valid_fraction_in_area"] == pytest.approx(
+        np.isfinite(values[inside]).sum() / inside.sum()
+    )
+    with pytest.raises(InputError) as info:  # the whole grid's bbox: 60,000 pixels to read
+        raster_coverage(da, (99.0, 9.0, 104.0, 13.0), max_pixels=5_000)
+    msg = str(info.value)
+    assert "\n" not in msg and "window over the area holds 60,000 pixels" in msg
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["rotated", "antimeridian-0-360", "antimeridian-minus-180", "pole"],
+)
+def test_a_clipped_grid_gives_the_cells_the_bits_of_the_whole_grid(tmp_path, case):
+    """``clip_raster`` keeps the rows/columns holding a centre within the margin of the bbox
+    and one more each side (numpy on the whole arrays is the reference): zonal statistics
+    of the window are those of the whole grid, ``valid_fraction`` included (each kept
+    pixel's area takes its neighbours' centres); the window is stated."""
+    res = 7
+    if case == "pole":
+        from pyproj import CRS, Transformer
+
+        ys, xs = np.meshgrid(
+            5000.0 * (np.arange(80) - 39.5), 5000.0 * (np.arange(90) - 44.5), indexing="ij"
+        )
+        tr = Transformer.from_crs(CRS.from_cf(POLAR), "EPSG:4326", always_xy=True)
+        lon, lat = tr.transform(xs, ys)
+        box, res = (-180.0, 89.5, 180.0, 90.0), 4
+        pole = h3.latlng_to_cell(90.0, 0.0, res)
+        cells = np.array([h3.str_to_int(c) for c in h3.grid_disk(pole, 1)], dtype="uint64")
+    elif case == "rotated":
+        lat, lon = _rotated(120, 150, degrees=35.0)
+        box = (100.4, 10.3, 100.8, 10.7)
+        cells = region_to_cells(box, res)
+    else:
+        lat, lon = _rotated(120, 150, lat0=-17.6, lon0=179.2, degrees=15.0)
+        lon = lon % 360.0 if case == "antimeridian-0-360" else (lon + 180.0) % 360.0 - 180.0
+        box = (179.8, -17.2, -179.8, -16.9)
+        cells = np.concatenate(
+            [
+                region_to_cells((179.8, -17.2, 180.0, -16.9), res),
+                region_to_cells((-180.0, -17.2, -179.8, -16.9), res),
+            ]
+        )
+    values = _values(lat.shape, seed=7)
+    values[5:9, 40:60] = np.nan
+    da = open_raster(
+        _write(tmp_path / f"{case}.nc", values, lat, lon), memory_budget_mb=1, by_centres=True
+    )
+    margin_km = 2 * h3.average_hexagon_edge_length(res, unit="km")  # as a run grows it
+    part = clip_raster(da, box, margin_km=margin_km)
+    assert 0 < part.size < da.size / 3
+    whole = _zonal(da, cells, memory_budget_mb=64)
+    got = _zonal(part, cells, memory_budget_mb=64)
+    assert got["v_count"].sum() > 30
+    pd.testing.assert_frame_equal(got, whole, check_exact=True)
+    _check_against_reference(got, _reference(lat, lon, values, cells, res))
+    # the window: grown by the margin as a regular grid's is (km over 111.32 km a degree)
+    dlat = margin_km / 111.32
+    y0, y1 = max(-90.0, box[1] - dlat), min(90.0, box[3] + dlat)
+    dlon = dlat / max(np.cos(np.radians(max(abs(y0), abs(y1)))), 1e-6)
+    grown = (box[0] - dlon, y0, box[2] + dlon, y1) if y1 < 90 else (-180.0, y0, 180.0, y1)
+    (r0, r1), (c0, c1), _ = _expected_window(lat, lon, grown)
+    assert part.sizes["y"] == r1 - r0 and part.sizes["x"] == c1 - c0
+    np.testing.assert_array_equal(part["lat"].to_numpy(), lat[r0:r1, c0:c1])
+    said = part.attrs["assumptions"]["window"]
+    assert said["value"] == f"rows {r0}..{r1 - 1}, columns {c0}..{c1 - 1}"
+    assert f"{(r1 - r0) * (c1 - c0):,} of the curvilinear grid's {lat.size:,}" in said["evidence"]
+    assert "window" not in da.attrs["assumptions"]  # the whole grid's are not changed
+
+
+def test_an_area_between_centres_has_an_empty_window_and_missing_cells(tmp_path):
+    """No centre within the grown bbox: an empty window; its cells have no value, never 0."""
+    lat, lon = _rotated(20, 20, step=0.1, degrees=10.0)
+    da = open_raster(_write(tmp_path / "coarse.nc", _values(lat.shape), lat, lon), by_centres=True)
+    box = (100.05, 10.05, 100.0501, 10.0501)
+    part = clip_raster(da, box, margin_km=0.001)
+    assert part.size == 0 and part.attrs["assumptions"]["window"]["value"] == "none"
+    cells = region_to_cells((100.04, 10.04, 100.06, 10.06), 9)
+    got = _zonal(part, cells)
+    assert got["v_count"].eq(0).all() and got["v_mean"].isna().all()
+    assert got["v_valid_fraction"].eq(0).all()
