@@ -640,8 +640,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         out_dir=args.out,
         as_of=as_of,
         aoi_bbox=aoi,
-        # as a run reads it: a curvilinear grid by pixel centres with zonal method: centre
-        by_centres=cfg is not None and cfg.zonal.method == "centre",
+        # as a run reads it: a curvilinear grid by pixel centres with zonal method: centre;
+        # without a config it is described, its note naming the method a run needs
+        by_centres=cfg is None or cfg.zonal.method == "centre",
     )
     if args.json:
         print(json.dumps(summary, indent=2, allow_nan=False))

@@ -348,14 +348,27 @@ def test_cli_reads_coordinate_variables_and_refuses_each_in_one_line(tmp_path, c
     assert summary["assumptions"]["coordinates"]["value"] == "lat(rows), lon(cols)"
     assert main(["ingest", "raster", str(path)]) == 0
     assert "coordinates    'lat(rows), lon(cols)'" in capsys.readouterr().out
+    # a curvilinear grid is refused as a run with zonal method exact (the default) would;
+    # without a config it is described (tests/test_netcdf_curvilinear_bounds_found.py)
+    (tmp_path / "s.csv").write_text("date,lat,lon\n2024-01-01,10.0,100.0\n")
+    exact = tmp_path / "exact.yaml"
+    exact.write_text(
+        "area: {bbox: [99.0, 9.0, 104.0, 13.0], resolution: 6}\n"
+        f"inputs: {{seizures: [{{path: {tmp_path / 's.csv'}}}]}}\n"
+    )
+    run_exact = ["--config", str(exact)]
     refusals = [
-        ([str(_curvilinear(tmp_path / "roms.nc"))], "curvilinear grid", "cdo remapbil"),
+        ([str(_curvilinear(tmp_path / "roms.nc")), *run_exact], "curvilinear grid", "cdo remapbil"),
         (
-            [str(_curvilinear(tmp_path / "swath.nc", bend=0.0, nan_at=(1, 1)))],
+            [str(_curvilinear(tmp_path / "swath.nc", bend=0.0, nan_at=(1, 1))), *run_exact],
             "some not finite",
             "xESMF",
         ),
-        ([str(_polar_swath(tmp_path / "ice.nc"))], "names polar_stereographic", "no x/y"),
+        (
+            [str(_polar_swath(tmp_path / "ice.nc")), *run_exact],
+            "names polar_stereographic",
+            "no x/y",
+        ),
         ([str(path), "--crs", "EPSG:32633"], "is configured, a projection", "remove crs"),
     ]
     for args, said, way_out in refusals:

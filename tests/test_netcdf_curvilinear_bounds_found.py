@@ -11,6 +11,8 @@ a pandas groupby) or refused in one line.  Files are a few KB, written here.
 
 from __future__ import annotations
 
+import json
+
 import h3
 import numpy as np
 import pandas as pd
@@ -197,3 +199,86 @@ def test_an_area_between_centres_has_an_empty_window_and_missing_cells(tmp_path)
     got = _zonal(part, cells)
     assert got["v_count"].eq(0).all() and got["v_mean"].isna().all()
     assert got["v_valid_fraction"].eq(0).all()
+
+
+def test_a_run_reads_only_the_window_and_its_manifest_states_it(tmp_path):
+    """A run whose ``max_raster_pixels`` is below the grid's pixels but above the window's:
+    not refused; the manifest's raster entry states the window."""
+    import yaml
+
+    from pipeline.cli import main
+
+    lat, lon = _rotated(150, 150, degrees=20.0)
+    raster = _write(tmp_path / "roms.nc", _values(lat.shape), lat, lon)
+    seizures = tmp_path / "seizures.csv"
+    seizures.write_text(
+        "date,lat,lon\n"
+        + "".join(
+            f"2024-01-{d:02d},{10.4 + d * 0.005:.3f},{100.8 + d * 0.005:.3f}\n"
+            for d in range(1, 21)
+        )
+    )
+    raw = {
+        "run": {"out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [100.8, 10.4, 101.0, 10.6], "resolution": 7},
+        "inputs": {
+            "seizures": [{"path": str(seizures)}],
+            "rasters": [{"path": str(raster), "name": "sst"}],
+        },
+        "ingest": {"max_raster_pixels": 10_000},
+        "zonal": {"method": "centre"},
+        "hotspots": {"enabled": False},
+        "evaluate": {"enabled": False},
+        "timeline": {"months": 0},
+        "render": {"geojson": False, "preview_png": False},
+        "score": {"factors": {"seizure_density": {"weight": 1}, "sst_mean": {"weight": 1}}},
+    }
+    config = tmp_path / "centre.yaml"
+    config.write_text(yaml.safe_dump(raw))
+    assert main(["run", str(config), "-q"]) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    said = manifest["inputs"]["rasters"][0]["assumptions"]["window"]
+    assert (
+        said["value"].startswith("rows ") and "of the curvilinear grid's 22,500" in said["evidence"]
+    )
+    features = pd.read_parquet(tmp_path / "out" / "features.parquet")
+    assert features["sst_mean"].notna().sum() > 20
+
+
+def test_ingest_without_a_config_describes_a_curvilinear_grid(tmp_path, capsys):
+    """``route-risk ingest raster FILE`` with no ``--config``: its shape, coordinate names,
+    the extent of its centres and its pixel count, and a note that a run needs ``zonal:
+    {method: centre}``; with a config asking ``exact`` it stays refused."""
+    from pipeline.cli import main
+
+    lat, lon = _rotated(12, 15)
+    lat[0, 0] = np.nan
+    raster = _write(tmp_path / "roms.nc", _values(lat.shape), lat, lon)
+    assert main(["ingest", "raster", str(raster), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["shape"] == [1, 12, 15] and summary["crs"] == "EPSG:4326"
+    assert summary["curvilinear"] == {
+        "lat": "lat",
+        "lon": "lon",
+        "dims": list(DIMS),
+        "pixels": 180,
+    }
+    ok = np.isfinite(lat)
+    expected = [lon[ok].min(), lat[ok].min(), lon[ok].max(), lat[ok].max()]
+    np.testing.assert_allclose(summary["bounds"], expected, atol=1e-6)
+    assert summary["valid_fraction"] == 1.0
+    assert any("zonal: {method: centre}" in n for n in summary["notes"])
+    assert any("1 pixel(s) of the curvilinear grid" in n for n in summary["notes"])
+    assert main(["ingest", "raster", str(raster)]) == 0
+    text = capsys.readouterr().out
+    assert "curvilinear    2-D 'lat'/'lon' (eta_rho, xi_rho), 180 pixels" in text
+    assert "zonal: {method: centre}" in text
+    exact = tmp_path / "exact.yaml"
+    exact.write_text(
+        "area: {bbox: [99.9, 9.9, 100.5, 10.5], resolution: 6}\n"
+        f"inputs: {{seizures: [{{path: {tmp_path / 's.csv'}}}]}}\n"
+    )
+    (tmp_path / "s.csv").write_text("date,lat,lon\n2024-01-01,10.0,100.0\n")
+    assert main(["ingest", "raster", str(raster), "--config", str(exact)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "zonal method: centre" in err

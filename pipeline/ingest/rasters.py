@@ -2323,6 +2323,8 @@ def describe_raster(da: xr.DataArray, *, max_pixels: int | None = None) -> dict:
 
     The valid fraction (non-NaN cells over all cells) is computed window by window; above
     ``max_pixels`` it is not computed (None, and ``note`` says why): the raster is not read.
+    A curvilinear grid read by pixel centres also has ``curvilinear``: its latitude and
+    longitude's names, its own dimensions and its pixel count (bounds: of its centres).
     """
     centres = da.attrs.get("curvilinear")
     crs = None if centres else da.rio.crs
@@ -2359,6 +2361,18 @@ def describe_raster(da: xr.DataArray, *, max_pixels: int | None = None) -> dict:
         "windowed": bool(da.attrs.get("windowed", False)),
         "assumptions": dict(da.attrs.get("assumptions", {})),
         **({"note": note} if note else {}),
+        **(
+            {
+                "curvilinear": {
+                    "lat": str(centres["lat"]),
+                    "lon": str(centres["lon"]),
+                    "dims": [str(d) for d in centres["dims"]],
+                    "pixels": int(da.sizes["y"]) * int(da.sizes["x"]),
+                }
+            }
+            if centres
+            else {}
+        ),
     }
 
 

@@ -173,7 +173,8 @@ def summarise_ingest(
         Passed to the readers.
     by_centres : bool, default False
         Read a curvilinear NetCDF grid by its pixel centres (zonal ``method: centre``), as
-        a run does; else it is refused (see :func:`~pipeline.ingest.open_raster`).
+        a run does (its summary then has ``curvilinear`` and a note naming the method a run
+        needs); else it is refused (see :func:`~pipeline.ingest.open_raster`).
 
     Returns
     -------
@@ -209,6 +210,14 @@ def summarise_ingest(
         notes = [n for n in (desc.pop("note", None), coverage["note"]) if n]
         notes += [coverage.pop("mask_note")] if "mask_note" in coverage else []
         notes += [coverage.pop("coordinates_note")] if "coordinates_note" in coverage else []
+        if "curvilinear" in desc:
+            grid = desc["curvilinear"]
+            notes.append(
+                f"{da.attrs.get('source_file')}: a curvilinear grid placed by its 2-D "
+                f"latitude/longitude {grid['lat']!r}/{grid['lon']!r} "
+                f"({', '.join(grid['dims'])}): a run reads it only with zonal: {{method: "
+                "centre}, each pixel counting for the H3 cell holding its centre"
+            )
         return json_safe(
             {
                 "kind": kind,
@@ -369,6 +378,12 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"  bounds lon/lat {summary.get('bounds')}",
             f"  valid fraction {share_to_percent(summary.get('valid_fraction'), 2)}",
         ]
+        if grid := summary.get("curvilinear"):
+            lines.insert(
+                3,
+                f"  curvilinear    2-D {grid['lat']!r}/{grid['lon']!r} "
+                f"({', '.join(grid['dims'])}), {grid['pixels']:,} pixels, placed by their centres",
+            )
         cov = summary.get("coverage") or {}
         if cov:
             lines.append(
