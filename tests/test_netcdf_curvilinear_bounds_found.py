@@ -282,3 +282,131 @@ def test_ingest_without_a_config_describes_a_curvilinear_grid(tmp_path, capsys):
     assert main(["ingest", "raster", str(raster), "--config", str(exact)]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "zonal method: centre" in err
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def _hostile(tmp_path, case):
+    """A small hostile file and what reads it right: ``(path, lat, lon, values)`` with the
+    values as the pixels' own (``lat[i, j]`` places ``values[i, j]``)."""
+    lat, lon = _rotated(12, 15)
+    values = _values(lat.shape, seed=13)
+    path = tmp_path / f"{case}.nc"
+    if case == "mixed-0-360-rows":  # across 180°: even rows in 0..360, odd in -180..180
+        lat, lon = _rotated(12, 15, lat0=-17.0, lon0=179.95, degrees=10.0)
+        lon = lon % 360.0
+        lon[1::2] = (lon[1::2] + 180.0) % 360.0 - 180.0
+        assert (lon > 180).any() and (lon < 0).any()
+        _write(path, values, lat, lon)
+    elif case == "decreasing-both-axes":  # rotated, flipped along rows and columns
+        lat, lon, values = lat[::-1, ::-1], lon[::-1, ::-1], values[::-1, ::-1]
+        _write(path, values, lat, lon)
+    elif case == "regular-decreasing-both-axes":  # constant along rows/columns: a transform
+        lats = 10.3 - 0.01 * np.arange(12)
+        lons = 100.2 - 0.01 * np.arange(15)
+        lat = np.repeat(lats[:, None], 15, 1)
+        lon = np.repeat(lons[None, :], 12, 0)
+        _write(path, values, lat, lon)
+    elif case in ("data-x-y-against-lat-y-x", "regular-data-x-y-against-lat-y-x"):
+        if case.startswith("regular"):
+            lat = np.repeat((10.0 + 0.01 * np.arange(12))[:, None], 15, 1)
+            lon = np.repeat((100.0 + 0.01 * np.arange(15))[None, :], 12, 0)
+        ds = xr.Dataset(
+            {"v": (DIMS[::-1], values.T)},
+            coords={"lat": (DIMS, lat, LAT_ATTRS), "lon": (DIMS, lon, LON_ATTRS)},
+        )
+        ds.to_netcdf(path, engine="h5netcdf")
+    else:
+        raise AssertionError(case)
+    return path, lat, lon, values
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "mixed-0-360-rows",
+        "decreasing-both-axes",
+        "regular-decreasing-both-axes",
+        "data-x-y-against-lat-y-x",
+        "regular-data-x-y-against-lat-y-x",
+    ],
+)
+def test_hostile_grids_that_can_be_placed_are_read_right(tmp_path, case):
+    """Each pixel's value goes to the cell of its own centre (h3 + pandas groupby)."""
+    path, lat, lon, values = _hostile(tmp_path, case)
+    da = open_raster(path, by_centres=True)
+    wrapped = (lon + 180.0) % 360.0 - 180.0
+    x0, x1 = float(wrapped.min()) - 0.02, float(wrapped.max()) + 0.02
+    if case.startswith("mixed"):
+        x0, x1 = 179.8, -179.8
+    box = (x0, float(lat.min()) - 0.02, x1, float(lat.max()) + 0.02)
+    cells = (
+        np.concatenate(
+            [
+                region_to_cells((box[0], box[1], 180.0, box[3]), 8),
+                region_to_cells((-180.0, box[1], box[2], box[3]), 8),
+            ]
+        )
+        if x0 > x1
+        else region_to_cells(box, 8)
+    )
+    got = _zonal(clip_raster(da, box, margin_km=1.0), cells)
+    ref = _reference(lat, lon, values, cells, 8)
+    _check_against_reference(got, ref)
+    assert got["v_count"].sum() == values.size
+    cov = raster_coverage(da, box)
+    assert cov["valid_fraction_in_area"] == 1.0 and "unplaced_pixels" not in cov
+
+
+def _written(tmp_path, case):
+    lat, lon = _rotated(12, 15)
+    values = _values(lat.shape)
+    path = tmp_path / f"{case}.nc"
+    if case == "lat-lon-other-shape":  # a swath's tie points: every 2nd row, 3rd column
+        _write(path, values, lat[::2, ::3], lon[::2, ::3], lat_dims=("tie_row", "tie_col"))
+    elif case == "lat-lon-all-nan":
+        nan = np.full(lat.shape, np.nan)
+        _write(path, values, nan, nan)
+    elif case == "lat-lon-in-radians":
+        rad = {"standard_name": "latitude", "units": "radians"}
+        _write(path, values, np.radians(lat), np.radians(lon), lat_attrs=rad, lon_attrs={})
+    elif case in ("one-row", "one-column"):
+        one = (slice(0, 1), slice(None)) if case == "one-row" else (slice(None), slice(0, 1))
+        _write(path, values[one], lat[one], lon[one])
+    elif case == "coordinates-naming-missing-variables":
+        v = xr.Variable(DIMS, values)
+        v.encoding["coordinates"] = "nav_lat nav_lon"
+        xr.Dataset({"v": v}).to_netcdf(path, engine="h5netcdf")
+    else:
+        raise AssertionError(case)
+    return path
+
+
+REFUSED = [
+    ("lat-lon-other-shape", "on other dimensions than its 12 x 15 pixels"),
+    ("lat-lon-all-nan", "no pixel of the curvilinear grid is placed"),
+    ("lat-lon-in-radians", "its units are 'radians', not degrees"),
+    ("one-row", "has a single step"),
+    ("one-column", "has a single step"),
+    ("coordinates-naming-missing-variables", "names ['nav_lat', 'nav_lon'], which the file"),
+]
+
+
+@pytest.mark.parametrize(("case", "said"), REFUSED, ids=[case for case, _ in REFUSED])
+def test_hostile_grids_that_cannot_be_placed_are_refused_in_one_line(tmp_path, capsys, case, said):
+    """Refused by ``route-risk ingest raster`` (exit 2, one line), with or without a config
+    reading by centres; never a summary placing the grid somewhere (radians read as
+    degrees put it beside 0°N 0°E, all-NaN coordinates gave bounds of 0, 0, 0, 0)."""
+    from pipeline.cli import main
+
+    path = _written(tmp_path, case)
+    assert main(["ingest", "raster", str(path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["exit_code"] == 2  # no summary
+    err = captured.err.strip()
+    assert "\n" not in err and said in err, err
+    with pytest.raises(
+        InputError, match="cannot inform|single step|not degrees|file does not|other dim"
+    ):
+        raster_coverage(open_raster(path, by_centres=True), (-1.0, -1.0, 1.0, 1.0))

@@ -1308,6 +1308,15 @@ def _by_auxiliary_lat_lon(
     lat, lon = found["latitude"][0], found["longitude"][0]
     vlat = da.coords[lat] if lat in da.coords else ds[lat]
     vlon = da.coords[lon] if lon in da.coords else ds[lon]
+    for c, v, cf in ((lat, vlat, "degrees_north"), (lon, vlon, "degrees_east")):
+        units = str(v.attrs.get("units", "")).strip()
+        if units and not units.lower().startswith(("deg", "\N{DEGREE SIGN}")):
+            # radians (1.57 for 90°N) read as degrees would put the grid beside 0°N 0°E
+            raise InputError(
+                f"{name}: {c!r} places variable {var!r} but its units are {units!r}, not "
+                f"degrees; convert it to degrees ({cf}) first (for radians: ncap2 -s "
+                f"'{c}={c}*57.29577951308232' and set its units to {cf})"
+            )
     for dim in dict.fromkeys((*vlat.dims, *vlon.dims)):  # loaded whole as 1-D axes below
         _check_axis_length(name, str(dim), int(da.sizes[dim]), 8, memory_budget_mb)
     if vlat.ndim == 1 and vlon.ndim == 1:
@@ -1370,6 +1379,41 @@ def _by_auxiliary_lat_lon(
         "evidence": f"dimensions {ydim!r}/{xdim!r} {state}; placed by {how}",
     }
     return da, lat, lon
+
+
+def _unplaced_why(ds, da: xr.DataArray) -> str:
+    """Say why no latitude/longitude places ``da``; empty when no reason is seen.
+
+    A ``coordinates`` attribute naming variables the file lacks, or latitude/longitude on
+    other dimensions (a swath's tie points).
+    """
+    named = str(da.encoding.get("coordinates") or da.attrs.get("coordinates") or "").split()
+    missing = [c for c in named if c not in ds.variables]
+    if missing:
+        return (
+            f"; its coordinates attribute names {missing!r}, which the file does not hold "
+            "(a file cut from a larger one without its coordinates?)"
+        )
+    sizes = {str(d): int(n) for d, n in ds.sizes.items()}
+    other = [
+        (str(v), ds[v].dims)
+        for v in ds.variables
+        if v not in da.dims
+        and 1 <= ds[v].ndim <= 2
+        and not set(ds[v].dims) <= set(da.dims)
+        and _lat_lon_role(str(v), ds[v].attrs) is not None
+    ]
+    if other:
+        shown = ", ".join(
+            f"{v!r}({' x '.join(str(sizes[str(d)]) for d in dims)})" for v, dims in other[:4]
+        )
+        shape = " x ".join(str(int(n)) for n in da.shape)
+        return (
+            f"; latitude/longitude {shown} are on other dimensions than its {shape} pixels "
+            "(a swath's tie points?), so they place none of them: interpolate them to every "
+            "pixel first"
+        )
+    return ""
 
 
 def _curvilinear_centres(
@@ -1614,7 +1658,7 @@ def _open_netcdf(
     if lat is None or lon is None:
         raise InputError(
             f"{name}: variable {var!r} has dims {list(da.dims)!r}; expected latitude and "
-            "longitude dimensions (lat/lon or CF standard_name)"
+            f"longitude dimensions (lat/lon or CF standard_name){_unplaced_why(ds, da)}"
         )
     curvilinear = da.attrs.get("curvilinear")
     if curvilinear:
@@ -2405,7 +2449,11 @@ def _centre_bounds(da: xr.DataArray) -> tuple[float, float, float, float]:
             lo_hi[2 * k] = min(lo_hi[2 * k], float(v.min()))
             lo_hi[2 * k + 1] = max(lo_hi[2 * k + 1], float(v.max()))
     if not np.isfinite(lo_hi[0]):
-        return (0.0, 0.0, 0.0, 0.0)  # nothing placed: refused by raster_coverage
+        raise InputError(
+            f"{da.attrs.get('source_file', 'raster')}: no pixel of the curvilinear grid is "
+            f"placed: its 2-D latitude/longitude {centres['lat']!r}/{centres['lon']!r} are "
+            "all NaN or outside [-90, 90] / [-360, 360]; it cannot inform any cell"
+        )
     y0, y1 = lo_hi[0], lo_hi[1]
     if lo_hi[5] - lo_hi[4] < lo_hi[3] - lo_hi[2]:
         x0, x1 = lo_hi[4], lo_hi[5]
