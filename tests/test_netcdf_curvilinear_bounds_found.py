@@ -371,6 +371,15 @@ def _written(tmp_path, case):
     elif case == "lat-lon-in-radians":
         rad = {"standard_name": "latitude", "units": "radians"}
         _write(path, values, np.radians(lat), np.radians(lon), lat_attrs=rad, lon_attrs={})
+    elif case == "regular-lat-lon-in-radians":  # 1-D axes lat(lat), lon(lon)
+        ds = xr.Dataset(
+            {"v": (("lat", "lon"), values)},
+            coords={
+                "lat": ("lat", np.radians(10.0 + 0.01 * np.arange(12)), {"units": "radians"}),
+                "lon": ("lon", np.radians(100.0 + 0.01 * np.arange(15)), {"units": "radians"}),
+            },
+        )
+        ds.to_netcdf(path, engine="h5netcdf")
     elif case in ("one-row", "one-column"):
         one = (slice(0, 1), slice(None)) if case == "one-row" else (slice(None), slice(0, 1))
         _write(path, values[one], lat[one], lon[one])
@@ -387,6 +396,7 @@ REFUSED = [
     ("lat-lon-other-shape", "on other dimensions than its 12 x 15 pixels"),
     ("lat-lon-all-nan", "no pixel of the curvilinear grid is placed"),
     ("lat-lon-in-radians", "its units are 'radians', not degrees"),
+    ("regular-lat-lon-in-radians", "is in 'radians', not degrees"),
     ("one-row", "has a single step"),
     ("one-column", "has a single step"),
     ("coordinates-naming-missing-variables", "names ['nav_lat', 'nav_lon'], which the file"),

@@ -1667,6 +1667,15 @@ def _open_netcdf(
         crs = None
     else:
         _refuse_axes_without_values(da, lat, lon, name)
+        for axis in (lat, lon):
+            units = str(da[axis].attrs.get("units", "")).strip()
+            if units.lower() in ("radian", "radians", "rad"):
+                # within ±1.6 / ±3.2, read as degrees beside 0°N 0°E
+                raise InputError(
+                    f"{name}: axis {axis!r} of variable {var!r} is in {units!r}, not degrees; "
+                    f"convert it to degrees first (ncap2 -s '{axis}={axis}*57.29577951308232' "
+                    "and set its units to degrees_north/degrees_east)"
+                )
         crs = _netcdf_crs(ds, da, src, lat, lon, assumptions, by_aux=by_aux is not None)
     other = [str(d) for d in da.dims if d not in (lat, lon)]
     unknown = sorted(set(src.select) - set(other))
