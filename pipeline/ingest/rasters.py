@@ -14,7 +14,9 @@ made descending (north-up), dimensions without coordinate values (``y, x``) are 
 1-D ``lat(y)``, ``lon(x)`` or by 2-D ones constant along rows and columns (a grid_mapping
 naming a projection over latitude/longitude is then not used, said); 2-D ones not so (a
 curvilinear grid) are kept on the grid's own dimensions when ``by_centres`` (zonal ``method:
-centre``) asks, each pixel placed by its centre, else refused; an axis not evenly
+centre``) asks, each pixel placed by its centre, else refused (over an area, only the rows
+and columns holding a centre in it are read and counted against the pixel budget: their
+latitude/longitude are scanned in row blocks to find them); an axis not evenly
 spaced (a Mercator grid's latitudes) is refused,
 packed ``scale_factor``/``add_offset`` and ``_FillValue`` are decoded by xarray, values outside
 CF ``valid_range``/``valid_min``/``valid_max`` (stored units) are missing, and a time
@@ -47,8 +49,11 @@ Refused before a pixel is read, as hostile or unplaceable: a storage tile, strip
 chunk that decodes beyond the memory budget, a scale of 0 or not finite, a fill or scale
 written as text, a NetCDF axis without coordinate values nothing else places, a
 curvilinear grid (2-D latitude/longitude not constant along rows and columns) unless read
-``by_centres``, a grid one pixel thick, a time step held twice that the selection uses, and a nodata over bands packed
-differently (a band picked gives its own scale/offset).
+``by_centres``, a grid one pixel thick, latitude/longitude in radians (or, for 2-D ones,
+any units but degrees), latitude/longitude on other dimensions than the variable's (a
+swath's tie points), a time step held twice that the selection uses, and a nodata over
+bands packed differently (a band picked gives its own scale/offset).  A curvilinear grid
+none of whose pixels its latitude/longitude place is refused when described or checked.
 """
 
 from __future__ import annotations
