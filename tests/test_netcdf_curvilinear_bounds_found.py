@@ -101,29 +101,29 @@ def _expected_window(lat, lon, box):
 
 
 def test_the_pixel_budget_counts_the_window_over_the_area_not_the_whole_grid(tmp_path):
-    """A 200 x 300 grid (60,000 pixels) over an area holding ~1,000 of its centres, with
+    """A 150 x 200 grid (30,000 pixels) over an area holding ~900 of its centres, with
     ``max_raster_pixels`` 5,000: checked, not refused; the whole area is still refused
     above the budget.  Its latitude/longitude are read in blocks of a few rows."""
-    lat, lon = _rotated(200, 300, degrees=25.0)
+    lat, lon = _rotated(150, 200, degrees=25.0)
     values = _values(lat.shape)
     values[::7, ::5] = np.nan
     da = open_raster(
         _write(tmp_path / "ocean.nc", values, lat, lon), memory_budget_mb=2, by_centres=True
     )
     assert 10 < da.attrs["window_rows"] < 60  # blocks of rows
-    box = (101.0, 11.0, 101.3, 11.3)
+    box = (100.8, 10.7, 101.1, 11.0)
     (r0, r1), (c0, c1), n_in = _expected_window(lat, lon, box)
     assert (r1 - r0) * (c1 - c0) < 5_000 < lat.size and n_in > 500
     cov = raster_coverage(da, box, max_pixels=5_000)
     with np.errstate(invalid="ignore"):
-        inside = (lat >= 11.0) & (lat <= 11.3) & (lon >= 101.0) & (lon <= 101.3)
+        inside = (lat >= 10.7) & (lat <= 11.0) & (lon >= 100.8) & (lon <= 101.1)
     assert cov["valid_fraction_in_area"] == pytest.approx(
         np.isfinite(values[inside]).sum() / inside.sum()
     )
-    with pytest.raises(InputError) as info:  # the whole grid's bbox: 60,000 pixels to read
+    with pytest.raises(InputError) as info:  # the whole grid's bbox: 30,000 pixels to read
         raster_coverage(da, (99.0, 9.0, 104.0, 13.0), max_pixels=5_000)
     msg = str(info.value)
-    assert "\n" not in msg and "window over the area holds 60,000 pixels" in msg
+    assert "\n" not in msg and "window over the area holds 30,000 pixels" in msg
 
 
 @pytest.mark.parametrize(
@@ -208,24 +208,24 @@ def test_a_run_reads_only_the_window_and_its_manifest_states_it(tmp_path):
 
     from pipeline.cli import main
 
-    lat, lon = _rotated(150, 150, degrees=20.0)
+    lat, lon = _rotated(100, 100, degrees=20.0)
     raster = _write(tmp_path / "roms.nc", _values(lat.shape), lat, lon)
     seizures = tmp_path / "seizures.csv"
     seizures.write_text(
         "date,lat,lon\n"
         + "".join(
-            f"2024-01-{d:02d},{10.4 + d * 0.005:.3f},{100.8 + d * 0.005:.3f}\n"
+            f"2024-01-{d:02d},{10.3 + d * 0.005:.3f},{100.7 + d * 0.005:.3f}\n"
             for d in range(1, 21)
         )
     )
     raw = {
         "run": {"out_dir": str(tmp_path / "out")},
-        "area": {"bbox": [100.8, 10.4, 101.0, 10.6], "resolution": 7},
+        "area": {"bbox": [100.7, 10.3, 100.9, 10.5], "resolution": 6},
         "inputs": {
             "seizures": [{"path": str(seizures)}],
             "rasters": [{"path": str(raster), "name": "sst"}],
         },
-        "ingest": {"max_raster_pixels": 10_000},
+        "ingest": {"max_raster_pixels": 5_000},
         "zonal": {"method": "centre"},
         "hotspots": {"enabled": False},
         "evaluate": {"enabled": False},
@@ -239,10 +239,10 @@ def test_a_run_reads_only_the_window_and_its_manifest_states_it(tmp_path):
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     said = manifest["inputs"]["rasters"][0]["assumptions"]["window"]
     assert (
-        said["value"].startswith("rows ") and "of the curvilinear grid's 22,500" in said["evidence"]
+        said["value"].startswith("rows ") and "of the curvilinear grid's 10,000" in said["evidence"]
     )
     features = pd.read_parquet(tmp_path / "out" / "features.parquet")
-    assert features["sst_mean"].notna().sum() > 20
+    assert features["sst_mean"].notna().sum() > 5
 
 
 def test_ingest_without_a_config_describes_a_curvilinear_grid(tmp_path, capsys):
