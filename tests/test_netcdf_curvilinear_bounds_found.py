@@ -273,6 +273,15 @@ def test_ingest_without_a_config_describes_a_curvilinear_grid(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "curvilinear    2-D 'lat'/'lon' (eta_rho, xi_rho), 180 pixels" in text
     assert "zonal: {method: centre}" in text
+    # two depths read as bands: the pixels are the grid's, not pixels times bands
+    layered = tmp_path / "layered.nc"
+    xr.Dataset(
+        {"v": (("depth", *DIMS), np.stack([_values(lat.shape), _values(lat.shape, seed=4)]))},
+        coords={"lat": (DIMS, lat, LAT_ATTRS), "lon": (DIMS, lon, LON_ATTRS), "depth": [0.5, 5.0]},
+    ).to_netcdf(layered, engine="h5netcdf")
+    assert main(["ingest", "raster", str(layered), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["shape"] == [2, 12, 15] and summary["curvilinear"]["pixels"] == 180
     exact = tmp_path / "exact.yaml"
     exact.write_text(
         "area: {bbox: [99.9, 9.9, 100.5, 10.5], resolution: 6}\n"
