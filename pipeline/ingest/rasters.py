@@ -2280,11 +2280,20 @@ def check_raster_pixels(da: xr.DataArray, max_pixels: int | None, what: str = "r
         return
     name = da.attrs.get("source_file", "raster")
     bands, rows, cols = (int(da.sizes.get(d, 1)) for d in ("band", "y", "x"))
+    # gdal_translate -projwin crops by map coordinates a curvilinear grid does not have:
+    # such a grid is cut by its index dimensions
+    crop = "the raster (e.g. gdal_translate -projwin)"
+    if da.attrs.get("curvilinear"):
+        ydim, xdim = da.attrs["curvilinear"]["dims"]
+        crop = (
+            f"its rows and columns (e.g. ncks -d {ydim},first,last -d {xdim},first,last, or "
+            "xarray's isel)"
+        )
     raise InputError(
         f"{name}: the {what} holds {int(da.size):,} pixels ({bands} band(s) x {rows:,} rows x "
         f"{cols:,} columns), above ingest.max_raster_pixels={int(max_pixels):,}; nothing was "
-        "read. Give the area a bbox (only its window is read), crop the raster (e.g. "
-        "gdal_translate -projwin), or raise ingest.max_raster_pixels"
+        f"read. Give the area a bbox (only its window is read), crop {crop}, or raise "
+        "ingest.max_raster_pixels"
     )
 
 
