@@ -70,12 +70,10 @@ def test_a_back_test_ending_e_does_not_depend_on_the_seizures_after_e(small_demo
 @pytest.mark.parametrize(
     ("model", "weights", "present"),
     [
-        ("weighted", {"vessel_hours": 1, "nightlights_mean": 0}, ["vessel_hours"]),
-        (
-            "fitted",
-            {"vessel_hours": 1, "nightlights_mean": 0},
-            ["vessel_hours", "nightlights_mean"],
-        ),
+        # the transit factors are computed at each origin from the pings before it
+        # (test_backtest_transit_as_of_found.py): no present data any more, a raster still is
+        ("weighted", {"vessel_hours": 1, "nightlights_mean": 1}, ["nightlights_mean"]),
+        ("fitted", {"vessel_hours": 1, "nightlights_mean": 0}, ["nightlights_mean"]),
     ],
 )
 def test_the_factors_taken_as_of_the_run_day_at_every_origin_are_stated(
@@ -95,6 +93,7 @@ def test_the_factors_taken_as_of_the_run_day_at_every_origin_are_stated(
     out = pipeline.run_pipeline(cfg).out_dir
     ev = json.loads((out / "evaluation.json").read_text())
     assert sorted(ev["present_data_factors"]) == sorted(present)
+    assert ev["as_of_origin_factors"] == ["vessel_hours"]
     assert all(repr(name) in ev["present_data"] for name in present)
     assert ev["notes"][0] == ev["present_data"]
     said = re.search(r'id="rr-eval-present">([^<]*)<', (out / "risk_map.html").read_text())

@@ -100,18 +100,18 @@ def with_ports(small_demo, tmp_path_factory):
 def test_the_back_test_names_a_fixed_geography_as_such_not_as_a_look_ahead(with_ports):
     out, manifest = with_ports
     ev = manifest["evaluation"]
-    # the AIS transit is today's at every origin: still a possible look-ahead
-    assert ev["present_data_factors"] == ["vessel_hours"]
-    assert "distance_to_port_km" not in ev["present_data"]
+    # the AIS transit is computed at each origin from the pings before it: no present data
+    # either (test_backtest_transit_as_of_found.py), so no factor is named as a look-ahead
+    assert ev["present_data_factors"] == []
+    assert "present_data" not in ev
+    assert ev["as_of_origin_factors"] == ["vessel_hours"]
     assert ev["fixed_geography_factors"] == ["distance_to_port_km"]
     said = [n for n in ev["notes"] if n.startswith("fixed geography")]
     assert len(said) == 1 and "'distance_to_port_km' is the same at every origin" in said[0]
     assert manifest["factors"]["distance_to_port_km"]["fixed_geography"] is True
     assert "fixed_geography" not in manifest["factors"]["vessel_hours"]
     page = (out / "risk_map.html").read_text("utf-8")
-    warning = page[page.index('id="rr-eval-present"') :]
-    warning = warning[: warning.index("</p>")]
-    assert "vessel_hours" in warning and "distance_to_port_km" not in warning
+    assert 'id="rr-eval-present"' not in page
     assert "fixed geography: 'distance_to_port_km' is the same at every origin" in unescape(page)
 
 

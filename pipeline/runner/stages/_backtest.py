@@ -56,7 +56,8 @@ def _factors_known_at(state: RunState, cells, origin, plugins: list) -> pd.DataF
     """Return the features table on ``cells`` with ``plugins`` recomputed as of ``origin``.
 
     The plug-ins see only the seizures and the pings before ``origin`` (and the untimed
-    routes) and ``as_of = origin``; every other factor is taken as it is now (transit, rasters: a documented look-ahead).
+    routes) and ``as_of = origin``; every other factor is taken as it is now (rasters: a
+    documented look-ahead; the transit factors are replaced by :class:`TransitAtOrigin`).
     """
     ft = state.features
     assert ft is not None
@@ -96,16 +97,110 @@ def _factors_known_at(state: RunState, cells, origin, plugins: list) -> pd.DataF
     return table
 
 
-def _features_at(state: RunState, train: pd.DataFrame, cells, origin) -> pd.DataFrame:
+def transit_at_origin_factors(state: RunState) -> list:
+    """Return the published method's built-in transit factors, recomputed at each origin.
+
+    A run at a back-test origin would have had the positions received before it only: the
+    back-test computes these factors at each origin from the pings timed before it
+    (:class:`TransitAtOrigin`), not as of the run's day (present data, a look-ahead where
+    the tracks reach back past the origins).
+    """
+    from ...builtin_factors import TRANSIT_SHARED
+
+    scored = set(_scored_factors(state))
+    return [
+        f
+        for f in factors_to_compute(state.config)
+        if f.builtin and f.shared_key == TRANSIT_SHARED and f.name in scored
+    ]
+
+
+class TransitAtOrigin:
+    """The transit factors of a back-test origin, from the pings timed before it.
+
+    One pass over the tracks per origin (the last origin's is kept: the weighted score
+    and the fitted model each ask once an origin), with ``as_of`` one nanosecond before the
+    origin: a ping at the origin is the test window's, as a seizure there is.  An untimed
+    route gives no transit in a run either (no time, no vessel-hours, no AIS coverage).  An
+    origin before every timed ping has no AIS coverage at all: its transit factors are
+    missing (NaN, not covered) in every cell, as where a run's AIS does not reach, and the
+    models treat them so (the weighted score rescales the weights of the covered factors,
+    the fitted model leaves a factor that covers no cell out); ``without_pings`` lists such
+    origins (ISO text) for the back-test's notes.
+    """
+
+    def __init__(self, state: RunState, factors: list) -> None:
+        self.state = state
+        self.factors = factors
+        self.without_pings: list[str] = []
+        self._pass: tuple[pd.Timestamp, Any] | None = None
+
+    def _received_before(self, origin: pd.Timestamp) -> bool:
+        pings = self.state.pings
+        if isinstance(pings, pd.DataFrame):
+            return bool(len(pings)) and bool((pings[S.TIME] < origin).to_numpy().any())
+        until = origin - pd.Timedelta(1, "ns")
+        return bool(pings.received_cells(self.state.config.area.resolution, until=until).size)
+
+    def replace(self, table: pd.DataFrame, origin) -> pd.DataFrame:
+        """Return ``table`` (one row per cell) with the transit factors as of ``origin``."""
+        from ...builtin_factors import TRANSIT_SHARED
+        from ...engine import LocalEngine, use_engine
+
+        if not self.factors:
+            return table
+        state = self.state
+        origin = pd.Timestamp(origin)
+        cells = table[S.CELL].to_numpy(dtype="uint64")
+        table = table.copy()
+        if not self._received_before(origin):
+            if origin.isoformat() not in self.without_pings:
+                self.without_pings.append(origin.isoformat())
+            for f in self.factors:
+                table[f.name] = np.nan
+                table[f.name + S.COVERED_SUFFIX] = False
+            return table
+        before = origin - pd.Timedelta(1, "ns")
+        base = factor_context(state, cells, before, state.seizures[:0], [])
+        if isinstance(base.pings, pd.DataFrame):
+            # the pass would leave the later positions out itself: cut here, it reads fewer
+            later = (base.pings[S.TIME] >= origin).to_numpy()
+            base = dataclasses.replace(base, pings=base.pings[~later].reset_index(drop=True))
+        shared: dict[str, Any] = {}
+        if self._pass is not None and self._pass[0] == origin:
+            shared[TRANSIT_SHARED] = self._pass[1]
+        cfg = state.config
+        # the run's engine (a Dask cluster) is closed after the features stage: the pass
+        # runs here, in this process, as for the back-test's other cells
+        with use_engine(LocalEngine()):
+            for f in self.factors:
+                ctx = dataclasses.replace(base, options=factor_options(cfg, f), _shared=shared)
+                got = f(ctx)
+                table[f.name] = got.values
+                table[f.name + S.COVERED_SUFFIX] = got.covered
+        self._pass = (origin, shared[TRANSIT_SHARED])
+        return table
+
+
+def _features_at(
+    state: RunState,
+    train: pd.DataFrame,
+    cells,
+    origin,
+    transit: TransitAtOrigin | None = None,
+) -> pd.DataFrame:
     """Return the weighted score's features known at ``origin`` (density from the training events).
 
     The density and the plug-ins that read the seizures are recomputed from the events before
-    ``origin``; the other factors (transit, rasters) describe the present and are taken as they
-    are now: a documented look-ahead on those factors only.
+    ``origin``, the transit factors from the pings before it (``transit``); the other factors
+    (rasters) describe the present and are taken as they are now: a documented look-ahead on
+    those factors only.
     """
     from ...builtin_factors import density_on_cells
 
     table = _factors_known_at(state, cells, origin, seizure_plugins(state))
+    if transit is not None:
+        table = transit.replace(table, origin)
     cells = table[S.CELL].to_numpy(dtype="uint64")
     table[S.SEIZURE_DENSITY] = density_on_cells(
         train, cells, origin, _density_at(state, origin), cells
@@ -133,8 +228,22 @@ def _density_at(state: RunState, origin):
     )
 
 
-def published_method(state: RunState):
-    """Return the model the map publishes as a back-test method, refitted at each origin."""
+def published_method(state: RunState, transit: TransitAtOrigin | None = None):
+    """Return the model the map publishes as a back-test method, refitted at each origin.
+
+    ``transit`` computes the transit factors at each origin (one is made when None); the
+    method keeps it as ``transit_at_origin``, whose ``without_pings`` then names the
+    origins before every timed ping.
+    """
+    at = (
+        transit if transit is not None else TransitAtOrigin(state, transit_at_origin_factors(state))
+    )
+    method = _published_method(state, at)
+    method.transit_at_origin = at  # type: ignore[attr-defined]
+    return method
+
+
+def _published_method(state: RunState, at: TransitAtOrigin):
     from ...model import WeightedModel, as_method, fitted_method
 
     cfg = state.config
@@ -144,19 +253,35 @@ def published_method(state: RunState):
         plugins = seizure_plugins(state)
         known = state.features.table if state.backtest_features is None else state.backtest_features
         factors: Any = extra_factors(known, sc.factors)
-        if plugins:  # their values at as_of hold the test windows' seizures
+        dated = [f.name for f in at.factors if f.name in sc.factors]
+        if plugins or dated:  # their values at as_of hold the test windows' seizures, pings
 
             def factors(train, cells, origin):
-                table = _factors_known_at(state, cells, origin, plugins)
-                # and each origin's training rows take theirs at their own training origins
-                return fitted_factors(state, extra_factors(table, sc.factors), cells, origin)
+                table = at.replace(_factors_known_at(state, cells, origin, plugins), origin)
+                now = extra_factors(table, sc.factors)
+                if not plugins:
+                    return now
+                # each origin's training rows take the plug-ins at their own training origins
+                # and the transit the origin knows, as a run there takes its own (the
+                # training rows of a run take its transit of as_of)
+                earlier = fitted_factors(state, now, cells, origin)
+
+                def factors_at(when: pd.Timestamp) -> pd.DataFrame:
+                    got = earlier(when)
+                    if got is now or not dated:
+                        return got
+                    got = got.copy()
+                    got[dated] = now[dated].to_numpy()
+                    return got
+
+                return factors_at
 
         # refitted at each origin for its forecast only: no statsmodels refit, no sandwich
         return fitted_method(sc.fitted, factors=factors, inference=False)
     opts = {"normalisation": sc.normalisation, "cap_quantile": sc.cap_quantile}
     return as_method(
         lambda: WeightedModel(sc.factors, **opts),
-        lambda train, cells, origin: _features_at(state, train, cells, origin),
+        lambda train, cells, origin: _features_at(state, train, cells, origin, at),
     )
 
 
@@ -256,6 +381,9 @@ def back_test(state: RunState) -> None:
             ]
             for f in seizure_plugins(state)
         ],
+        # computed at each origin from the pings before it (the tracks' digest is above)
+        "transit as of each origin",
+        [factor_options(cfg, f).model_dump(mode="json") for f in transit_at_origin_factors(state)],
     ]
     options = BacktestOptions(**cfg.evaluate.model_dump(exclude={"enabled"}))
 
@@ -278,10 +406,11 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
     cfg = state.config
     present = present_data_factors(state)
     fixed = fixed_geography_factors(state)
+    method = published_method(state)
     result = rolling_back_test(
         state.seizures,
         None,
-        methods={"published": published_method(state)},
+        methods={"published": method},
         options=options,
         resolution=cfg.area.resolution,
         density_fn=lambda train, c, origin: density_on_cells(
@@ -300,6 +429,32 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
             "ended by then (nested), not the run's choice, which saw every origin"
         )
     result["present_data_factors"] = present
+    dated = [f.name for f in transit_at_origin_factors(state)]
+    result["as_of_origin_factors"] = dated
+    if dated:
+        transit = getattr(method, "transit_at_origin", None)
+        without = set(transit.without_pings if transit is not None else [])
+        for o in result.get("origins", []):
+            if o["origin"] in without:
+                o.setdefault("notes", []).append(
+                    f"no position was received before this origin: {', '.join(map(repr, dated))} "
+                    + ("is" if len(dated) == 1 else "are")
+                    + " missing in every cell here (no AIS coverage, not 0), and the "
+                    "published method used the other factors"
+                )
+        n_without = sum(o["origin"] in without for o in result.get("origins", []))
+        result.setdefault("notes", []).append(
+            f"transit as of each origin: {', '.join(map(repr, dated))} "
+            + ("is" if len(dated) == 1 else "are")
+            + " computed at each origin from the positions received before it (untimed "
+            "routes give no transit, as in a run), not those of the run's day"
+            + (
+                f"; {n_without} origin(s) came before every timed position: missing there "
+                "(no AIS coverage, not 0), said in their notes"
+                if n_without
+                else ""
+            )
+        )
     if not state.area.given:
         result.setdefault("notes", []).append(
             "no area is given: the cells an origin can score are cut to the extent of the "
@@ -316,6 +471,7 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
             + ("it" if len(present) == 1 else "them")
             + " may be a look-ahead; the seizure density, the plug-ins that count seizures "
             "and the baselines see only the seizures before each origin"
+            + (", the transit factors only the positions before it" if dated else "")
         )
         result.setdefault("notes", []).insert(0, result["present_data"])
     for name, rasters in raster_read_plugins(state).items():
@@ -377,16 +533,19 @@ def raster_read_plugins(state: RunState) -> dict[str, list[str]]:
 def present_data_factors(state: RunState) -> list[str]:
     """Return the published method's factors taken as of ``as_of`` at every back-test origin.
 
-    The seizure density and the plug-ins that count seizures are recomputed at each origin;
-    every other factor the score uses (transit, rasters, plug-ins made
-    ``time_dependent=False`` or reading no seizures) is not: the weighted score's factors of
-    weight > 0, the fitted model's candidates (every factor ``score.factors`` names).  A
-    fixed geography (:func:`fixed_geography_factors`: the distances to the coast, the ports
-    and the lanes) is the same at every origin and is no present data.
+    The seizure density and the plug-ins that count seizures are recomputed at each origin,
+    the transit factors from the positions before it (:func:`transit_at_origin_factors`);
+    every other factor the score uses (rasters, a dated raster's step of ``as_of`` too,
+    plug-ins made ``time_dependent=False`` or reading no seizures) is not: the weighted
+    score's factors of weight > 0, the fitted model's candidates (every factor
+    ``score.factors`` names).  A fixed geography (:func:`fixed_geography_factors`: the
+    distances to the coast, the ports and the lanes) is the same at every origin and is no
+    present data.
     """
     again = {
         S.SEIZURE_DENSITY,
         *(f.name for f in seizure_plugins(state)),
+        *(f.name for f in transit_at_origin_factors(state)),
         *fixed_geography_factors(state),
     }
     return [name for name in _scored_factors(state) if name not in again]
