@@ -592,6 +592,7 @@ def test_a_seizure_plug_in_reading_a_raster_is_named_as_partly_present_data(tmp_
         area_cells=np.zeros(0, "uint64"),
         density_choice=None,
         area=SimpleNamespace(given=True),
+        rasters=[],  # none opened: no dated raster is taken at each origin
     )
     assert B.raster_read_plugins(state) == {"seizures_where_lit": ["nightlights"]}
     monkeypatch.setattr(pipeline.evaluate, "rolling_back_test", lambda *a, **k: {"notes": []})

@@ -301,3 +301,100 @@ def test_pings_on_disk_give_the_origins_transit_of_the_table(tmp_path, lanes):
         got.append((at.replace(state.features.table, ORIGIN), at.without_pings))
     pd.testing.assert_frame_equal(got[1][0], got[0][0])
     assert got[1][1] == got[0][1] == ([] if lanes == "old and new" else [ORIGIN.isoformat()])
+
+
+# --- a dated raster: its latest step on or before the origin ----------------------------------
+
+STEPS = pd.to_datetime(["2024-06-01", "2024-10-01", "2024-12-01"])  # the origin: 2024-11-02
+
+
+def _raster_state(tmp_path):
+    """A run weighing a monthly NetCDF (time: latest) whose last step lights the new lane."""
+    import xarray as xr
+    from conftest import config_from
+
+    from pipeline.ingest import open_raster
+
+    lat = np.round(np.arange(42.95, 38.9, -0.1), 2)
+    lon = np.round(np.arange(9.05, 13.0, 0.1), 2)
+    cube = np.zeros((3, lat.size, lon.size))
+    cube[0] = 1.0
+    cube[1] = np.where(np.abs(lat - 39.5) < 0.2, 10.0, 2.0)[:, None]  # the old lane's month
+    cube[2] = np.where(np.abs(lat - 41.0) < 0.2, 50.0, 3.0)[:, None]  # after the origin
+    ds = xr.Dataset(
+        {"detections": (("time", "lat", "lon"), cube)},
+        coords={"time": STEPS, "lat": lat, "lon": lon},
+    )
+    ds["lat"].attrs["units"], ds["lon"].attrs["units"] = "degrees_north", "degrees_east"
+    path = tmp_path / "sar.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    ev = _seizures()
+    cfg = config_from(
+        {
+            "run": {"as_of": "2025-01-01", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": [9, 39, 13, 43], "resolution": RES},
+            "inputs": {
+                "seizures": [{"path": str(tmp_path / "s.csv")}],
+                "rasters": [{"path": str(path), "name": "sar", "variable": "detections"}],
+            },
+            "score": {"factors": {S.SEIZURE_DENSITY: {"weight": 1}, "sar_mean": {"weight": 1}}},
+        },
+        tmp_path,
+    )
+    src = cfg.inputs.rasters[0]
+    run = open_raster(src, as_of=END)
+    cells = cell_universe(ev, RES, OPTS.universe_km)
+    state = plugin_state(
+        cfg,
+        ev,
+        pd.DataFrame(columns=S.PING_COLUMNS),
+        cells,
+        as_of=END,
+        density_choice=None,
+        area=SimpleNamespace(given=True, bbox=(9.0, 39.0, 13.0, 43.0)),
+    )
+    state.rasters = [{"name": "sar", "source": src, "data": run}]
+    return state, src
+
+
+def _sar_mean(src, when: str, cells: np.ndarray) -> np.ndarray:
+    """The zonal mean of the step on ``when``, opened by date (the reference)."""
+    from pipeline.ingest import open_raster
+    from pipeline.zonal import zonal_stats_to_cells
+
+    da = open_raster(src.model_copy(update={"time": pd.Timestamp(when).date()}))
+    return zonal_stats_to_cells(da, cells, stats=("mean",), name="sar")["sar_mean"].to_numpy()
+
+
+def test_a_dated_raster_takes_its_step_on_or_before_each_origin(tmp_path):
+    from pipeline.runner.stages._backtest import (
+        RasterStepsAtOrigin,
+        dated_rasters,
+        present_data_factors,
+    )
+
+    state, src = _raster_state(tmp_path)
+    stepped = dated_rasters(state)
+    assert {k: [f.name for f in v] for k, v in stepped.items()} == {"sar": ["sar_mean"]}
+    assert present_data_factors(state) == []  # no factor of the run's day at every origin
+    cells = state.cells
+    table = pd.DataFrame({S.CELL: cells, "sar_mean": _sar_mean(src, "2024-12-01", cells)})
+    table["sar_mean__covered"] = table["sar_mean"].notna()
+    at = RasterStepsAtOrigin(state, stepped)
+    got = at.replace(table, ORIGIN)["sar_mean"].to_numpy()
+    want = _sar_mean(src, "2024-10-01", cells)  # the step before the origin, not December's
+    assert round(np.nanmax(want), 9) == 10.0 and round(np.nanmax(table["sar_mean"]), 9) == 50.0
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    # a step exactly at the origin is on or before it
+    got = at.replace(table, pd.Timestamp("2024-12-01", tz="UTC"))["sar_mean"].to_numpy()
+    np.testing.assert_allclose(got, table["sar_mean"].to_numpy(), rtol=1e-12)
+    # an origin before every step: missing, not 0, and said
+    early = pd.Timestamp("2024-05-01", tz="UTC")
+    got = at.replace(table, early)
+    assert got["sar_mean"].isna().all() and not got["sar_mean__covered"].any()
+    assert at.without_step == {early.isoformat(): ["sar"]}
+    # the published method takes it so (the transit of a run without tracks: none)
+    from pipeline.runner.stages._backtest import published_method
+
+    state.features = SimpleNamespace(table=table)
+    assert [f.name for f in published_method(state).at_origin.factors] == ["sar_mean"]

@@ -182,19 +182,145 @@ class TransitAtOrigin:
         return table
 
 
+def dated_rasters(state: RunState) -> dict[str, list]:
+    """Return each raster taken at its latest dated step, with the published method's factors.
+
+    A raster opened with ``time: latest`` whose time steps are dates (a NetCDF's monthly
+    SAR detections) has its step of ``as_of`` in the run; a run at a back-test origin
+    would have opened the latest step on or before the origin, which
+    :class:`RasterStepsAtOrigin` takes.  A fixed date, a window of steps and steps that are
+    no dates stay as the run opened them (present data).
+    """
+    scored = set(_scored_factors(state))
+    out: dict[str, list] = {}
+    for r in state.rasters:
+        src, da = r.get("source"), r.get("data")
+        if getattr(src, "time", None) != "latest" or da is None:
+            continue
+        if not _dated_steps(da):  # the step the run chose stays a dated scalar coordinate
+            continue
+        factors = [
+            f
+            for f in factors_to_compute(state.config)
+            if f.builtin and f.shared_key == f"raster:{r['name']}" and f.name in scored
+        ]
+        if factors:
+            out[r["name"]] = factors
+    return out
+
+
+def _dated_steps(da) -> list:
+    """Return the dated scalar coordinates of a raster (the time step it was opened at)."""
+    return [
+        c.values
+        for c in da.coords.values()
+        if c.ndim == 0 and np.issubdtype(c.dtype, np.datetime64)
+    ]
+
+
+class RasterStepsAtOrigin:
+    """The factors of a dated raster at a back-test origin: its latest step on or before it.
+
+    The raster is opened again as the run opens it, with ``as_of`` the origin, and its
+    factors computed on the origin's cells (the step the run took keeps the run's values).
+    An origin before every step has the raster's factors missing (NaN, not covered):
+    ``without_step`` maps each such origin (ISO text) to the rasters.
+    """
+
+    def __init__(self, state: RunState, rasters: dict[str, list]) -> None:
+        self.state = state
+        self.rasters = rasters
+        self.factors = [f for fs in rasters.values() for f in fs]
+        self.without_step: dict[str, list[str]] = {}
+
+    def _step_at(self, r: dict, origin: pd.Timestamp):
+        from ...errors import InputError
+        from ...grid import average_hexagon_edge_length
+        from ...ingest import clip_raster, open_raster
+
+        cfg = self.state.config
+        try:
+            da = open_raster(
+                r["source"],
+                memory_budget_mb=cfg.ingest.memory_budget_mb,
+                as_of=origin,
+                by_centres=cfg.zonal.method == "centre",
+            )
+        except InputError:  # the run opened it: only every step after the origin refuses it
+            return None
+        bbox = self.state.area.bbox
+        if bbox is not None:
+            edge_km = average_hexagon_edge_length(cfg.area.resolution, unit="km")
+            da = clip_raster(da, bbox, margin_km=2 * edge_km)
+        return da
+
+    def replace(self, table: pd.DataFrame, origin) -> pd.DataFrame:
+        """Return ``table`` with the dated rasters' factors as of ``origin``."""
+        if not self.rasters:
+            return table
+        state = self.state
+        origin = pd.Timestamp(origin)
+        cells = table[S.CELL].to_numpy(dtype="uint64")
+        table = table.copy()
+        for r in state.rasters:
+            factors = self.rasters.get(r["name"])
+            if not factors:
+                continue
+            da = self._step_at(r, origin)
+            if da is None:
+                said = self.without_step.setdefault(origin.isoformat(), [])
+                if r["name"] not in said:
+                    said.append(r["name"])
+                for f in factors:
+                    table[f.name] = np.nan
+                    table[f.name + S.COVERED_SUFFIX] = False
+                continue
+            now, then = _dated_steps(r["data"]), _dated_steps(da)
+            if len(now) == len(then) and all(map(np.array_equal, now, then)):
+                continue  # the step the run took: its values
+            base = factor_context(state, cells, origin, state.seizures[:0], [])
+            base = dataclasses.replace(base, rasters={**base.rasters, r["name"]: da})
+            shared: dict[str, Any] = {}  # one zonal pass for the raster's statistics
+            for f in factors:
+                ctx = dataclasses.replace(
+                    base, options=factor_options(state.config, f), _shared=shared
+                )
+                got = f(ctx)
+                table[f.name] = got.values
+                table[f.name + S.COVERED_SUFFIX] = got.covered
+        return table
+
+
+class AtOrigin:
+    """The factors a back-test origin recomputes from the data timed before it.
+
+    The transit factors (:class:`TransitAtOrigin`) and the dated rasters' factors
+    (:class:`RasterStepsAtOrigin`).
+    """
+
+    def __init__(self, state: RunState) -> None:
+        self.transit = TransitAtOrigin(state, transit_at_origin_factors(state))
+        self.rasters = RasterStepsAtOrigin(state, dated_rasters(state))
+        self.factors = [*self.transit.factors, *self.rasters.factors]
+
+    def replace(self, table: pd.DataFrame, origin) -> pd.DataFrame:
+        """Return ``table`` with every such factor as of ``origin``."""
+        return self.rasters.replace(self.transit.replace(table, origin), origin)
+
+
 def _features_at(
     state: RunState,
     train: pd.DataFrame,
     cells,
     origin,
-    transit: TransitAtOrigin | None = None,
+    transit: TransitAtOrigin | AtOrigin | None = None,
 ) -> pd.DataFrame:
     """Return the weighted score's features known at ``origin`` (density from the training events).
 
     The density and the plug-ins that read the seizures are recomputed from the events before
-    ``origin``, the transit factors from the pings before it (``transit``); the other factors
-    (rasters) describe the present and are taken as they are now: a documented look-ahead on
-    those factors only.
+    ``origin``, the transit factors from the pings before it and a dated raster's factors
+    from its step on or before it (``transit``); the other factors (other rasters) describe
+    the present and are taken as they are now: a documented look-ahead on those only.
     """
     from ...builtin_factors import density_on_cells
 
@@ -228,22 +354,20 @@ def _density_at(state: RunState, origin):
     )
 
 
-def published_method(state: RunState, transit: TransitAtOrigin | None = None):
+def published_method(state: RunState, at_origin: TransitAtOrigin | AtOrigin | None = None):
     """Return the model the map publishes as a back-test method, refitted at each origin.
 
-    ``transit`` computes the transit factors at each origin (one is made when None); the
-    method keeps it as ``transit_at_origin``, whose ``without_pings`` then names the
-    origins before every timed ping.
+    ``at_origin`` computes the transit and dated raster factors at each origin (an
+    :class:`AtOrigin` is made when None); the method keeps it as ``at_origin``, which then
+    names the origins before every timed ping or raster step.
     """
-    at = (
-        transit if transit is not None else TransitAtOrigin(state, transit_at_origin_factors(state))
-    )
+    at = at_origin if at_origin is not None else AtOrigin(state)
     method = _published_method(state, at)
-    method.transit_at_origin = at  # type: ignore[attr-defined]
+    method.at_origin = at  # type: ignore[attr-defined]
     return method
 
 
-def _published_method(state: RunState, at: TransitAtOrigin):
+def _published_method(state: RunState, at: TransitAtOrigin | AtOrigin):
     from ...model import WeightedModel, as_method, fitted_method
 
     cfg = state.config
@@ -429,10 +553,25 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
             "ended by then (nested), not the run's choice, which saw every origin"
         )
     result["present_data_factors"] = present
+    at = getattr(method, "at_origin", None)
     dated = [f.name for f in transit_at_origin_factors(state)]
-    result["as_of_origin_factors"] = dated
+    stepped = dated_rasters(state)
+    result["as_of_origin_factors"] = dated + [f.name for fs in stepped.values() for f in fs]
+    if stepped:
+        without_step = at.rasters.without_step if isinstance(at, AtOrigin) else {}
+        for o in result.get("origins", []):
+            for name in without_step.get(o["origin"], []):
+                o.setdefault("notes", []).append(
+                    f"raster {name!r} has no time step on or before this origin: "
+                    f"{', '.join(repr(f.name) for f in stepped[name])} missing in every cell "
+                    "here (not 0), and the published method used the other factors"
+                )
+        result.setdefault("notes", []).append(
+            f"dated raster(s) {', '.join(map(repr, stepped))} taken at each origin at the "
+            "latest time step on or before it (time: latest), not the step of the run's day"
+        )
     if dated:
-        transit = getattr(method, "transit_at_origin", None)
+        transit = at.transit if isinstance(at, AtOrigin) else at
         without = set(transit.without_pings if transit is not None else [])
         for o in result.get("origins", []):
             if o["origin"] in without:
@@ -534,8 +673,9 @@ def present_data_factors(state: RunState) -> list[str]:
     """Return the published method's factors taken as of ``as_of`` at every back-test origin.
 
     The seizure density and the plug-ins that count seizures are recomputed at each origin,
-    the transit factors from the positions before it (:func:`transit_at_origin_factors`);
-    every other factor the score uses (rasters, a dated raster's step of ``as_of`` too,
+    the transit factors from the positions before it (:func:`transit_at_origin_factors`), a
+    dated raster's from its step on or before it (:func:`dated_rasters`); every other
+    factor the score uses (rasters of one step, a fixed date or a window of steps,
     plug-ins made ``time_dependent=False`` or reading no seizures) is not: the weighted
     score's factors of weight > 0, the fitted model's candidates (every factor
     ``score.factors`` names).  A fixed geography (:func:`fixed_geography_factors`: the
@@ -546,6 +686,7 @@ def present_data_factors(state: RunState) -> list[str]:
         S.SEIZURE_DENSITY,
         *(f.name for f in seizure_plugins(state)),
         *(f.name for f in transit_at_origin_factors(state)),
+        *(f.name for fs in dated_rasters(state).values() for f in fs),
         *fixed_geography_factors(state),
     }
     return [name for name in _scored_factors(state) if name not in again]
