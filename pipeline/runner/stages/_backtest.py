@@ -256,6 +256,8 @@ class RasterStepsAtOrigin:
 
     def replace(self, table: pd.DataFrame, origin) -> pd.DataFrame:
         """Return ``table`` with the dated rasters' factors as of ``origin``."""
+        from ...engine import LocalEngine, use_engine
+
         if not self.rasters:
             return table
         state = self.state
@@ -281,13 +283,14 @@ class RasterStepsAtOrigin:
             base = factor_context(state, cells, origin, state.seizures[:0], [])
             base = dataclasses.replace(base, rasters={**base.rasters, r["name"]: da})
             shared: dict[str, Any] = {}  # one zonal pass for the raster's statistics
-            for f in factors:
-                ctx = dataclasses.replace(
-                    base, options=factor_options(state.config, f), _shared=shared
-                )
-                got = f(ctx)
-                table[f.name] = got.values
-                table[f.name + S.COVERED_SUFFIX] = got.covered
+            with use_engine(LocalEngine()):  # as the transit's: the run's engine is closed
+                for f in factors:
+                    ctx = dataclasses.replace(
+                        base, options=factor_options(state.config, f), _shared=shared
+                    )
+                    got = f(ctx)
+                    table[f.name] = got.values
+                    table[f.name + S.COVERED_SUFFIX] = got.covered
         return table
 
 
