@@ -398,3 +398,36 @@ def test_a_dated_raster_takes_its_step_on_or_before_each_origin(tmp_path):
 
     state.features = SimpleNamespace(table=table)
     assert [f.name for f in published_method(state).at_origin.factors] == ["sar_mean"]
+
+
+def test_the_origins_passes_from_the_memo_equal_fresh_ones(tmp_path, caplog):
+    # A run's origins keep the time per cell of each vessel-day block in the cache's memo:
+    # a later origin (more pings), an earlier one after it (fewer), and the next night's
+    # take the blocks whose pings did not change.  Each is the pass computed afresh.
+    from pipeline.runner.cache import StageCache
+    from pipeline.runner.stages._backtest import TransitAtOrigin, transit_at_origin_factors
+
+    third = _lane("third", ORIGIN + pd.Timedelta(days=20), 40.2)
+    slow = _lane("slow", ORIGIN + pd.Timedelta(days=4), 41.0).assign(
+        **{S.LON: lambda f: 11.0 + (f[S.LON] - 9.5) / 300, S.SOG: 0.2}
+    )
+    pings = pd.concat([OLD, NEW, third, slow], ignore_index=True)
+    pings = pings.sort_values([S.VESSEL_ID, S.TIME], ignore_index=True)
+    origins = [ORIGIN + pd.Timedelta(days=d) for d in (10, 30, 10, 30)]
+    got: dict[str, list] = {}
+    caplog.set_level("INFO", logger="pipeline.transit")
+    for how in ("fresh", "memo"):
+        state = _state(tmp_path / how, pings)
+        if how == "memo":
+            state.cache, state.code = StageCache(tmp_path / "cache"), "code"
+        at = TransitAtOrigin(state, transit_at_origin_factors(state))
+        got[how] = [at.replace(state.features.table, t) for t in origins]
+    reused = [
+        int(r.getMessage().split("time of ")[1].split()[0])
+        for r in caplog.records
+        if "block(s) from the memo" in r.getMessage()
+    ]
+    assert len(reused) == 4 and reused[0] == 0 and min(reused[1:]) > 0, reused
+    for a, b in zip(got["fresh"], got["memo"], strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert not got["fresh"][0].equals(got["fresh"][1])  # the third lane joined

@@ -145,6 +145,7 @@ class TransitAtOrigin:
     def replace(self, table: pd.DataFrame, origin) -> pd.DataFrame:
         """Return ``table`` (one row per cell) with the transit factors as of ``origin``."""
         from ...builtin_factors import TRANSIT_SHARED
+        from ...density import unreached_expected
         from ...engine import LocalEngine, use_engine
 
         if not self.factors:
@@ -166,13 +167,26 @@ class TransitAtOrigin:
             # the pass would leave the later positions out itself: cut here, it reads fewer
             later = (base.pings[S.TIME] >= origin).to_numpy()
             base = dataclasses.replace(base, pings=base.pings[~later].reset_index(drop=True))
+        cache = getattr(state, "cache", None)
+        if cache is not None:
+            # the origins' passes keep the time per cell of each vessel-day block (and the
+            # days' encounters, the received cells) as a night does: a later origin, and the
+            # next night's origins, compute only the blocks whose pings differ
+            base = dataclasses.replace(
+                base,
+                memo_hook=lambda name, key, **kw: cache.memo(
+                    f"memo back-test {name}", [key, state.code], **kw
+                ),
+            )
         shared: dict[str, Any] = {}
         if self._pass is not None and self._pass[0] == origin:
             shared[TRANSIT_SHARED] = self._pass[1]
         cfg = state.config
         # the run's engine (a Dask cluster) is closed after the features stage: the pass
-        # runs here, in this process, as for the back-test's other cells
-        with use_engine(LocalEngine()):
+        # runs here, in this process, as for the back-test's other cells; events smoothed
+        # onto the origin's cells (near its seizures) may well reach none of them
+        why = "a back-test origin's cells, near the seizures before it"
+        with use_engine(LocalEngine()), unreached_expected(why):
             for f in self.factors:
                 ctx = dataclasses.replace(base, options=factor_options(cfg, f), _shared=shared)
                 got = f(ctx)
