@@ -805,8 +805,10 @@ def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
                 return plain
             if len([f for f in fields if f.strip()]) < 2:
                 continue
+            if _group_row(fields, rest, delim):
+                return k + 1, delim  # a row of column groups, under titles or not
             if k == 0:
-                return (1, delim) if _group_row(fields, rest, delim) else plain
+                return plain
             # a record of the header's fields, or of one more left empty (the records end
             # with the delimiter, the header does not: read_text_table drops it)
             fit = sum(
@@ -856,6 +858,9 @@ def is_group_row(fields: list[str], rows: list[list[str]]) -> bool:
     if all(named) or len(rows) < 2:
         return False
     header, records = [f.strip() for f in rows[0]], rows[1:20]
+    width = len(header)
+    while header and not header[-1]:
+        header.pop()  # a sheet's used range past the named columns (Excel's 'Vessel;;')
     # a name may repeat under different groups ('Date' under 'Reported' and under 'Seized'):
     # the header is still that line (its repeated names are then read as the header says)
     if len(header) < 2 or not all(header):
@@ -864,7 +869,7 @@ def is_group_row(fields: list[str], rows: list[list[str]]) -> bool:
         return False
     if any(_NUMBER_CELL.fullmatch(f) or not re.search(r"[^\W\d_]", f) for f in header):
         return False
-    fit = [r for r in records if len(r) == len(header)]
+    fit = [r for r in records if len(r) in (width, len(header))]
     if len(fit) < 0.8 * len(records):
         return False
     # a header with a blank name (``Date,Vessel,,Lat,Lon``) over a first record of text
