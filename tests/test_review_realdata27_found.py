@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from _corpus import write_text
 
+from pipeline.errors import InputError
 from pipeline.ingest import read_seizures
 
 RECORDS = [
@@ -62,3 +63,67 @@ def test_an_excel_csv_with_trailing_empty_columns_skips_its_group_row(tmp_path, 
     assert (frame["time"].dt.tz_convert(None).dt.normalize() == days).all()
     # the totals row is the one reject, at its physical line
     assert res.rejects["row"].tolist() == [first + 5]
+
+
+# ---------------------------------------------------------------------- two agencies' dates
+#
+# One file of seizures joined from a British agency's export (day-first) and an American one
+# (month-first) proved both orders, and was refused with the advice to set ``dayfirst``;
+# set, the other agency's ambiguous dates were read a month or more off (noted only as
+# 'N dates contradict dayfirst=True').  Each agency that decides its own order is now read
+# in it.
+
+AGENCY_RECORDS = [
+    # (agency, as written, the day meant)
+    ("NCA UK", "13/02/2021", "2021-02-13"),
+    ("NCA UK", "06/07/2021", "2021-07-06"),
+    ("NCA UK", "25/03/2021", "2021-03-25"),
+    ("NCA UK", "02/11/2021", "2021-11-02"),
+    ("USCG", "02/13/2021", "2021-02-13"),
+    ("USCG", "07/06/2021", "2021-07-06"),
+    ("USCG", "03/25/2021", "2021-03-25"),
+    ("USCG", "11/02/2021", "2021-11-02"),
+]
+
+
+def _agencies_csv(tmp_path, records, clock: bool = False):
+    head = "date," + ("time," if clock else "") + "agency,lat,lon,commodity"
+    lines = [head]
+    for i, (agency, written, _) in enumerate(records):
+        at = f"{i:02d}:30," if clock else ""
+        lines.append(f"{written},{at}{agency},{1 + i / 10},{104 + i / 10},cocaine")
+    return write_text(tmp_path, "joined.csv", "\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("clock", [False, True], ids=["dates", "with-clock"])
+def test_two_agencies_dates_are_each_read_in_their_own_order(tmp_path, clock):
+    res = read_seizures(_agencies_csv(tmp_path, AGENCY_RECORDS, clock))
+    assert res.n_rejected == 0
+    frame = res.frame.sort_values("source_row")
+    days = frame["time"].dt.strftime("%Y-%m-%d").tolist()
+    assert days == [meant for _, _, meant in AGENCY_RECORDS]
+    if clock:
+        hours = frame["time"].dt.strftime("%H:%M").tolist()
+        assert hours == [f"{i:02d}:30" for i in range(len(AGENCY_RECORDS))]
+    dates = res.assumptions["dates"]
+    assert dates["orders"] == {"NCA UK": "day-first", "USCG": "month-first"}
+    assert any("differs by 'agency'" in n for n in res.notes)
+
+
+def test_an_agency_whose_own_dates_do_not_decide_leaves_the_file_refused(tmp_path):
+    records = [*AGENCY_RECORDS, ("Customs", "04/05/2021", "?"), ("Customs", "05/06/2021", "?")]
+    with pytest.raises(InputError, match="values decide both ways"):
+        read_seizures(_agencies_csv(tmp_path, records))
+
+
+def test_agencies_that_decide_alike_leave_a_mixed_file_refused(tmp_path):
+    # the mix is within one agency: no agency's order explains it
+    records = [
+        ("A", "13/02/2021", ""),
+        ("A", "02/13/2021", ""),
+        ("A", "03/04/2021", ""),
+        ("B", "14/02/2021", ""),
+        ("B", "05/06/2021", ""),
+    ]
+    with pytest.raises(InputError, match="values decide both ways"):
+        read_seizures(_agencies_csv(tmp_path, records))

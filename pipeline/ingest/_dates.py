@@ -46,12 +46,14 @@ __all__ = [
     "ORDER_NOTE",
     "ParsedTimes",
     "day_fractions",
+    "decided_both_ways",
     "mixed_note",
     "order_evidence",
     "order_note",
     "order_undecided",
     "parse_clock",
     "parse_times",
+    "times_by_group",
 ]
 
 
@@ -90,6 +92,11 @@ def order_undecided(where: str, n_either: int, examples: list, n_day: int, n_mon
         "(12/31/2020) for this input in the config, or --dayfirst/--monthfirst "
         "with route-risk ingest"
     )
+
+
+def decided_both_ways(exc: Exception) -> bool:
+    """Tell whether ``exc`` is :func:`order_undecided`'s refusal of dates proving both orders."""
+    return "could be day-first or month-first and values decide both ways" in str(exc)
 
 
 def mixed_note(where: str, n_day: int, n_month: int) -> str:
@@ -2150,6 +2157,104 @@ def header_date_order(column: str | None) -> tuple[bool, str] | None:
     return day is not None, m.group(0)
 
 
+#: Most groups (agencies) whose dates :func:`times_by_group` reads apart.
+MAX_DATE_GROUPS = 20
+
+
+def times_by_group(
+    dates: pd.Series, groups: pd.Series, *, name: str, column: str, group_column: str
+) -> ParsedTimes | None:
+    """Parse a date column whose day/month order is each group's own (two agencies' exports).
+
+    A file joining the records of a British agency (``06/07/2021``: 6 July) and an American
+    one (``07/06/2021``) proves both orders, and a date either could have written is
+    refused; read as one order, the other agency's ambiguous dates would be a month off.
+    When every group (the values of ``groups``, at most :data:`MAX_DATE_GROUPS`) decides
+    its own order by its values as a file would, and the groups do not all decide alike,
+    each group's dates are read in its order, said in its notes and in the ``orders``
+    assumption.
+
+    Returns
+    -------
+    ParsedTimes or None
+        None when the groups do not decide apart: a group is refused on its own, or all
+        decide the same order (the file's refusal stands).
+    """
+    keys = groups.astype("string").str.strip().fillna("").to_numpy(dtype=object)
+    labels = list(pd.unique(keys))
+    if not 2 <= len(labels) <= MAX_DATE_GROUPS:
+        return None
+    values = dates.reset_index(drop=True)
+    parts = []
+    for label in labels:
+        at = np.flatnonzero(keys == label)
+        try:
+            part = parse_times(
+                values.iloc[at].reset_index(drop=True),
+                dayfirst=None,
+                order_by="values",
+                name=f"{name} ({group_column} {label!r})",
+                column=column,
+            )
+        except InputError:
+            return None
+        parts.append((label, at, part))
+    orders = {p.assumptions.get("order") for _, _, p in parts} - {None}
+    if not {"day-first", "month-first"} <= orders:
+        return None
+    n = len(values)
+    ns = np.full(n, np.iinfo("int64").min, dtype="int64")
+    flags = {k: np.zeros(n, dtype=bool) for k in ("missing", "unparseable", "out_of_range")}
+    flags |= {k: np.zeros(n, dtype=bool) for k in ("has_clock", "zoned")}
+    offsets, period_end = np.full(n, np.nan), np.full(n, np.nan)
+    notes: list[str] = []
+    formats: dict[str, int] = {}
+    for _, at, part in parts:
+        ns[at] = part.times.to_numpy(dtype="datetime64[ns]").view("int64")
+        for k, arr in flags.items():
+            arr[at] = getattr(part, k)
+        if part.offsets.size:
+            offsets[at] = part.offsets
+        if part.period_end.size:
+            period_end[at] = part.period_end
+        notes += part.notes
+        for k, v in part.assumptions.get("formats", {}).items():
+            formats[k] = formats.get(k, 0) + v
+    by = {label: p.assumptions.get("order") for label, _, p in parts}
+    notes.append(
+        f"{name} column {column!r}: the day/month order differs by {group_column!r} and each "
+        f"one's dates are read in its own ("
+        + ", ".join(f"{label!r}: {order or 'none needed'}" for label, order in by.items())
+        + ")"
+    )
+    out = ParsedTimes(
+        pd.Series(
+            pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"), index=dates.index
+        ),
+        flags["missing"],
+        flags["unparseable"],
+        flags["out_of_range"],
+        flags["has_clock"],
+        notes,
+        {
+            "order": f"by {group_column}",
+            "order_by": f"values, per {group_column!r}",
+            "orders": by,
+            "order_evidence": {label: p.assumptions.get("order_evidence") for label, _, p in parts},
+            "formats": formats,
+        },
+        flags["zoned"],
+        offsets,
+        period_end,
+    )
+    for key in ("two_digit_years", "year_first", "year_first_evidence"):
+        said = {label: p.assumptions[key] for label, _, p in parts if key in p.assumptions}
+        if said:
+            out.assumptions[key] = said
+    out.assumptions["time_zone"] = _zone_sentence(out)
+    return out
+
+
 def times_with_clock(
     dates: pd.Series,
     clock: pd.Series | None,
@@ -2159,6 +2264,7 @@ def times_with_clock(
     name: str,
     date_column: str,
     clock_column: str | None,
+    parsed: ParsedTimes | None = None,
 ) -> tuple[ParsedTimes, dict[str, Any] | None]:
     """Parse a date column and add a time-of-day column to the dates that have none.
 
@@ -2166,6 +2272,9 @@ def times_with_clock(
     the clock parses; its zone (``Z``, ``UTC``, an offset) is applied, a clock without zone is
     taken as UTC, and local time (``LT``) is not placed in UTC (the record keeps its date,
     at day precision).  Every such decision is counted in the returned report.
+
+    ``parsed``, when given, is ``dates`` already parsed (:func:`times_by_group`): only the
+    clock is added.
 
     Returns
     -------
@@ -2178,7 +2287,10 @@ def times_with_clock(
     said = header_date_order(date_column) if dayfirst is None or order_by == "header" else None
     if said is not None:  # 'Date (dd/mm/yyyy)': the header decides, a value against it is refused
         dayfirst, order_by = said[0], "header"
-    parsed = parse_times(dates, dayfirst=dayfirst, order_by=order_by, name=name, column=date_column)
+    if parsed is None:
+        parsed = parse_times(
+            dates, dayfirst=dayfirst, order_by=order_by, name=name, column=date_column
+        )
     if clock is None or clock_column is None:
         return parsed, None
     secs, zoned, local, bad, flags, clock_off = _clock_parts(clock)

@@ -135,7 +135,15 @@ from ._common import (
     time_span,
     units_row_report,
 )
-from ._dates import NS_RANGE, month_numbers, parse_times, times_with_clock
+from ._dates import (
+    NS_RANGE,
+    decided_both_ways,
+    header_date_order,
+    month_numbers,
+    parse_times,
+    times_by_group,
+    times_with_clock,
+)
 from ._json import JsonTable, read_json_records
 from ._mgrs import (
     MGRS_RULES,
@@ -1338,15 +1346,33 @@ def _normalise(
         )
     clock_col = pick["time_of_day"]
     date_values = raw[tcol]
-    parsed, clock_report = times_with_clock(
-        date_values,
-        raw[clock_col] if clock_col else None,
-        dayfirst=src.dayfirst,
-        order_by="config",
-        name=name,
-        date_column=tcol,
-        clock_column=clock_col,
-    )
+    clock_values = raw[clock_col] if clock_col else None
+
+    def with_clock(by_group=None):
+        return times_with_clock(
+            date_values,
+            clock_values,
+            dayfirst=src.dayfirst,
+            order_by="config",
+            name=name,
+            date_column=tcol,
+            clock_column=clock_col,
+            parsed=by_group,
+        )
+
+    try:
+        parsed, clock_report = with_clock()
+    except InputError as exc:
+        # two agencies' exports joined, each in its own day/month order: read apart
+        agency = pick.get(AGENCY)
+        by_agency = (
+            times_by_group(date_values, raw[agency], name=name, column=tcol, group_column=agency)
+            if agency and decided_both_ways(exc) and header_date_order(tcol) is None
+            else None
+        )
+        if by_agency is None:
+            raise
+        parsed, clock_report = with_clock(by_agency)
     if clock_col and clock_report and not clock_report["combined"]:
         evidence.pop("time_of_day", None)
     notes += parsed.notes
