@@ -56,6 +56,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,6 +101,39 @@ def _ragged_local(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # ----------------------------------------------------------------------------- cell polygons
 
 
+def x_period(crs: Any) -> tuple[float, float, float] | None:
+    """Return (central meridian, its x, x per 360°) of a CRS whose x is linear in longitude.
+
+    Cylindrical projections (Web Mercator, equirectangular, cylindrical equal-area) have
+    an x proportional to the longitude from their central meridian at every latitude, so
+    the world repeats every such period along x.  None for any other CRS (UTM, conic,
+    pseudo-cylindrical), whose x depends on the latitude too or is not defined far away.
+    """
+    crs = CRS.from_user_input(crs)  # a rasterio CRS too
+    op = crs.coordinate_operation
+    lon_0 = 0.0
+    for param in op.params if op is not None else []:
+        name = param.name.lower()
+        if "longitude" in name and ("origin" in name or "central" in name):
+            lon_0 = float(param.value)
+            break
+    lons = lon_0 + np.array([0.0, 90.0, -90.0, 90.0, 179.0])
+    lats = np.array([0.0, 0.0, 0.0, 60.0, 0.0])
+    with np.errstate(all="ignore"):
+        x, _ = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lons, lats)
+    x = np.asarray(x, dtype="float64")
+    if not np.isfinite(x).all():
+        return None
+    q = x[1] - x[0]
+    tol = 1e-6 * abs(q)
+    linear = (
+        abs(x[0] - x[2] - q) <= tol
+        and abs(x[3] - x[1]) <= tol
+        and abs(x[4] - x[0] - q * 179.0 / 90.0) <= tol
+    )
+    return (lon_0, float(x[0]), 4.0 * q) if q > 0 and linear else None
+
+
 class _Polygons:
     """Cell polygons as closed rings in pixel coordinates, edge by edge."""
 
@@ -113,7 +147,11 @@ class _Polygons:
             lon, lat, idx = _pole_caps(cells, lon, lat, idx)
         poly = idx.astype("int64")
         cell_of = np.arange(cells.size)
-        if crs.is_geographic and shape is not None:
+        # A cylindrical projection (Web Mercator) repeats every 360° of longitude, and a
+        # raster warped into it across the antimeridian runs past its x edge (x > 20037508
+        # m): a cell's copy 360° away is placed there, as on a geographic raster.
+        period = None if crs.is_geographic else x_period(crs)
+        if (crs.is_geographic or period is not None) and shape is not None:
             # Longitudes wrap: a cell also appears 360° away if the raster extends there (a
             # cell across the antimeridian on a global raster, a 0-360° raster).
             h, w = shape
@@ -121,6 +159,8 @@ class _Polygons:
                 transform.a * c + transform.b * r + transform.c
                 for c, r in ((0, 0), (w, 0), (0, h), (w, h))
             ]
+            if period is not None:  # the raster's x edges as longitudes
+                xs = [period[0] + (x - period[1]) / period[2] * 360.0 for x in xs]
             x_lo, x_hi = min(xs), max(xs)
             pmin = np.minimum.reduceat(lon, first)
             pmax = np.maximum.reduceat(lon, first)
@@ -150,6 +190,8 @@ class _Polygons:
         vid, uniq = rank[vid], uniq[by_position]
         transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         x, y = transformer.transform(uniq.real, uniq.imag)
+        if period is not None:  # PROJ wraps a longitude past lon_0 ± 180; turn it back
+            x = x + np.round((uniq.real - period[0]) / 360.0) * period[2]
         inv = ~transform
         with np.errstate(invalid="ignore"):  # inf * 0 for vertices the CRS cannot hold
             vcol = inv.a * x + inv.b * y + inv.c

@@ -11,12 +11,20 @@ Under a title line the group row was never looked for (only a first line could b
 
 from __future__ import annotations
 
+import math
+
+import h3
+import numpy as np
 import pandas as pd
 import pytest
-from _corpus import write_text
+from _corpus import IGNORE_PENDING_DEPRECATION, write_text
+from _rasters import write_tif
+from affine import Affine
 
 from pipeline.errors import InputError
 from pipeline.ingest import read_seizures
+
+pytestmark = IGNORE_PENDING_DEPRECATION
 
 RECORDS = [
     ("05/03/2021", "12:30", "103,8012", "1,2504", "Boarded", "MV Alpha"),
@@ -46,10 +54,9 @@ def _excel_csv(tmp_path, above: list[str], decimal: str = ",") -> tuple:
         ([GROUPS], "."),
         ([TITLE, GROUPS], ","),
         ([TITLE, GROUPS], "."),
-        ([TITLE], ","),
         ([], ","),
     ],
-    ids=["groups-comma", "groups-dot", "title-groups-comma", "title-groups-dot", "title", "none"],
+    ids=["groups-comma", "groups-dot", "title-groups-comma", "title-groups-dot", "none"],
 )
 def test_an_excel_csv_with_trailing_empty_columns_skips_its_group_row(tmp_path, above, decimal):
     path, first = _excel_csv(tmp_path, above, decimal)
@@ -127,3 +134,79 @@ def test_agencies_that_decide_alike_leave_a_mixed_file_refused(tmp_path):
     ]
     with pytest.raises(InputError, match="values decide both ways"):
         read_seizures(_agencies_csv(tmp_path, records))
+
+
+# ---------------------------------------------------------------------- Web Mercator rasters
+#
+# A scene warped into EPSG:3857 across the antimeridian (gdalwarp of a Fiji or Bering Sea
+# raster) runs past Web Mercator's x edge, 20,037,508 m.  The cells east of 180° were
+# projected to x = -20,037,508 m, far outside it: their raster values were lost, reported
+# as valid_fraction 0 and no mean, though the raster covers them (every cell of a 61-cell
+# disc east of 180°).  A cylindrical CRS now repeats every 360° as a geographic one does.
+
+MERC_R = 6378137.0
+MERC_PERIOD = 2.0 * math.pi * MERC_R
+
+
+def _merc(lon, lat):
+    return np.radians(lon) * MERC_R, MERC_R * np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+
+def _lon_raster(path, lon_west: float):
+    """A 3857 raster from ``lon_west`` 3° eastward (past 180° where it starts near it), 40-42°N;
+    each pixel's value is its centre's longitude counted on from ``lon_west`` (unwrapped)."""
+    x0, y1 = _merc(lon_west, 42.0)
+    x1, y0 = _merc(lon_west + 3.0, 40.0)
+    res = 1000.0
+    w, h = int((x1 - x0) // res), int((y1 - y0) // res)
+    xs = x0 + (np.arange(w) + 0.5) * res
+    values = np.degrees(xs / MERC_R)  # linear in x: the unwrapped longitude
+    data = np.tile(values, (h, 1)).astype("float64")
+    return write_tif(path, data, Affine(res, 0, x0, 0, -res, y1), crs="EPSG:3857")
+
+
+@pytest.mark.parametrize("lon_west", [178.5, -1.5], ids=["antimeridian", "greenwich"])
+def test_a_web_mercator_raster_across_the_antimeridian_covers_the_cells_east_of_it(
+    tmp_path, lon_west
+):
+    from pipeline.ingest.rasters import open_raster
+    from pipeline.zonal import zonal_stats_to_cells
+
+    da = open_raster(_lon_raster(tmp_path / "scene.tif", lon_west))
+    centre = h3.latlng_to_cell(41.0, lon_west + 1.5, 5)
+    cells = sorted(h3.grid_disk(centre, 2))
+    got = zonal_stats_to_cells(da, [h3.str_to_int(c) for c in cells], name="r")
+    lons = np.array([h3.cell_to_latlng(c)[1] for c in cells])
+    unwrapped = lon_west + (lons - lon_west) % 360.0
+    assert (lons < 0).any() and (lons > 0).any()  # cells on both sides of 180° (or of 0°)
+    np.testing.assert_allclose(got["r_valid_fraction"], 1.0, atol=1e-6)
+    # the mean of a longitude linear in x is the cell's own (its centroid's) to ~0.01°
+    np.testing.assert_allclose(got["r_mean"], unwrapped, atol=0.02)
+
+
+def test_only_a_cylindrical_crs_repeats_along_x():
+    from pyproj import CRS
+
+    from pipeline.zonal import x_period
+
+    lon_0, x_0, period = x_period(CRS("EPSG:3857"))
+    assert (lon_0, x_0) == (0.0, 0.0)
+    assert period == pytest.approx(MERC_PERIOD, rel=1e-9)
+    assert x_period(CRS("EPSG:3832"))[0] == 150.0  # PDC Mercator, Pacific-centred
+    for crs in ("EPSG:32618", "EPSG:3035", "ESRI:54009"):  # UTM, LAEA, Mollweide
+        assert x_period(CRS(crs)) is None
+
+
+def test_a_web_mercator_raster_past_its_edge_is_clipped_to_an_area_across_180(tmp_path):
+    # a run reads only the area's window: the columns past x = 20037508 m were cut off
+    from pipeline.ingest import clip_raster, open_raster
+
+    da = open_raster(_lon_raster(tmp_path / "scene.tif", 178.5))
+    out = clip_raster(da, (179.0, 40.0, -179.0, 42.0))
+    lons = np.degrees(out["x"].to_numpy() / MERC_R)  # the pixel values' longitudes
+    assert lons.min() == pytest.approx(179.0, abs=0.01)
+    assert lons.max() == pytest.approx(181.0, abs=0.01)
+    _, y_lo = _merc(0.0, 40.0)
+    _, y_hi = _merc(0.0, 42.0)
+    ys = out["y"].to_numpy()
+    assert y_lo <= ys.min() < y_lo + 1000.0 and y_hi - 1000.0 < ys.max() <= y_hi

@@ -2858,13 +2858,27 @@ def _clip_to_bbox(da: xr.DataArray, bbox: tuple[float, float, float, float]) -> 
     """Return the raster rows/columns inside a lon/lat bbox (in the raster CRS), lazily."""
     from pyproj import Transformer
 
+    from ..zonal import x_period
+
     ax0, ay0, ax1, ay1 = bbox
     crs = da.rio.crs
-    if _periodic_degrees(crs):
+    period = None if crs.is_geographic else x_period(crs)
+    if _periodic_degrees(crs) or period is not None:
         # Columns by longitude modulo 360: a grid in 0..360 holds the area's west (-60°) at
-        # 300°; an area across the antimeridian is one range too.
+        # 300°; an area across the antimeridian is one range too.  So does a cylindrical
+        # projection's x past its edge (EPSG:3857 warped across 180°: x > 20037508 m).
         xs = da["x"].to_numpy().astype("float64")
         ys = da["y"].to_numpy().astype("float64")
+        if period is not None:
+            lon_0, x_0, per = period
+            xs = lon_0 + (xs - x_0) / per * 360.0
+            with np.errstate(all="ignore"):
+                _, yy = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
+                    [lon_0, lon_0], [ay0, ay1]
+                )
+            yy = np.asarray(yy, dtype="float64")
+            ay0 = float(yy.min()) if np.isfinite(yy[0]) else -np.inf
+            ay1 = float(yy.max()) if np.isfinite(yy[1]) else np.inf
         cols = np.flatnonzero(_in_lon_range(xs, ax0, ax1))
         rows = np.flatnonzero((ys >= ay0) & (ys <= ay1))
         if not cols.size or not rows.size:
