@@ -142,7 +142,9 @@ def test_agencies_that_decide_alike_leave_a_mixed_file_refused(tmp_path):
 # raster) runs past Web Mercator's x edge, 20,037,508 m.  The cells east of 180° were
 # projected to x = -20,037,508 m, far outside it: their raster values were lost, reported
 # as valid_fraction 0 and no mean, though the raster covers them (every cell of a 61-cell
-# disc east of 180°).  A cylindrical CRS now repeats every 360° as a geographic one does.
+# disc east of 180°).  A cell across 180° on a raster ending there was worse: its ring went
+# round the world the other way, a sum of the raster's whole width.  A cylindrical CRS now
+# repeats every 360° as a geographic one does.
 
 MERC_R = 6378137.0
 MERC_PERIOD = 2.0 * math.pi * MERC_R
@@ -210,3 +212,35 @@ def test_a_web_mercator_raster_past_its_edge_is_clipped_to_an_area_across_180(tm
     _, y_hi = _merc(0.0, 42.0)
     ys = out["y"].to_numpy()
     assert y_lo <= ys.min() < y_lo + 1000.0 and y_hi - 1000.0 < ys.max() <= y_hi
+
+
+def test_a_cell_across_180_on_a_web_mercator_raster_ending_there_gets_its_share(tmp_path):
+    # its ring went round the world the other way: valid_fraction 0.011 and a sum of
+    # ~4,048 pixels (the raster's whole width) for cells of about 110
+    import shapely
+
+    from pipeline.ingest.rasters import open_raster
+    from pipeline.zonal import zonal_stats_to_cells
+
+    edge, res = math.pi * MERC_R, 1000.0
+    x0 = edge - 300 * res
+    _, y0 = _merc(0.0, 40.0)
+    y1 = y0 + 300 * res
+    path = write_tif(
+        tmp_path / "edge.tif",
+        np.ones((300, 300), "float32"),
+        Affine(res, 0, x0, 0, -res, y1),
+        crs="EPSG:3857",
+    )
+    cells = [c for c in h3.grid_disk(h3.latlng_to_cell(41.0, 179.97, 6), 2)]
+    rings = [np.array(h3.cell_to_boundary(c)) for c in cells]  # (lat, lon)
+    across = [c for c, r in zip(cells, rings, strict=True) if np.ptp(r[:, 1]) > 180.0]
+    assert across
+    got = zonal_stats_to_cells(open_raster(path), [h3.str_to_int(c) for c in across], name="r")
+    for c, vf, total in zip(across, got["r_valid_fraction"], got["r_sum"], strict=True):
+        ring = np.array(h3.cell_to_boundary(c))
+        lon = np.where(ring[:, 1] < 0, ring[:, 1] + 360.0, ring[:, 1])
+        poly = shapely.Polygon(np.column_stack(_merc(lon, ring[:, 0])))
+        inside = poly.intersection(shapely.box(x0, y0, edge, y1)).area
+        assert vf == pytest.approx(inside / poly.area, abs=2e-3)
+        assert total == pytest.approx(inside / res**2, rel=5e-3)
