@@ -117,21 +117,51 @@ def test_two_agencies_dates_are_each_read_in_their_own_order(tmp_path, clock):
     assert any("differs by 'agency'" in n for n in res.notes)
 
 
+def test_an_agencys_date_no_format_reads_is_rejected_at_its_line(tmp_path):
+    records = [*AGENCY_RECORDS, ("USCG", "13/13/2021", "?"), ("NCA UK", "soon", "?")]
+    res = read_seizures(_agencies_csv(tmp_path, records))
+    assert (res.n_read, res.n_accepted, res.n_rejected) == (10, 8, 2)
+    assert sorted(res.rejects["row"].tolist()) == [10, 11]
+    assert set(res.rejects["rule"]) == {"date_unparseable"}
+
+
 def test_an_agency_whose_own_dates_do_not_decide_leaves_the_file_refused(tmp_path):
     records = [*AGENCY_RECORDS, ("Customs", "04/05/2021", "?"), ("Customs", "05/06/2021", "?")]
     with pytest.raises(InputError, match="values decide both ways"):
         read_seizures(_agencies_csv(tmp_path, records))
 
 
-def test_agencies_that_decide_alike_leave_a_mixed_file_refused(tmp_path):
-    # the mix is within one agency: no agency's order explains it
-    records = [
-        ("A", "13/02/2021", ""),
-        ("A", "02/13/2021", ""),
-        ("A", "03/04/2021", ""),
+@pytest.mark.parametrize(
+    "a_dates",
+    [
+        ["13/02/2021", "02/13/2021"],
+        ["03/04/2021", "04/03/2021"],
+        ["13/02/2021", "02/13/2021", "03/04/2021"],
+    ],
+    ids=["one-agency-mixed", "one-undecided", "one-both-ways"],
+)
+def test_agencies_that_do_not_decide_apart_leave_a_mixed_file_refused(tmp_path, a_dates):
+    # the mix is within agency A (both orders, none it leaves open) and B is day-first: no
+    # two agencies decide apart; or A's own dates decide nothing, or both ways, beside B
+    # and C that decide apart
+    mixed = len(a_dates) == 2 and a_dates[0].startswith("13")
+    records = [("A", d, "") for d in a_dates] + [
         ("B", "14/02/2021", ""),
         ("B", "05/06/2021", ""),
     ]
+    records += [] if mixed else [("C", "02/14/2021", ""), ("C", "06/07/2021", "")]
+    with pytest.raises(InputError, match="values decide both ways") as refused:
+        read_seizures(_agencies_csv(tmp_path, records))
+    assert "joined.csv column 'date'" in str(refused.value)  # the file's, not an agency's
+
+
+def test_a_file_of_more_agencies_than_are_read_apart_stays_refused(tmp_path):
+    from pipeline.ingest._dates import MAX_DATE_GROUPS
+
+    records = []
+    for k in range(MAX_DATE_GROUPS + 1):
+        days = ("13/02/2021", "03/04/2021") if k % 2 else ("02/13/2021", "04/03/2021")
+        records += [(f"agency {k}", d, "") for d in days]
     with pytest.raises(InputError, match="values decide both ways"):
         read_seizures(_agencies_csv(tmp_path, records))
 
@@ -204,12 +234,12 @@ def test_a_web_mercator_raster_past_its_edge_is_clipped_to_an_area_across_180(tm
     from pipeline.ingest import clip_raster, open_raster
 
     da = open_raster(_lon_raster(tmp_path / "scene.tif", 178.5))
-    out = clip_raster(da, (179.0, 40.0, -179.0, 42.0))
+    out = clip_raster(da, (179.0, 40.5, -179.0, 41.5))
     lons = np.degrees(out["x"].to_numpy() / MERC_R)  # the pixel values' longitudes
     assert lons.min() == pytest.approx(179.0, abs=0.01)
     assert lons.max() == pytest.approx(181.0, abs=0.01)
-    _, y_lo = _merc(0.0, 40.0)
-    _, y_hi = _merc(0.0, 42.0)
+    _, y_lo = _merc(0.0, 40.5)
+    _, y_hi = _merc(0.0, 41.5)
     ys = out["y"].to_numpy()
     assert y_lo <= ys.min() < y_lo + 1000.0 and y_hi - 1000.0 < ys.max() <= y_hi
 
