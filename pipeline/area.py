@@ -86,7 +86,7 @@ def read_area(bbox, polygon_path: Path | None, *, max_uncompressed_mb: float = 2
     opened = open_source(
         path,
         "auto",
-        allowed=("geojson", "gpkg", "shapefile", "kml", "parquet"),
+        allowed=("geojson", "gpkg", "flatgeobuf", "shapefile", "kml", "parquet"),
         max_uncompressed_mb=max_uncompressed_mb,
         read_whole="an area polygon",
         format_setting=False,

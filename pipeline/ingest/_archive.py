@@ -39,7 +39,16 @@ __all__ = [
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")
 #: Members read as bytes by our own parsers (GPX, JSON Lines), not through GDAL.
 BYTES_SUFFIXES = (".gpx", ".plt", ".nmea", ".jsonl", ".ndjson")
-VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".gpx", ".parquet", ".geoparquet")
+VECTOR_SUFFIXES = (
+    ".shp",
+    ".gpkg",
+    ".fgb",
+    ".geojson",
+    ".json",
+    ".gpx",
+    ".parquet",
+    ".geoparquet",
+)
 _SHP_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 
 

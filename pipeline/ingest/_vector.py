@@ -54,6 +54,7 @@ SUFFIX_FORMAT = {
     ".geojsonl": "geojson",
     ".topojson": "geojson",  # GDAL's TopoJSON driver: quantized positions decoded
     ".gpkg": "gpkg",
+    ".fgb": "flatgeobuf",  # FlatGeobuf: what `scores.fgb` is, one layer read through GDAL
     ".parquet": "parquet",
     ".geoparquet": "parquet",
     ".pq": "parquet",
@@ -185,7 +186,15 @@ def open_source(
     max_uncompressed_mb: float,
     member: str | None = None,
     read_whole: str | None = None,
-    whole_formats: tuple[str, ...] = ("csv", "json", "geojson", "gpkg", "shapefile", "kml"),
+    whole_formats: tuple[str, ...] = (
+        "csv",
+        "json",
+        "geojson",
+        "gpkg",
+        "flatgeobuf",
+        "shapefile",
+        "kml",
+    ),
     format_setting: bool = True,
 ) -> OpenedSource:
     """Decide the format of ``path`` (``fmt`` 'auto' from the name), unwrapping a zip.

@@ -220,7 +220,7 @@ def read_context(
     opened = open_source(
         src.path,
         "auto",
-        allowed=("csv", "geojson", "gpkg", "parquet", "shapefile", "kml"),
+        allowed=("csv", "geojson", "gpkg", "flatgeobuf", "parquet", "shapefile", "kml"),
         max_uncompressed_mb=max_uncompressed_mb,
         member=src.member,
         read_whole="a context layer",

@@ -113,10 +113,21 @@ class SeizureSource(BaseModel):
 
     path: Path = Field(
         description="The file to read (CSV, JSON Lines or a JSON array of objects, GeoJSON, "
-        "GeoPackage, GeoParquet, Shapefile, Excel .xlsx, or a .zip holding one of them)."
+        "GeoPackage, FlatGeobuf, GeoParquet, Shapefile, Excel .xlsx, or a .zip holding one of "
+        "them)."
     )
     format: Literal[
-        "auto", "csv", "json", "geojson", "gpkg", "parquet", "shapefile", "xlsx", "kml", "zip"
+        "auto",
+        "csv",
+        "json",
+        "geojson",
+        "gpkg",
+        "flatgeobuf",
+        "parquet",
+        "shapefile",
+        "xlsx",
+        "kml",
+        "zip",
     ] = Field("auto", description="File format; 'auto' decides from the file name.")
     member: str | None = Field(
         None, description="The file to read inside a .zip holding several (path or name)."
@@ -234,6 +245,7 @@ class TrackSource(BaseModel):
         "plt",
         "nmea",
         "gpkg",
+        "flatgeobuf",
         "parquet",
         "geojson",
         "shapefile",

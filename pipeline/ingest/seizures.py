@@ -344,7 +344,17 @@ def read_seizures(
     opened = open_source(
         src.path,
         src.format,
-        allowed=("csv", "json", "geojson", "gpkg", "parquet", "shapefile", "xlsx", "kml"),
+        allowed=(
+            "csv",
+            "json",
+            "geojson",
+            "gpkg",
+            "flatgeobuf",
+            "parquet",
+            "shapefile",
+            "xlsx",
+            "kml",
+        ),
         max_uncompressed_mb=max_uncompressed_mb,
         member=src.member,
         read_whole="a seizure table",

@@ -353,7 +353,17 @@ def open_track_source(src: TrackSource, max_uncompressed_mb: float):
         member=src.member,
         # CSV and Parquet are read a block at a time; the others whole
         read_whole="a track file in this format",
-        whole_formats=("json", "gpx", "kml", "plt", "nmea", "geojson", "gpkg", "shapefile"),
+        whole_formats=(
+            "json",
+            "gpx",
+            "kml",
+            "plt",
+            "nmea",
+            "geojson",
+            "gpkg",
+            "flatgeobuf",
+            "shapefile",
+        ),
     )
     if opened.fmt == "csv" and src.format == "auto":
         from ._nmea import looks_like_nmea
