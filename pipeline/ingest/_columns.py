@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +35,7 @@ from ._common import (
     is_word_char,
     missing_mask,
     missing_memo,
+    missing_memo_off,
     normalise_name,
     parse_coordinate,
     split_pair,
@@ -1151,19 +1152,37 @@ _VOYAGE_ENDS = _fs(
 )
 
 
-def _voyage_end_time(raw: _Frame, col: str, passed: list[str], filled: list[str], name: str) -> str:
+def _voyage_end_time(
+    raw: _Frame,
+    col: str,
+    passed: list[str],
+    filled: list[str],
+    name: str,
+    whole: WholeFile | None = None,
+) -> str:
     """Return what the evidence adds for a record time taken from a voyage's end, or "".
 
     Raises InputError when lower-ranked columns name another end of the voyage too (a
     'Date of departure' beside an 'Arrival date'): which one is the record's is not known.
+    ``whole`` (``raw`` the first chunk of a file) looks for those dates over the whole file:
+    an 'Arrival date' blank in the first chunk and filled further on is such a column too.
     """
     ends = sorted(_VOYAGE_ENDS & set(name_tokens(col)))
     if not ends:
         return ""
+
+    def dates(values: pd.Series) -> bool:
+        return date_fit(values) >= 0.8
+
+    spread = whole if whole is not None and whole.any_of is not None and whole.more() else None
     rivals = [
         c
         for c in passed
-        if c in filled and _VOYAGE_ENDS & set(name_tokens(c)) and date_fit(raw[c]) >= 0.8
+        if _VOYAGE_ENDS & set(name_tokens(c))
+        and (
+            (c in filled and dates(raw[c]))
+            or (spread is not None and spread.any_of is not None and spread.any_of(c, dates))
+        )
     ]
     if rivals:
         raise InputError(
@@ -1271,6 +1290,9 @@ class WholeFile:
     any_of : callable or None
         ``any_of(column, test)``: whether ``test`` holds of the values of ``column`` in
         some piece of the whole file (read until one does).
+    pieces : callable or None
+        ``pieces(columns)``: the whole file's records of ``columns``, a chunk at a time, in
+        file order (a rule that counts over every record, as a read of the whole file does).
     """
 
     pairs_of: Callable[[str, list[str]], dict[str, pd.DataFrame]]
@@ -1279,6 +1301,7 @@ class WholeFile:
     head: Callable[[list[str], int], pd.DataFrame]
     rows: int = 0
     any_of: Callable[[str, Callable[[pd.Series], bool]], bool] | None = None
+    pieces: Callable[[list[str]], Iterator[pd.DataFrame]] | None = None
 
 
 def track_pairs(tracks: pd.Series, vessels: pd.Series) -> pd.DataFrame:
@@ -2260,7 +2283,7 @@ def _pick(
                 detail += "; not " + ", ".join(refused)
             passed = [c for _, c, _ in ranked[k + 1 :]]
             if role == "time":
-                detail += _voyage_end_time(raw, col, passed, filled, name)
+                detail += _voyage_end_time(raw, col, passed, filled, name, whole)
             if passed:
                 detail += f"; preferred over {passed!r}"
             if any(c not in filled for c in passed) and filled:
@@ -2306,7 +2329,7 @@ def _pick(
                     "column": col,
                     "by": "content",
                     "evidence": f"no header names a time; {share_to_percent(share)} of the values of "
-                    f"{col!r} parse as dates" + _voyage_end_time(raw, col, rest, rest, name),
+                    f"{col!r} parse as dates" + _voyage_end_time(raw, col, rest, rest, name, whole),
                 }
         if other and not refused:
             choice.evidence[role] = {
@@ -3236,7 +3259,12 @@ _FLAG_VALUES = frozenset({"Y", "YES", "NO", "T", "F", "TRUE", "FALSE", "0", "1"}
 
 
 def coordinate_parts(
-    raw: pd.DataFrame, col: str, axis: str, taken: set[str], name: str = ""
+    raw: pd.DataFrame,
+    col: str,
+    axis: str,
+    taken: set[str],
+    name: str = "",
+    whole: WholeFile | None = None,
 ) -> dict[str, str]:
     """Find the columns completing a coordinate split over several (IMB/ASAM-style lists).
 
@@ -3246,6 +3274,10 @@ def coordinate_parts(
     hemisphere away.  The header names a part and most of its values must fit it; a record
     whose value does not fit is rejected when the composed text is parsed, never read
     without that part.  ``lat_min`` beside ``lat_max`` is a lower bound, not minutes.
+    ``whole`` scans the whole file where ``raw`` is its first chunk: the hemisphere columns
+    are judged, compared and refused on every record, as a read of the whole file does (a
+    hemisphere column blank in the first chunk, or disagreeing only further on, was
+    otherwise decided on the first chunk alone).
 
     Raises
     ------
@@ -3275,39 +3307,57 @@ def coordinate_parts(
                 ):
                     parts[part] = c
                     break
+    scan = whole.pieces if whole is not None and whole.more() else None  # None: raw is all
     hemis = []
     for c in others:
         if not set(name_tokens(c)) & _HEMISPHERE_HEADERS[axis]:
             continue  # a Y/N flag that is 'N' on every row is no hemisphere
-        text = as_text(raw[c]).str.upper().replace(hemisphere_letters(c))
-        seen = text[text != ""]
+        frames = scan([c]) if scan is not None else iter([raw])
+        with missing_memo_off():
+            counts = [_letters(frame, c).value_counts() for frame in frames]
+        seen = pd.concat(counts).groupby(level=0).sum() if counts else pd.Series(dtype="int64")
+        seen = seen[seen.index != ""]
         # a compass point between the four (NE, SSW) makes it a direction, a Y beside the
         # N a yes/no flag ('armed_ind'), not a hemisphere
+        values = seen.index.to_series()
         if (
-            len(seen)
-            and seen.isin(_HEMISPHERES[axis]).mean() > _PART_SHARE
-            and not seen.str.fullmatch(_COMPASS_POINT).any()
-            and not seen.isin(_FLAG_VALUES).any()
+            seen.sum()
+            and seen[values.isin(_HEMISPHERES[axis]).to_numpy()].sum() / seen.sum() > _PART_SHARE
+            and not values.str.fullmatch(_COMPASS_POINT).any()
+            and not values.isin(_FLAG_VALUES).any()
         ):
             hemis.append(c)
     if len(hemis) > 1:
-        letters = [as_text(raw[c]).str.upper().replace(hemisphere_letters(c)) for c in hemis]
-        differ = np.zeros(len(raw), dtype=bool)
-        for other in letters[1:]:
-            differ |= ((letters[0] != other) & (other != "")).to_numpy(dtype=bool)
-        if differ.any():
-            i = int(np.flatnonzero(differ)[0])
+        n_differ, first, at = 0, "", 0
+        with missing_memo_off():
+            for frame in scan(hemis) if scan is not None else iter([raw]):
+                letters = [_letters(frame, c) for c in hemis]
+                differ = np.zeros(len(frame), dtype=bool)
+                for other in letters[1:]:
+                    differ |= ((letters[0] != other) & (other != "")).to_numpy(dtype=bool)
+                if differ.any() and not n_differ:
+                    i = int(np.flatnonzero(differ)[0])
+                    first = f"record {at + i + 1}: " + " vs ".join(
+                        repr(str(v.iloc[i])) for v in letters
+                    )
+                n_differ += int(differ.sum())
+                at += len(frame)
+        if n_differ:
             raise InputError(
                 f"{name or 'a table'}: columns {hemis!r} all hold hemisphere letters beside "
-                f"{col!r} and disagree on {int(differ.sum())} record(s) (record {i + 1}: "
-                f"{' vs '.join(repr(str(v.iloc[i])) for v in letters)}); which gives its sign "
+                f"{col!r} and disagree on {n_differ} record(s) ({first}); which gives its sign "
                 "is a guess: remove or rename the others"
             )
     if hemis:
         parts["hemisphere"] = hemis[0]
     else:
-        _refuse_unnamed_hemispheres(raw, col, axis, others, name)
+        _refuse_unnamed_hemispheres(raw, col, axis, others, name, scan)
     return parts
+
+
+def _letters(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Return a hemisphere column's values as the letters they stand for (``""``: blank)."""
+    return as_text(frame[column]).str.upper().replace(hemisphere_letters(column))
 
 
 #: Records whose values say a column under an unknown header holds hemisphere letters.
@@ -3315,7 +3365,12 @@ _HEMISPHERE_SAMPLE = 5000
 
 
 def _refuse_unnamed_hemispheres(
-    raw: pd.DataFrame, col: str, axis: str, others: list[str], name: str
+    raw: pd.DataFrame,
+    col: str,
+    axis: str,
+    others: list[str],
+    name: str,
+    pieces: Callable[[list[str]], Iterator[pd.DataFrame]] | None = None,
 ) -> None:
     """Refuse hemisphere letters under a header not known as one, beside unsigned degrees.
 
@@ -3323,10 +3378,19 @@ def _refuse_unnamed_hemispheres(
     and every southern (western) record was put north (east) without a word.  A column
     whose values are all the axis's letters, one of them S (W), beside degrees that carry
     no sign, is such a column: which way it was meant cannot be told from its name, so it
-    is refused, naming it.
+    is refused, naming it.  ``pieces`` (``raw`` the first chunk of the file they read) give
+    the records a read of the whole file looks at, of the columns that may hold letters by
+    the first chunk's values.
     """
-    # evenly spaced records: a refusal needs no more evidence than these
-    head = raw.iloc[:: max(1, len(raw) // _HEMISPHERE_SAMPLE)]
+    if pieces is not None:
+        blank = _HEMISPHERES[axis] | {"", "NAN", "NONE", "<NA>"}
+        others = [c for c in others if as_text(raw[c]).str.upper().isin(blank).all()]
+        if not others:
+            return
+        head = _spaced(pieces, [col, *others], _HEMISPHERE_SAMPLE)
+    else:
+        # evenly spaced records: a refusal needs no more evidence than these
+        head = raw.iloc[:: max(1, len(raw) // _HEMISPHERE_SAMPLE)]
     deg = pd.to_numeric(as_text(head[col]).str.replace(",", ".", regex=False), errors="coerce")
     if not deg.notna().any() or (deg < 0).any():
         return  # signed degrees need no letter; text degrees ('10 30 S') carry their own
@@ -3349,6 +3413,19 @@ def _refuse_unnamed_hemispheres(
                 f"axis ('{'Lat' if axis == 'lat' else 'Lon'} {letters}', 'Hemisphere') so that "
                 "it is read, or remove it"
             )
+
+
+def _spaced(
+    pieces: Callable[[list[str]], Iterator[pd.DataFrame]], columns: list[str], n: int
+) -> pd.DataFrame:
+    """Return ``frame.iloc[::max(1, len(frame) // n)]`` of a whole file read as ``pieces``."""
+    with missing_memo_off():
+        total = sum(len(frame) for frame in pieces(columns[:1]))
+        step, at, got = max(1, total // n), 0, []
+        for frame in pieces(columns):
+            got.append(frame.iloc[(-at) % step :: step])
+            at += len(frame)
+    return pd.concat(got, ignore_index=True) if got else pd.DataFrame(columns=columns)
 
 
 def compose_coordinate(raw: pd.DataFrame, col: str, parts: dict[str, str]) -> pd.Series:

@@ -1712,6 +1712,7 @@ def _scans_of(
         more=more,
         head=lambda cols, n: _head_of(pieces(cols), n),
         any_of=lambda col, test: _any_of(pieces([col]), col, test),
+        pieces=pieces,
     )
 
 

@@ -1339,7 +1339,7 @@ def _columns_from_table(
         row_unit=(units or {}).get(pick["sog"] or ""),
     )
     fill_note = _fallback_coordinates(cols, pick, evidence, name)
-    split, parts_note = _coordinate_parts(raw, pick, evidence, name)
+    split, parts_note = _coordinate_parts(raw, pick, evidence, name, whole)
     zone = zone_layout(raw, cols, pick, name, evidence, whole)
     pick["valid"] = _validity_column(raw, cols, {c for c in pick.values() if c})
     if pick["valid"] is not None:
@@ -1491,7 +1491,7 @@ def _geojson_point_column(raw: pd.DataFrame) -> str | None:
 
 
 def _coordinate_parts(
-    raw: pd.DataFrame, pick: dict, evidence: dict, name: str
+    raw: pd.DataFrame, pick: dict, evidence: dict, name: str, whole: WholeFile | None = None
 ) -> tuple[dict[str, dict[str, str]], str | None]:
     """Find the hemisphere (and minutes, seconds) columns completing each coordinate column.
 
@@ -1500,7 +1500,8 @@ def _coordinate_parts(
     read alone, a ping south of the equator or west of Greenwich lands in the other
     hemisphere.  The columns are found as a seizure file's are
     (:func:`~pipeline.ingest._columns.coordinate_parts`) and returned by role, for every
-    chunk, with the note saying what was composed.
+    chunk, with the note saying what was composed; ``whole`` scans the whole file where
+    ``raw`` is its first chunk (the hemisphere columns are judged on every record).
     """
     said = []
     split: dict[str, dict[str, str]] = {}
@@ -1508,7 +1509,7 @@ def _coordinate_parts(
         return split, None
     taken = {c for c in pick.values() if isinstance(c, str)}
     for role in ("lat", "lon"):
-        parts = coordinate_parts(raw, pick[role], role, taken, name)
+        parts = coordinate_parts(raw, pick[role], role, taken, name, whole)
         if not parts:
             continue
         taken |= set(parts.values())

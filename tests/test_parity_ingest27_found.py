@@ -1,0 +1,138 @@
+"""A track file read in chunks (``ingest.chunk_rows``, a Dask run's tasks) reads as it does whole.
+
+Found on 2026-12-07 by comparing the newest ingest paths whole, in chunks and as a Dask run's
+tasks, on files whose telling values come only after the first chunk (64 KiB, about 1,200
+records here), written with CRLF line ends, a BOM and no newline after the last line:
+
+- a hemisphere column blank in the first chunk (``E/O`` beside signed degrees first, then
+  unsigned ``75.1`` and ``O``) was passed over for the whole file read in chunks: the later
+  pings were put 150 degrees east, exit 0, where the whole read put them west;
+- hemisphere letters under a header naming none (``Lat, H``), all blank in the first chunk,
+  and two hemisphere columns disagreeing only further on were refused read whole and passed
+  over in chunks (every southern ping put north; one column's letters taken, a guess);
+- an ``Arrival date`` blank in the first chunk beside a ``Departure date`` was refused read
+  whole (which end of the voyage dates the pings is not known) and in chunks the pings were
+  dated by the departure, exit 0.
+
+The first chunk now asks the whole file (:class:`~pipeline.ingest._columns.WholeFile`): the
+hemisphere columns are judged and compared on every record and the records the unnamed-header
+rule looks at are the whole file's, the voyage's other end is looked for further on.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from _ingest_stage import track_outcome
+
+T0 = pd.Timestamp("2024-03-05T00:00:00")
+N = 1800  # about 90 kB: two chunks of 64 KiB or more
+LATE = 1500  # a record of the second chunk
+
+
+def _write(path, header: str, rows: list[str]):
+    """CRLF line ends, a BOM, no newline after the last line."""
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join([header, *rows]).encode("utf-8"))
+    return path
+
+
+def _when(i: int, fmt: str = "%Y-%m-%dT%H:%M:%SZ") -> str:
+    return (T0 + pd.Timedelta(minutes=i // 3)).strftime(fmt)
+
+
+def _deg(i: int) -> tuple[str, str]:
+    return f"{10 + i * 1e-4 + (i % 3) * 0.01:.5f}", f"{75 + i * 1e-4 + (i % 3) * 0.01:.5f}"
+
+
+def _hemisphere_blank_first() -> tuple[str, list[str]]:
+    rows = []
+    for i in range(N):
+        lat, lon = _deg(i)
+        if i < LATE:  # signed, no letter: west by its sign
+            rows.append(f"{_when(i)},{235000000 + i % 3},{lat},N,-{lon},")
+        else:  # unsigned, 'O' (oeste) under 'E/O': west by its letter
+            rows.append(f"{_when(i)},{235000000 + i % 3},{lat},N,{lon},O")
+    return "t,mmsi,Latitud,N/S,Longitud,E/O", rows
+
+
+def _unnamed_hemisphere_late() -> tuple[str, list[str]]:
+    rows = []
+    for i in range(N):
+        lat, lon = _deg(i)
+        h = ("S" if i % 2 else "N") if i >= LATE else ""
+        rows.append(f"{_when(i)},{235000000 + i % 3},{lat},{h},{lon},E")
+    return "t,mmsi,Lat,H,Lon,Lon E/W", rows
+
+
+def _hemispheres_disagree_late() -> tuple[str, list[str]]:
+    rows = []
+    for i in range(N):
+        lat, lon = _deg(i)
+        other = "S" if i >= LATE and i % 3 == 0 else ("N" if i % 2 else "")
+        rows.append(f"{_when(i)},{235000000 + i % 3},{lat},N,{lon},E,{other}")
+    return "t,mmsi,Lat,Lat Hem,Lon,Lon Hem,Hem", rows
+
+
+def _arrival_late() -> tuple[str, list[str]]:
+    rows = []
+    for i in range(N):
+        lat, lon = _deg(i)
+        arrival = _when(i + 900, "%Y-%m-%d %H:%M:%S") if i >= LATE else ""
+        rows.append(f"{235000000 + i % 3},{_when(i, '%Y-%m-%d %H:%M:%S')},{arrival},{lat},{lon}")
+    return "mmsi,Departure date,Arrival date,lat,lon", rows
+
+
+PATHS = {
+    "hemisphere_blank_first": _hemisphere_blank_first,
+    "unnamed_hemisphere_late": _unnamed_hemisphere_late,
+    "hemispheres_disagree_late": _hemispheres_disagree_late,
+    "arrival_late": _arrival_late,
+}
+
+#: What the whole read gives (by hand): the last ping's lon (the most western), or the
+#: refusal's words.
+WHOLE = {
+    "hemisphere_blank_first": -(75 + (N - 1) * 1e-4 + ((N - 1) % 3) * 0.01),
+    "unnamed_hemisphere_late": "column 'H' holds hemisphere letters (N/S; 150 'S')",
+    "hemispheres_disagree_late": "disagree on 100 record(s) (record 1501: 'N' vs 'S')",
+    "arrival_late": "['Departure date', 'Arrival date'] hold the dates of a voyage's",
+}
+
+
+@pytest.fixture(scope="module")
+def wholes(tmp_path_factory):
+    """Each path's file and what reading it whole gives (read once for the module)."""
+    tmp = tmp_path_factory.mktemp("whole")
+    got = {}
+    for key, make in PATHS.items():
+        path = _write(tmp / f"{key}.csv", *make())
+        got[key] = (path, track_outcome(path, "whole", 0, tmp / key, "columns"))
+    return got
+
+
+@pytest.mark.parametrize("key", list(PATHS))
+def test_the_whole_read_is_as_written_by_hand(wholes, key):
+    _, whole = wholes[key]
+    if isinstance(WHOLE[key], str):
+        assert whole[0] == "refused" and WHOLE[key] in whole[1], whole
+    else:
+        import io
+
+        pings = pd.read_parquet(io.BytesIO(whole[1]))
+        assert round(pings["lon"].min(), 5) == round(WHOLE[key], 5)  # the last ping's
+        assert (pings["lon"] < 0).all() and whole[0] == {} and len(pings) == N
+
+
+@pytest.mark.parametrize(("how", "rows"), [("chunks", 1), ("parts", 64)], ids=["chunks", "parts"])
+@pytest.mark.parametrize("key", list(PATHS))
+def test_read_in_chunks_as_whole(wholes, tmp_path, key, how, rows):
+    path, whole = wholes[key]
+    got = track_outcome(path, how, rows, tmp_path, "columns")
+    assert got[0] == whole[0]
+    if whole[0] == "refused":
+        assert got[1] == whole[1]
+        return
+    assert got[1] == whole[1]  # the pings, bytes
+    assert got[2] == whole[2]  # the rejects, bytes
+    assert got[3] == whole[3]  # the notes
+    assert got[4]["lon"]["parts"] == whole[4]["lon"]["parts"]
