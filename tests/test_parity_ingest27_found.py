@@ -12,11 +12,15 @@ records here), written with CRLF line ends, a BOM and no newline after the last 
   over in chunks (every southern ping put north; one column's letters taken, a guess);
 - an ``Arrival date`` blank in the first chunk beside a ``Departure date`` was refused read
   whole (which end of the voyage dates the pings is not known) and in chunks the pings were
-  dated by the departure, exit 0.
+  dated by the departure, exit 0;
+- a ZD column's note (times placed, those without a usable zone rejected) was one per chunk,
+  the chunks without a reject apart from those with one: the summary and manifest said
+  "1500 placed", "200 placed; 100 rejected" where the whole read says "1700; 100".
 
 The first chunk now asks the whole file (:class:`~pipeline.ingest._columns.WholeFile`): the
 hemisphere columns are judged and compared on every record and the records the unnamed-header
-rule looks at are the whole file's, the voyage's other end is looked for further on.
+rule looks at are the whole file's, the voyage's other end is looked for further on; a
+chunk's counted note is added to the earlier chunks' whatever its rejected clause.
 """
 
 from __future__ import annotations
@@ -82,20 +86,40 @@ def _arrival_late() -> tuple[str, list[str]]:
     return "mmsi,Departure date,Arrival date,lat,lon", rows
 
 
+def _zone_letters_late() -> tuple[str, list[str]]:
+    rows = []
+    for i in range(N):
+        lat, lon = _deg(i)
+        zd = "+5" if i < LATE else ("R", "J", "Romeo")[(i - LATE) % 3]  # J: no zone, rejected
+        rows.append(f"{235000000 + i % 3},{_when(i, '%Y-%m-%dT%H:%M:%S')},{lat},{lon},{zd}")
+    return "mmsi,timestamp,lat,lon,ZD", rows
+
+
 PATHS = {
     "hemisphere_blank_first": _hemisphere_blank_first,
     "unnamed_hemisphere_late": _unnamed_hemisphere_late,
     "hemispheres_disagree_late": _hemispheres_disagree_late,
     "arrival_late": _arrival_late,
+    "zone_letters_late": _zone_letters_late,
 }
 
-#: What the whole read gives (by hand): the last ping's lon (the most western), or the
-#: refusal's words.
+#: What the whole read gives (by hand): the most western ping's lon (the last one's), the
+#: refusal's words, or a note's.
 WHOLE = {
-    "hemisphere_blank_first": -(75 + (N - 1) * 1e-4 + ((N - 1) % 3) * 0.01),
-    "unnamed_hemisphere_late": "column 'H' holds hemisphere letters (N/S; 150 'S')",
-    "hemispheres_disagree_late": "disagree on 100 record(s) (record 1501: 'N' vs 'S')",
-    "arrival_late": "['Departure date', 'Arrival date'] hold the dates of a voyage's",
+    "hemisphere_blank_first": ("lon", -(75 + (N - 1) * 1e-4 + ((N - 1) % 3) * 0.01)),
+    "unnamed_hemisphere_late": ("refused", "column 'H' holds hemisphere letters (N/S; 150 'S')"),
+    "hemispheres_disagree_late": (
+        "refused",
+        "disagree on 100 record(s) (record 1501: 'N' vs 'S')",
+    ),
+    "arrival_late": ("refused", "['Departure date', 'Arrival date'] hold the dates of a voyage's"),
+    # 1,500 '+5' and 200 'R' or 'Romeo' placed, 100 'J' rejected; one note, as whole
+    "zone_letters_late": (
+        "note",
+        "zone_letters_late.csv: 1700 local time(s) placed in UTC by their offset or zone in "
+        "column 'ZD' (nautical zone descriptions: UTC = local + ZD, ZD +5 is UTC-5); 100 "
+        "without a usable one rejected",
+    ),
 }
 
 
@@ -113,13 +137,16 @@ def wholes(tmp_path_factory):
 @pytest.mark.parametrize("key", list(PATHS))
 def test_the_whole_read_is_as_written_by_hand(wholes, key):
     _, whole = wholes[key]
-    if isinstance(WHOLE[key], str):
-        assert whole[0] == "refused" and WHOLE[key] in whole[1], whole
+    kind, want = WHOLE[key]
+    if kind == "refused":
+        assert whole[0] == "refused" and want in whole[1], whole
+    elif kind == "note":
+        assert want in whole[3] and whole[0] == {"time_zone_unknown": 100}
     else:
         import io
 
         pings = pd.read_parquet(io.BytesIO(whole[1]))
-        assert round(pings["lon"].min(), 5) == round(WHOLE[key], 5)  # the last ping's
+        assert round(pings["lon"].min(), 5) == round(want, 5)
         assert (pings["lon"] < 0).all() and whole[0] == {} and len(pings) == N
 
 
@@ -135,4 +162,4 @@ def test_read_in_chunks_as_whole(wholes, tmp_path, key, how, rows):
     assert got[1] == whole[1]  # the pings, bytes
     assert got[2] == whole[2]  # the rejects, bytes
     assert got[3] == whole[3]  # the notes
-    assert got[4]["lon"]["parts"] == whole[4]["lon"]["parts"]
+    assert got[4]["lon"].get("parts") == whole[4]["lon"].get("parts")

@@ -884,7 +884,7 @@ class _State:
                     if m
                     and (o := _COUNTED_NOTE.match(old))
                     and o["head"] == m["head"]
-                    and o["rest"] == m["rest"]
+                    and _same_counted(o["rest"], m["rest"])
                 ),
                 None,
             )
@@ -894,7 +894,10 @@ class _State:
                 o = _COUNTED_NOTE.match(self.notes[same])
                 assert o is not None and m is not None
                 total = int(o["n"]) + int(m["n"])
-                self.notes[same] = f"{m['head']}: {total} {m['rest']}"
+                body, k, tail = _rejected_tail(o["rest"])
+                _, k2, tail2 = _rejected_tail(m["rest"])
+                rest = body + (f"; {k + k2} {tail or tail2}" if k + k2 else "")
+                self.notes[same] = f"{m['head']}: {total} {rest}"
 
     def _add_broken_note(self, text: str) -> bool:
         """Add a chunk's note of unclosed quotes to the file's (True if it is one).
@@ -989,6 +992,24 @@ class _State:
 
 #: A note that counts records: "f.csv: 12 date(s) outside 1980..2100 rejected".
 _COUNTED_NOTE = re.compile(r"^(?P<head>[^:]+): (?P<n>\d+) (?P<rest>.+)$", re.S)
+#: A counted note's last clause counting the records it rejected: a chunk without one
+#: says none ("f.csv: 5 local time(s) placed in UTC ...; 2 without a usable one rejected").
+_REJECTED_TAIL = re.compile(r"^(?P<body>.+); (?P<k>\d+) (?P<tail>[^;]+ rejected)$", re.S)
+
+
+def _rejected_tail(rest: str) -> tuple[str, int, str | None]:
+    """Split a counted note's text into its body, its rejected count and that clause's words."""
+    m = _REJECTED_TAIL.match(rest)
+    return (m["body"], int(m["k"]), m["tail"]) if m else (rest, 0, None)
+
+
+def _same_counted(a: str, b: str) -> bool:
+    """Whether two chunks' counted notes say the same, their rejected counts apart."""
+    body_a, _, tail_a = _rejected_tail(a)
+    body_b, _, tail_b = _rejected_tail(b)
+    return body_a == body_b and (tail_a is None or tail_b is None or tail_a == tail_b)
+
+
 #: A counted part of a statement: "12 value(s) without zone taken as UTC".
 _COUNTED = re.compile(r"^(\d+) (.+)$")
 #: The order in which the whole-file reader gives the parts of its time zone statement.
