@@ -15,12 +15,17 @@ records here), written with CRLF line ends, a BOM and no newline after the last 
   dated by the departure, exit 0;
 - a ZD column's note (times placed, those without a usable zone rejected) was one per chunk,
   the chunks without a reject apart from those with one: the summary and manifest said
-  "1500 placed", "200 placed; 100 rejected" where the whole read says "1700; 100".
+  "1500 placed", "200 placed; 100 rejected" where the whole read says "1700; 100";
+- a bare ``Zone`` column blank in the first chunk and ``+02:00`` further on was passed over
+  on the first chunk and then refused by a later one (exit 2) where the whole read places
+  the times by it; a 'Zone' of signed hours only there was refused as 'Time (ZD)' naming no
+  zone column, and one of map zones was said without its example.
 
 The first chunk now asks the whole file (:class:`~pipeline.ingest._columns.WholeFile`): the
 hemisphere columns are judged and compared on every record and the records the unnamed-header
 rule looks at are the whole file's, the voyage's other end is looked for further on; a
-chunk's counted note is added to the earlier chunks' whatever its rejected clause.
+chunk's counted note is added to the earlier chunks' whatever its rejected clause; a bare
+``Zone`` column is judged on the whole file's distinct values.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from _ingest_stage import track_outcome
 
 T0 = pd.Timestamp("2024-03-05T00:00:00")
 N = 1800  # about 90 kB: two chunks of 64 KiB or more
-LATE = 1500  # a record of the second chunk
+LATE = 1500  # a record of the second chunk (the first holds 1,200 to 1,400)
 
 
 def _write(path, header: str, rows: list[str]):
@@ -95,30 +100,48 @@ def _zone_letters_late() -> tuple[str, list[str]]:
     return "mmsi,timestamp,lat,lon,ZD", rows
 
 
+def _zone_blank_first() -> tuple[str, list[str]]:
+    rows = []
+    for i in range(N):
+        lat, lon = _deg(i)
+        zone = "+02:00" if i >= LATE else ""  # blank: a local time placed nowhere, rejected
+        rows.append(f"{235000000 + i % 3},{_when(i, '%Y-%m-%d %H:%M:%S')},{lat},{lon},{zone}")
+    return "mmsi,timestamp,lat,lon,Zone", rows
+
+
 PATHS = {
     "hemisphere_blank_first": _hemisphere_blank_first,
     "unnamed_hemisphere_late": _unnamed_hemisphere_late,
     "hemispheres_disagree_late": _hemispheres_disagree_late,
     "arrival_late": _arrival_late,
     "zone_letters_late": _zone_letters_late,
+    "zone_blank_first": _zone_blank_first,
 }
 
 #: What the whole read gives (by hand): the most western ping's lon (the last one's), the
 #: refusal's words, or a note's.
 WHOLE = {
     "hemisphere_blank_first": ("lon", -(75 + (N - 1) * 1e-4 + ((N - 1) % 3) * 0.01)),
+    # the odd records of the last 300: 150 'S'
     "unnamed_hemisphere_late": ("refused", "column 'H' holds hemisphere letters (N/S; 150 'S')"),
+    # the multiples of 3 from 1500 to 1797: 100 'S' beside 'N', the first record 1501
     "hemispheres_disagree_late": (
         "refused",
         "disagree on 100 record(s) (record 1501: 'N' vs 'S')",
     ),
     "arrival_late": ("refused", "['Departure date', 'Arrival date'] hold the dates of a voyage's"),
-    # 1,500 '+5' and 200 'R' or 'Romeo' placed, 100 'J' rejected; one note, as whole
+    # 1,500 '+5' and 200 'R' or 'Romeo' placed, 100 'J' (1501, 1504, ... 1798) rejected
     "zone_letters_late": (
         "note",
         "zone_letters_late.csv: 1700 local time(s) placed in UTC by their offset or zone in "
         "column 'ZD' (nautical zone descriptions: UTC = local + ZD, ZD +5 is UTC-5); 100 "
         "without a usable one rejected",
+    ),
+    # 300 '+02:00' placed; the 1,500 blank zones place no local time: rejected
+    "zone_blank_first": (
+        "note",
+        "zone_blank_first.csv: 300 local time(s) placed in UTC by their offset or zone in "
+        "column 'Zone'; 1500 without a usable one rejected",
     ),
 }
 
@@ -141,7 +164,8 @@ def test_the_whole_read_is_as_written_by_hand(wholes, key):
     if kind == "refused":
         assert whole[0] == "refused" and want in whole[1], whole
     elif kind == "note":
-        assert want in whole[3] and whole[0] == {"time_zone_unknown": 100}
+        rejected = int(want.rsplit("; ", 1)[1].split()[0])
+        assert want in whole[3] and whole[0] == {"time_zone_unknown": rejected}, whole[0]
     else:
         import io
 

@@ -204,7 +204,12 @@ _ZONE_NAME = r"[A-Z_]+/[A-Z0-9_/+-]+"
 
 
 def _offset_column(
-    raw: pd.DataFrame, cols: list[str], taken: set, name: str, whole: WholeFile | None = None
+    raw: pd.DataFrame,
+    cols: list[str],
+    taken: set,
+    name: str,
+    whole: WholeFile | None = None,
+    distinct: dict[str, pd.Series] | None = None,
 ) -> tuple[str | None, str | None]:
     """Return the column that gives the records' UTC offset or time zone, and a note.
 
@@ -218,6 +223,8 @@ def _offset_column(
     whole file, its later zone descriptions unread: times hours off).
     A bare ``Zone`` of signed whole or half hours only (``+5``, ``-3``, ``0``) is refused:
     read as offsets ``+5`` is UTC+5, read as a ship's log's zone description UTC-5.
+    A bare ``Zone`` is judged on the whole file's distinct values (:func:`_distinct_values`,
+    kept in ``distinct``): blank in a first chunk and offsets further on, it was passed over.
 
     Raises
     ------
@@ -233,11 +240,12 @@ def _offset_column(
             continue
         if offset_header(c):
             if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES:
-                zone_kind(raw[c], c, name)  # refuses a column of offsets and map zones both
-                if not _offset_like(raw[c]):
+                values = _distinct_values(raw, c, whole, distinct)
+                zone_kind(values, c, name)  # refuses a column of offsets and map zones both
+                if not _offset_like(values):
                     passed.append(c)
                     continue
-                _refuse_signed_hours(raw[c], c, name)
+                _refuse_signed_hours(values, c, name)
             elif nautical_zone_header(c) and not _zone_descriptions_in(raw[c], c, whole):
                 # 'Zone description' of an EEZ or a fishing zone in words ('Territorial
                 # sea'): taken, every record was rejected as time_zone_unknown
@@ -264,7 +272,7 @@ def _offset_column(
             "utc_offset if it is one"
         )
     if passed:
-        text = as_text(raw[passed[0]])
+        text = as_text(_distinct_values(raw, passed[0], whole, distinct))
         example = text[(text.str.strip() != "").to_numpy() & ~_offset_values(text)]
         note = (
             f"{name}: column {passed[0]!r} holds no ship's log's zone description (signed "
@@ -277,6 +285,43 @@ def _offset_column(
             + "; not applied to the times"
         )
     return (found[0] if found else None), note
+
+
+#: Distinct values of a bare ``Zone`` column kept from a whole file: offsets and zone names
+#: are a few hundred; a column of more holds other values among them already.
+_DISTINCT_MAX = 100_000
+
+
+def _distinct_values(
+    raw: pd.DataFrame,
+    column: str,
+    whole: WholeFile | None,
+    distinct: dict[str, pd.Series] | None = None,
+) -> pd.Series:
+    """Return the column's values, or where ``raw`` is a first chunk the whole file's distinct ones.
+
+    The rules of a bare ``Zone`` column read its distinct values in file order
+    (``pd.unique``): those of the whole file, a chunk at a time, give the answers of a read
+    of the whole file.  ``distinct`` keeps them per column for the next rule that asks.
+    """
+    if whole is None or whole.pieces is None or not whole.more():
+        return raw[column]
+    if distinct is not None and column in distinct:
+        return distinct[column]
+    seen: list[np.ndarray] = []
+    n = 0
+    for frame in whole.pieces([column]):
+        new = pd.unique(frame[column].to_numpy(dtype=object))
+        if seen:
+            new = new[~pd.Series(new).isin(np.concatenate(seen)).to_numpy()]
+        seen.append(new)
+        n += len(new)
+        if n > _DISTINCT_MAX:
+            break
+    values = pd.Series(np.concatenate(seen) if seen else np.array([], dtype=object), dtype=object)
+    if distinct is not None:
+        distinct[column] = values
+    return values
 
 
 def _bare_time_offset(column: str) -> bool:
@@ -542,7 +587,10 @@ def zone_layout(
     same rule, :func:`apply_time_zone`.  ``raw`` may be a file's first chunk: ``whole``
     scans the whole file where a decision needs it (:func:`_offset_column`).
     """
-    offset_col, note = _offset_column(raw, cols, {c for c in pick.values() if c}, name, whole)
+    distinct: dict[str, pd.Series] = {}  # a bare 'Zone' column's, over the whole file
+    offset_col, note = _offset_column(
+        raw, cols, {c for c in pick.values() if c}, name, whole, distinct
+    )
     utc_header = next(
         (
             c
@@ -572,7 +620,10 @@ def zone_layout(
         c for c in cols if normalise_name(c) in _AMBIGUOUS_OFFSET_NAMES and c not in pick.values()
     ]
     pick["zone_checked"] = offset_col if _is_bare_zone(offset_col) else (zone[0] if zone else None)
-    zone_blank = bool(pick["zone_checked"]) and zone_kind(raw[pick["zone_checked"]], "", name)[0]
+    zone_blank = (
+        bool(pick["zone_checked"])
+        and (zone_kind(_distinct_values(raw, pick["zone_checked"], whole, distinct), "", name)[0])
+    )
     if offset_col is not None:
         evidence["utc_offset"] = {
             "column": offset_col,
@@ -594,14 +645,16 @@ def zone_layout(
         (c for c, z, a in named if "zd" in name_tokens(c) and z is None and a is None), None
     )
     if zone_time and _is_bare_zone(offset_col):
-        signed = as_text(raw[offset_col]).str.strip().str.match(r"[+\-\u2212]?\d")
+        assert offset_col is not None
+        zones = _distinct_values(raw, offset_col, whole, distinct)
+        signed = as_text(zones).str.strip().str.match(r"[+\-\u2212]?\d")
         if signed.any():
             # '+05:00' is UTC+5 as an offset, UTC-5 as the zone description the header's
             # 'ZD' says the times are in: ten hours apart
             raise InputError(
                 f"{name}: time column {zone_time!r} says zone time (a ship's log's) and "
                 f"column {offset_col!r} gives signed offsets (e.g. "
-                f"{raw[offset_col][signed.to_numpy()].iloc[0]!r}) whose sign may be a UTC "
+                f"{zones[signed.to_numpy()].iloc[0]!r}) whose sign may be a UTC "
                 "offset's or a zone description's; rename the column utc_offset or "
                 "zone_description"
             )
