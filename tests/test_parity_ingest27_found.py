@@ -187,3 +187,59 @@ def test_read_in_chunks_as_whole(wholes, tmp_path, key, how, rows):
     assert got[2] == whole[2]  # the rejects, bytes
     assert got[3] == whole[3]  # the notes
     assert got[4]["lon"].get("parts") == whole[4]["lon"].get("parts")
+
+
+# ------------------------------------------------ the records a read of the whole file samples
+
+
+def _pieces_of(frame: pd.DataFrame, rows: int):
+    """:class:`WholeFile` scans of ``frame`` read ``rows`` records at a time (no file)."""
+    from pipeline.ingest._columns import WholeFile
+
+    def pieces(columns):
+        for a in range(0, len(frame), rows):
+            yield frame.iloc[a : a + rows][columns].reset_index(drop=True)
+
+    return WholeFile(
+        pairs_of=lambda t, vs: {},
+        filled_of=lambda cols: cols,
+        more=lambda: len(frame) > rows,
+        head=lambda cols, n: frame[cols].head(n),
+        rows=rows,
+        pieces=pieces,
+    )
+
+
+@pytest.mark.parametrize("south_on", [0, 1], ids=["sampled_rows", "rows_between"])
+def test_the_unnamed_hemisphere_rule_samples_the_whole_files_records(south_on):
+    """15,000 records: a read of the whole file looks at every third one (5,000 at most).
+
+    'S' on the records it looks at is refused, 'S' only between them is not; read in pieces
+    of 1,000 records (each later one starts at another remainder of 3) the whole file's
+    records are the ones looked at, wherever the pieces begin.
+    """
+    from pipeline.errors import InputError
+    from pipeline.ingest._columns import coordinate_parts
+
+    n = 15_000
+    i = pd.RangeIndex(n)
+    south = (i % 3 == south_on) & (i > 3000)
+    frame = pd.DataFrame(
+        {
+            "Lat": [f"{10 + k * 1e-5:.5f}" for k in range(n)],
+            "H": pd.Series("N", index=i).where(~south, "S"),
+            "Lon": "75.0",
+        }
+    )
+
+    def parts(raw, whole=None):
+        try:
+            return coordinate_parts(raw, "Lat", "lat", {"Lat", "Lon"}, "f.csv", whole)
+        except InputError as exc:
+            return str(exc)
+
+    whole = parts(frame)
+    assert (whole == {}) == bool(south_on), whole  # by hand: rows 0, 3, 6 ... are read
+    if not south_on:
+        assert "(N/S; 3999 'S')" in whole  # 3003, 3006, ... 14997: (14997 - 3003) / 3 + 1
+    assert parts(frame.iloc[:1000], _pieces_of(frame, 1000)) == whole

@@ -3382,19 +3382,27 @@ def _refuse_unnamed_hemispheres(
     the records a read of the whole file looks at, of the columns that may hold letters by
     the first chunk's values.
     """
+    flip = {"lat": {"S", "SOUTH"}, "lon": {"W", "WEST"}}[axis]
     if pieces is not None:
         blank = _HEMISPHERES[axis] | {"", "NAN", "NONE", "<NA>"}
         others = [c for c in others if as_text(raw[c]).str.upper().isin(blank).all()]
         if not others:
             return
-        head = _spaced(pieces, [col, *others], _HEMISPHERE_SAMPLE)
+        # one pass counts the records and looks for an S (W): a file of none is never refused
+        total, flips = 0, False
+        with missing_memo_off():
+            for frame in pieces(others):
+                total += len(frame)
+                flips = flips or any(as_text(frame[c]).str.upper().isin(flip).any() for c in others)
+        if not flips:
+            return
+        head = _spaced(pieces, [col, *others], total, _HEMISPHERE_SAMPLE)
     else:
         # evenly spaced records: a refusal needs no more evidence than these
         head = raw.iloc[:: max(1, len(raw) // _HEMISPHERE_SAMPLE)]
     deg = pd.to_numeric(as_text(head[col]).str.replace(",", ".", regex=False), errors="coerce")
     if not deg.notna().any() or (deg < 0).any():
         return  # signed degrees need no letter; text degrees ('10 30 S') carry their own
-    flip = {"lat": {"S", "SOUTH"}, "lon": {"W", "WEST"}}[axis]
     for c in others:
         # a glance at the first values passes most columns over without finding their
         # missing values (a wide export's hundreds of attributes)
@@ -3416,11 +3424,10 @@ def _refuse_unnamed_hemispheres(
 
 
 def _spaced(
-    pieces: Callable[[list[str]], Iterator[pd.DataFrame]], columns: list[str], n: int
+    pieces: Callable[[list[str]], Iterator[pd.DataFrame]], columns: list[str], total: int, n: int
 ) -> pd.DataFrame:
-    """Return ``frame.iloc[::max(1, len(frame) // n)]`` of a whole file read as ``pieces``."""
+    """Return ``frame.iloc[::max(1, total // n)]`` of a whole file of ``total`` records."""
     with missing_memo_off():
-        total = sum(len(frame) for frame in pieces(columns[:1]))
         step, at, got = max(1, total // n), 0, []
         for frame in pieces(columns):
             got.append(frame.iloc[(-at) % step :: step])
