@@ -588,18 +588,29 @@ def read_text_table(
 #: Units as ERDDAP (UDUNITS/CF) writes them in a ``.csv``'s second line (``UTC``,
 #: ``degrees_north``, ``m s-1``, ``knots``, ``kg``, ``1``): symbols, joined by a space, ``.``,
 #: ``/`` or ``*``, each with an optional power (``s-1``, ``m^2``); ``1`` (dimensionless).
+#: Units of another convention (``degrees_south``, ``radians``, ``ft``) are units too: a row
+#: of them is a units row, and the reader refuses them where they stand over a column it
+#: reads (:func:`refuse_role_units`); read as a record, the row was rejected, its units lost.
 _UNIT_SYMBOLS = (
-    "utc|gmt|z|degrees?_(?:north|east|true|n|e|c|celsius|k)|degrees?|deg|celsius|kelvin|k"
-    "|knots?|kts?|kn|nmi|mi|mph|m|km|cm|mm|s|sec|seconds?|min|minutes?|h|hr|hours?|days?"
-    "|kg|g|mg|t|tonnes?|tons?|lbs?|count|counts|percent|%|psu|dbar|hpa|pa|mbar|mb|w|l|ntu"
+    "utc|gmt|z|degrees?_(?:north|east|south|west|true|n|e|s|w|t|c|celsius|k)|degrees?|deg"
+    "|radians?|rad|celsius|kelvin|k"
+    "|knots?|kts?|kn|nmi|mi|mph|m|km|cm|mm|ft|feet|foot|s|sec|seconds?|min|minutes?|h|hr"
+    "|hours?|days?|kg|g|mg|t|tonnes?|tons?|lbs?|oz|count|counts|percent|%|psu|dbar|hpa|pa"
+    "|mbar|mb|w|l|ntu"
 )
 _UNIT_TEXT = re.compile(
     rf"(?:{_UNIT_SYMBOLS})(?:\^?-?\d)?(?:[ ./*](?:{_UNIT_SYMBOLS})(?:\^?-?\d)?)*"
-    r"|(?:seconds|minutes|hours|days) since \d{4}-\d\d-\d\d(?:[T ][0-9:.]+Z?)?|1",
+    r"|(?:(?:milli)?seconds|minutes|hours|days) since \d{4}-\d\d-\d\d(?:[T ][0-9:.]+Z?)?|1",
     re.IGNORECASE,
 )
 #: Units only a units row holds (a record's field is never one): one alone makes the row.
-_UNITS_OF_ERDDAP = re.compile(r"utc|degrees?_(?:north|east)|\w+ since .*", re.IGNORECASE)
+_UNITS_OF_ERDDAP = re.compile(r"utc|degrees?_(?:north|east|south|west)|\w+ since .*", re.IGNORECASE)
+#: Units a record's field may hold as a value (a unit column's ``kg``, a code ``m``, a
+#: count ``1``): a row of these alone is a record, whatever else it looks like
+#: (``,,,1,kg,``, a seizure whose position is missing, was dropped as a units row).
+_UNITS_LIKE_VALUES = re.compile(
+    r"1|[^\W\d_%]{1,3}|%|tonnes?|tons|counts?|percent|pounds?|ounces?", re.IGNORECASE
+)
 
 
 def units_row_report(units: dict[str, str], header_line: int) -> dict[str, Any]:
@@ -623,14 +634,23 @@ def units_row(line: bytes, header: Sequence[str], delim: str) -> dict[str, str]:
 
     ERDDAP's ``.csv`` writes one: a field per column, each empty or a unit (``UTC``,
     ``degrees_north``, ``m s-1``).  It is one when every non-empty field is a unit, one
-    has a letter, and two are given or one only a units row holds (``UTC``,
-    ``degrees_north``, ``... since 1970-01-01``): a record of one lone ``kg`` stays a
-    record.  An empty dict otherwise.
+    has a letter, one is no value a record holds (not ``1``, ``m``, ``kg``, ``count``:
+    ``UTC``, ``degrees_north``, ``m s-1``, ``knots``), and two are given or one only a
+    units row holds (``UTC``, ``degrees_north``, ``... since 1970-01-01``): a record of
+    one lone ``kg``, or of ``1`` and ``kg``, stays a record.  An empty dict otherwise.
     """
     try:
         fields = next(csv.reader([line.decode("utf-8", errors="replace")], delimiter=delim), [])
     except csv.Error:
         return {}
+    return units_of_fields(fields, header)
+
+
+def units_of_fields(fields: Sequence[str], header: Sequence[str]) -> dict[str, str]:
+    """Return ``{column: unit}`` when the ``fields`` of the row below the header are units.
+
+    :func:`units_row`'s rule, for a row already split into fields (a workbook's row).
+    """
     if len(fields) != len(header) or len(header) < 2:
         return {}
     given = {h: f.strip() for h, f in zip(header, fields, strict=True) if f.strip()}
@@ -638,9 +658,85 @@ def units_row(line: bytes, header: Sequence[str], delim: str) -> dict[str, str]:
         return {}
     if not any(re.search(r"[^\W\d_]|%", u) for u in given.values()):
         return {}
+    if not any(
+        _UNITS_OF_ERDDAP.fullmatch(u) or not _UNITS_LIKE_VALUES.fullmatch(u) for u in given.values()
+    ):
+        return {}
     if len(given) < 2 and not any(_UNITS_OF_ERDDAP.fullmatch(u) for u in given.values()):
         return {}
     return given
+
+
+#: The units a column read for a role may be in, as a units row or a ``.csvp`` header
+#: (``latitude (degrees_north)``) names them; any other unit there is refused
+#: (:func:`refuse_role_units`).  Unix time in milliseconds is told from seconds by its size.
+_ROLE_UNITS = {
+    "lat": ("latitude", "degrees north (degrees_north)", r"deg(?:rees?)?(?:_?n(?:orth)?)?"),
+    "lon": ("longitude", "degrees east (degrees_east)", r"deg(?:rees?)?(?:_?e(?:ast)?)?"),
+    "cog": ("course", "degrees (degrees_true)", r"deg(?:rees?)?(?:_?t(?:rue)?)?"),
+    "time": (
+        "time",
+        "UTC or seconds since 1970-01-01T00:00:00Z (Unix time)",
+        r"utc|gmt|z|(?:milli)?seconds? since 1970-01-01(?:[T ]00:00(?::00(?:\.0+)?)?)?"
+        r" ?(?:z|utc)?",
+    ),
+}
+_HEADER_UNIT = re.compile(r".*\(([^()]*)\)\s*")
+
+
+def stated_unit(column: str, units: dict[str, str] | None) -> tuple[str, str] | None:
+    """Return ``(unit, where)`` a column's unit is stated, or None where none is.
+
+    The unit of the units row below the header (ERDDAP's ``.csv``), else the one in
+    brackets ending the header (``.csvp``'s ``latitude (degrees_north)``) when it is a unit
+    (``Latitude (WGS84)`` names none).
+    """
+    if units and units.get(column):
+        return units[column], "the units row below the header"
+    found = _HEADER_UNIT.fullmatch(str(column))
+    if found and _UNIT_TEXT.fullmatch(found.group(1).strip()):
+        return found.group(1).strip(), "its header"
+    return None
+
+
+def refuse_role_units(
+    pick: dict[str, str | None],
+    units: dict[str, str] | None,
+    name: str,
+    crs: object | None = None,
+) -> None:
+    """Refuse a unit stated over a latitude, longitude, course or time other than the one read.
+
+    The units read are :data:`_ROLE_UNITS`'s.  Ignored before, ``degrees_south`` over a
+    latitude read as north, ``radians`` as degrees, ``seconds since 2000-01-01`` as Unix
+    time (30 years early), with exit 0.  With a ``crs`` set the positions are in its units
+    (eastings and northings in metres): their columns' units are not judged here.
+
+    Raises
+    ------
+    InputError
+        Naming the column, its unit, where it is stated and the units read.
+    """
+    for role, (label, expected, pattern) in _ROLE_UNITS.items():
+        column = pick.get(role)
+        if crs is not None and role in ("lat", "lon"):
+            continue
+        if not column or (said := stated_unit(column, units)) is None:
+            continue
+        unit, where = said
+        if not re.fullmatch(pattern, unit, re.IGNORECASE):
+            linear = role in ("lat", "lon") and re.fullmatch(
+                r"m|km|ft|feet|metres?|meters?", unit, re.IGNORECASE
+            )
+            raise InputError(
+                f"{name}: column {column!r}, read as the {label}, is in {unit!r} ({where}); "
+                f"only {expected} is read: "
+                + (
+                    "set crs: in the config to the projection of these coordinates"
+                    if linear
+                    else "convert the values (or correct the unit) first"
+                )
+            )
 
 
 #: Excel's first line naming the delimiter (``sep=;``), above the header.

@@ -128,11 +128,14 @@ from ._common import (
     parse_coordinate,
     range_rules,
     read_text_table,
+    refuse_role_units,
     repair_mojibake,
     reproject_xy,
     spans_meet,
     split_pair,
+    stated_unit,
     time_span,
+    units_of_fields,
     units_row_report,
 )
 from ._dates import (
@@ -443,6 +446,22 @@ def read_seizures(
         if empty.any():
             raw, rows = raw[~empty], rows[~empty]
             typed = {c: m[~empty] for c, m in typed.items()}
+        if (
+            len(raw)
+            and rows[0] == 2 + titles
+            and (found := units_of_fields(raw.iloc[0].tolist(), list(raw.columns)))
+        ):
+            # a units row below the header (an ERDDAP .csv opened and saved as a
+            # workbook): no record, its units the header's, as in a CSV (rejected before,
+            # its units lost: a quantity in g was kept as reported)
+            header_units = found
+            raw, rows = raw.iloc[1:], rows[1:]
+            typed = {c: m[1:] for c, m in typed.items()}
+            assumptions["units_row"] = units_row_report(found, titles + 1)
+            notes.append(
+                f"{name}: row {titles + 2} is the header's units row: not a record; units "
+                + ", ".join(f"{c!r}: {u!r}" for c, u in found.items())
+            )
         if titles:
             assumptions["header_line"] = titles + 1
             groups = sheet_report.get("group_row")
@@ -966,6 +985,7 @@ def _normalise(
         )
         pick = {r: choice.get(r) for r in ROLES}
         evidence: dict[str, Any] = dict(choice.evidence)
+        refuse_role_units(pick, header_units, name, src.crs)
         records = raw[~header_again] if header_again.any() else raw
         _refuse_event_counts(records, over, name)
         _refuse_vessel_positions(records, over, name)
@@ -1525,6 +1545,7 @@ def _normalise(
                 units = own
                 ucol = f"{qcol} (after the number)"
         row_unit = (header_units or {}).get(qcol)
+        _refuse_mass_per(qcol, header_units, name)
         if row_unit:
             _refuse_unit_clash(qcol, row_unit, name)
         per_kg, unit_report = _quantity_units(units, qcol, ucol, counted, row_unit=row_unit)
@@ -2322,6 +2343,27 @@ def _refuse_unit_clash(qcol: str, row_unit: str, name: str) -> None:
         )
 
 
+def _refuse_mass_per(qcol: str, header_units: dict[str, str] | None, name: str) -> None:
+    """Refuse a quantity whose stated unit is a mass per something (``mg/l``, ``kg m-2``).
+
+    A concentration, density or rate is no amount; a units row (or a ``.csvp`` header)
+    naming one over the quantity was converted as its mass (``mg/l`` read as milligrams).
+    Two masses (``lb/kg``) name no unit and convert nothing (:func:`_quantity_units`).
+    """
+    said = stated_unit(qcol, header_units)
+    if said is None:
+        return
+    unit, where = said
+    masses = {w for m in _mass_words(unit) for w in m.split()}
+    others = [t for t in name_tokens(unit) if t not in masses and not t.isdigit()]
+    if masses and others:
+        raise InputError(
+            f"{name}: quantity column {qcol!r} is in {unit!r} ({where}): a mass per "
+            "something (a concentration, density or rate), not an amount seized; give the "
+            "amounts in a unit of mass"
+        )
+
+
 def _quantity_units(
     units: pd.Series | None,
     qcol: str,
@@ -2359,6 +2401,13 @@ def _quantity_units(
                 "notes": []
                 if MASS_UNITS_KG[unit] == 1.0
                 else [f"quantities of {qcol!r} converted from {unit!r} (its header) to kg"],
+            }
+        if row_unit:  # stated, and no mass: said so, not 'no unit stated'
+            return 1.0, {
+                "column": qcol,
+                "unit": "as reported",
+                "by": f"the units row names {row_unit!r}, no unit of mass",
+                "notes": [f"quantities of {qcol!r} kept as reported in {row_unit!r} (units row)"],
             }
         return 1.0, {"column": qcol, "unit": "as reported", "by": "no unit stated", "notes": []}
     given = (key != "").to_numpy()

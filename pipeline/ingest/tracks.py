@@ -138,6 +138,7 @@ from ._common import (
     outside_aoi_rules,
     range_rules,
     read_text_table,
+    refuse_role_units,
     reproject_xy,
     spans_meet,
     time_span,
@@ -1326,6 +1327,7 @@ def _columns_from_table(
         dayfirst, order_by = True, "schema"
     else:
         dayfirst, order_by = None, "values"
+    refuse_role_units(pick, units, name, src.crs)
     if schema == "fit":
         _refuse_fit_epoch(raw[pick["time"]], pick["time"], name)
     vid_col = pick["vessel_id"]
