@@ -354,3 +354,16 @@ def test_a_workbook_units_row_is_read_as_a_csv_one(tmp_path, second, read, kg):
     assert res.rejects["row"].tolist() == ([2] if read == 3 else [])
     np.testing.assert_allclose(np.sort(res.frame["quantity"].to_numpy()), kg, rtol=1e-12)
     assert ("units_row" in res.assumptions) is (read == 2)
+
+
+def test_a_units_row_ending_with_the_records_delimiter_is_read(tmp_path):
+    # every line below the header ends with ',' (a spreadsheet's export): the units row
+    # too; read as a ragged record before, rejected as vessel_missing, its 'm s-1' lost and
+    # the speeds read as knots (5.0 for 9.72)
+    head = "time,latitude,longitude,sog,mmsi"
+    rows = [",".join(r.split(",")[:4] + [r.split(",")[5]]) + "," for r in RECORDS]
+    path = _write(tmp_path, [head, "UTC,degrees_north,degrees_east,m s-1,,", *rows])
+    res = read_tracks(path)
+    assert res.n_read == 3 and res.by_rule == {}
+    np.testing.assert_allclose(res.frame[SOG].to_numpy(), [5.0 * MPS_TO_KN] * 3)
+    assert res.assumptions["units_row"]["units"]["sog"] == "m s-1"

@@ -649,8 +649,12 @@ def units_row(line: bytes, header: Sequence[str], delim: str) -> dict[str, str]:
 def units_of_fields(fields: Sequence[str], header: Sequence[str]) -> dict[str, str]:
     """Return ``{column: unit}`` when the ``fields`` of the row below the header are units.
 
-    :func:`units_row`'s rule, for a row already split into fields (a workbook's row).
+    :func:`units_row`'s rule, for a row already split into fields (a workbook's row).  A
+    row ending with one delimiter more than the header (as every record of the file may,
+    :func:`read_text_table`'s ``records_trailing``) names the same columns.
     """
+    if len(fields) == len(header) + 1 and not fields[-1].strip():
+        fields = fields[:-1]
     if len(fields) != len(header) or len(header) < 2:
         return {}
     given = {h: f.strip() for h, f in zip(header, fields, strict=True) if f.strip()}
