@@ -62,11 +62,23 @@ def _units(**changed):
         ("m,,,1,,,,", False),
         ("h,,,kg,,t,,", False),
         (",,,1,,count,,", False),
+        (",,,lbs,,1,,", False),  # a unit column's 'lbs' is a value too
+        ("UTC,degrees_north,degrees_east,m s-1,,,m,degree_C,kg", False),  # a field more
         (",,,,,,m,degree_C", True),  # a unit no record holds
         (",,,m s-1,,1,,", True),
         (",,,knots,,1,,", True),
     ],
-    ids=["one-and-m", "m-and-one", "h-kg-t", "one-and-count", "degree-c", "m-s-1", "knots"],
+    ids=[
+        "one-and-m",
+        "m-and-one",
+        "h-kg-t",
+        "one-and-count",
+        "lbs-and-one",
+        "field-more",
+        "degree-c",
+        "m-s-1",
+        "knots",
+    ],
 )
 def test_short_tokens_alone_make_no_units_row(line, is_units):
     assert bool(units_row(line.encode(), HEADER.split(","), ",")) is is_units
@@ -123,6 +135,7 @@ PICK = {"lat": "latitude", "lon": "longitude", "time": "time", "cog": "cog"}
         ("latitude", "radians", True),
         ("longitude", "rad", True),
         ("latitude", "degrees_east", True),
+        ("latitude", "degrees_S", True),
         ("cog", "radians", True),
         ("time", "seconds since 2000-01-01", True),
         ("time", "days since 1970-01-01", True),
@@ -143,6 +156,7 @@ PICK = {"lat": "latitude", "lon": "longitude", "time": "time", "cog": "cog"}
         "lat-radians",
         "lon-rad",
         "lat-east",
+        "lat-s",
         "cog-radians",
         "time-epoch-2000",
         "time-days",
@@ -334,16 +348,20 @@ def test_eastings_and_northings_in_metres_are_read_under_a_crs_and_refused_witho
     [
         (["UTC", "degrees_north", "degrees_east", None, "g"], 2, [0.3, 1.5]),
         ([None, None, None, "1", "kg"], 3, [300.0, 1500.0]),  # a record: rejected
+        ([None] * 5, 3, [300.0, 1500.0]),  # a blank row, then units: no units row (as in CSV)
     ],
-    ids=["units", "record"],
+    ids=["units", "record", "blank-then-units"],
 )
 def test_a_workbook_units_row_is_read_as_a_csv_one(tmp_path, second, read, kg):
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
     sheet = book.active
+    rows = (
+        [second] if any(second) else [second, ["UTC", "degrees_north", "degrees_east", None, "g"]]
+    )
     for row in [
         ["time", "latitude", "longitude", "drug", "quantity"],
-        second,
+        *rows,
         ["2024-01-01T00:00:00Z", 10.1, 20.1, "coke", 300],
         ["2024-01-02T00:00:00Z", 10.2, 20.2, "coke", 1500],
     ]:
@@ -351,7 +369,7 @@ def test_a_workbook_units_row_is_read_as_a_csv_one(tmp_path, second, read, kg):
     book.save(tmp_path / "seizures.xlsx")
     res = read_seizures(tmp_path / "seizures.xlsx")
     assert res.n_read == read and len(res.frame) == 2
-    assert res.rejects["row"].tolist() == ([2] if read == 3 else [])
+    assert res.rejects["row"].tolist() == ([] if read == 2 else [2] if any(second) else [3])
     np.testing.assert_allclose(np.sort(res.frame["quantity"].to_numpy()), kg, rtol=1e-12)
     assert ("units_row" in res.assumptions) is (read == 2)
 
@@ -367,3 +385,13 @@ def test_a_units_row_ending_with_the_records_delimiter_is_read(tmp_path):
     assert res.n_read == 3 and res.by_rule == {}
     np.testing.assert_allclose(res.frame[SOG].to_numpy(), [5.0 * MPS_TO_KN] * 3)
     assert res.assumptions["units_row"]["units"]["sog"] == "m s-1"
+
+
+def test_a_seizure_latitude_in_degrees_south_is_refused(tmp_path):
+    lines = [
+        "time,latitude,longitude,drug,quantity",
+        "UTC,degrees_south,degrees_east,,kg",
+        "2024-01-01T00:00:00Z,10.1,20.1,coke,300",
+    ]
+    with pytest.raises(InputError, match="degrees_south"):
+        read_seizures(_write(tmp_path, lines, "seizures.csv"))
