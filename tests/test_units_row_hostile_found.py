@@ -395,3 +395,42 @@ def test_a_seizure_latitude_in_degrees_south_is_refused(tmp_path):
     ]
     with pytest.raises(InputError, match="degrees_south"):
         read_seizures(_write(tmp_path, lines, "seizures.csv"))
+
+
+def test_units_are_keyed_by_the_names_read_not_the_headers_text(tmp_path):
+    # ' sog' (a space after the comma) is read as 'sog': its 'm s-1' was keyed ' sog' and
+    # missed it (speeds read as knots, 5.0 for 9.72); of two 'latitude' columns, the
+    # second's 'degrees_north' overwrote the first's 'degrees_south' (read as north)
+    head = "time, latitude, longitude, sog, mmsi"
+    rows = [f"2023-01-01T00:{i}0:00Z, 50.1{i}, -1.2{i}, 5.0, 235000001" for i in range(3)]
+    res = read_tracks(_write(tmp_path, [head, "UTC, degrees_north, degrees_east, m s-1, ", *rows]))
+    np.testing.assert_allclose(res.frame[SOG].to_numpy(), [5.0 * MPS_TO_KN] * 3)
+    assert res.assumptions["units_row"]["units"]["sog"] == "m s-1"
+    head = "time,latitude,longitude,latitude,longitude,mmsi"
+    rows = [f"2023-01-01T00:{i}0:00Z,50.1{i},-1.2{i},50.1{i},-1.2{i},235000001" for i in range(3)]
+    units = "UTC,degrees_south,degrees_east,degrees_north,degrees_east,"
+    with pytest.raises(InputError, match="degrees_south"):
+        read_tracks(_write(tmp_path, [head, units, *rows], "twice.csv"))
+
+
+@pytest.mark.parametrize(
+    ("role", "header", "refused"),
+    [
+        ("lon", "Longitude (deg W)", True),
+        ("lon", "Longitude (°W)", True),  # read as east before
+        ("lon", "longitude (degrees west)", True),  # read as east before
+        ("lat", "Latitude (S)", True),
+        ("lat", "Latitude (°N)", False),
+        ("lat", "Latitude (N)", False),
+        ("lon", "Longitude (deg E)", False),
+        ("lat", "Latitude (WGS84)", False),  # no unit
+    ],
+    ids=["deg-w", "degree-sign-w", "degrees-west", "s", "degree-sign-n", "n", "deg-e", "wgs84"],
+)
+def test_a_hemisphere_in_a_position_headers_brackets_is_judged(role, header, refused):
+    pick = {role: header}
+    if not refused:
+        refuse_role_units(pick, None, "f.csv")
+        return
+    with pytest.raises(InputError, match="only degrees"):
+        refuse_role_units(pick, None, "f.csv")

@@ -477,8 +477,8 @@ def read_text_table(
         # ERDDAP's .csv: the line below the header gives each column's unit.  Read as a
         # record it was rejected, its units lost; it is taken out of the parse (the lines
         # below it keep their physical numbers, shifted back after the parse).
-        units = found
-        row_text = data[first_end + 1 : below].decode("utf-8", errors="replace")
+        units, row_line = found, data[first_end + 1 : below]
+        row_text = row_line.decode("utf-8", errors="replace")
         data = data[: first_end + 1] + data[below + 1 :]
         head = data[: 1 << 16].decode("utf-8", errors="ignore")
         notes.append(
@@ -505,6 +505,11 @@ def read_text_table(
     names = _unique_names(header)
     if not names:
         raise SourceUnreadable(f"{name}: no header line found")
+    if units:
+        # keyed by the columns' names as read ('sog' of a header ' sog', 'lat.1' of its
+        # second 'lat'): keyed by the header's text, a unit missed its column (a speed in
+        # m s-1 under ' sog' read as knots) or took another's of the same name
+        units = units_row(row_line, names, delim) or units
     if len(names) > MAX_COLUMNS:  # every column is looked at by the inference: bound it
         raise SourceUnreadable(
             f"{name}: the header names {len(names)} columns, more than {MAX_COLUMNS}: not a "
@@ -675,8 +680,16 @@ def units_of_fields(fields: Sequence[str], header: Sequence[str]) -> dict[str, s
 #: (``latitude (degrees_north)``) names them; any other unit there is refused
 #: (:func:`refuse_role_units`).  Unix time in milliseconds is told from seconds by its size.
 _ROLE_UNITS = {
-    "lat": ("latitude", "degrees north (degrees_north)", r"deg(?:rees?)?(?:_?n(?:orth)?)?"),
-    "lon": ("longitude", "degrees east (degrees_east)", r"deg(?:rees?)?(?:_?e(?:ast)?)?"),
+    "lat": (
+        "latitude",
+        "degrees north (degrees_north)",
+        r"(?:°|deg(?:rees?)?)(?:[ _]?n(?:orth)?)?|°?n|north",
+    ),
+    "lon": (
+        "longitude",
+        "degrees east (degrees_east)",
+        r"(?:°|deg(?:rees?)?)(?:[ _]?e(?:ast)?)?|°?e|east",
+    ),
     "cog": ("course", "degrees (degrees_true)", r"deg(?:rees?)?(?:_?t(?:rue)?)?"),
     "time": (
         "time",
@@ -686,6 +699,11 @@ _ROLE_UNITS = {
     ),
 }
 _HEADER_UNIT = re.compile(r".*\(([^()]*)\)\s*")
+#: A hemisphere in a header's brackets (``Longitude (deg W)``, ``(°W)``, ``(degrees west)``):
+#: stated as a unit is, and judged so (a longitude west was read as east).
+_HEMISPHERE = re.compile(
+    r"(?:°|deg(?:rees?)?)?[ _]?(?:[nsew]|north|south|east|west)", re.IGNORECASE
+)
 
 
 def stated_unit(column: str, units: dict[str, str] | None) -> tuple[str, str] | None:
@@ -693,13 +711,15 @@ def stated_unit(column: str, units: dict[str, str] | None) -> tuple[str, str] | 
 
     The unit of the units row below the header (ERDDAP's ``.csv``), else the one in
     brackets ending the header (``.csvp``'s ``latitude (degrees_north)``) when it is a unit
-    (``Latitude (WGS84)`` names none).
+    or a hemisphere (``Longitude (°W)``; ``Latitude (WGS84)`` names none).
     """
     if units and units.get(column):
         return units[column], "the units row below the header"
     found = _HEADER_UNIT.fullmatch(str(column))
-    if found and _UNIT_TEXT.fullmatch(found.group(1).strip()):
-        return found.group(1).strip(), "its header"
+    if found and (
+        _UNIT_TEXT.fullmatch(said := found.group(1).strip()) or _HEMISPHERE.fullmatch(said)
+    ):
+        return said, "its header"
     return None
 
 
