@@ -434,3 +434,40 @@ def test_a_hemisphere_in_a_position_headers_brackets_is_judged(role, header, ref
         return
     with pytest.raises(InputError, match="only degrees"):
         refuse_role_units(pick, None, "f.csv")
+
+
+def test_sensor_units_not_known_here_beside_position_units_keep_the_units_row(tmp_path):
+    # ERDDAP's rows carry whatever UDUNITS the dataset has ('umol kg-1', '1e-3'): one unit
+    # not known here made the row a record (rejected) and the speeds' 'm s-1' was lost
+    head = "time,latitude,longitude,sog,mmsi,oxygen,salinity"
+    rows = [f"2023-01-01T00:{i}0:00Z,50.1{i},-1.2{i},5.0,235000001,250.5,35.1" for i in range(3)]
+    units = "UTC,degrees_north,degrees_east,m s-1,,umol kg-1,1e-3"
+    res = read_tracks(_write(tmp_path, [head, units, *rows]))
+    assert res.n_read == 3 and res.by_rule == {}
+    np.testing.assert_allclose(res.frame[SOG].to_numpy(), [5.0 * MPS_TO_KN] * 3)
+    # without a position's unit, a row of words stays a record: 'UTC' is a zone's value too
+    assert units_row(b"UTC,cocaine,Colombia", ["tz", "drug", "country"], ",") == {}
+
+
+@pytest.mark.parametrize(("second", "refused"), [("kg", True), ("g", False)], ids=["kg", "g"])
+def test_units_rows_of_seizure_exports_joined_end_to_end(tmp_path, second, refused):
+    # the first units row's 'g' was applied to every record: the second export's 1500
+    # below its own 'kg' read as 1.5 kg (its units row a coord_unparseable reject), exit 0
+    head = "time,latitude,longitude,drug,quantity"
+    lines = [
+        head,
+        "UTC,degrees_north,degrees_east,,g",
+        "2024-01-01T00:00:00Z,10.1,20.1,coke,300",
+        head,
+        f"UTC,degrees_north,degrees_east,,{second}",
+        "2024-01-02T00:00:00Z,10.2,20.2,coke,1500",
+    ]
+    path = _write(tmp_path, lines, "seizures.csv")
+    if refused:
+        with pytest.raises(InputError, match="line 5"):
+            read_seizures(path)
+        return
+    res = read_seizures(path)
+    assert res.n_read == 4 and res.by_rule == {"repeated_header": 2}
+    assert res.rejects["row"].tolist() == [4, 5]
+    np.testing.assert_allclose(np.sort(res.frame["quantity"].to_numpy()), [0.3, 1.5])

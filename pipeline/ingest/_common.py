@@ -610,6 +610,15 @@ _UNIT_TEXT = re.compile(
 )
 #: Units only a units row holds (a record's field is never one): one alone makes the row.
 _UNITS_OF_ERDDAP = re.compile(r"utc|degrees?_(?:north|east|south|west)|\w+ since .*", re.IGNORECASE)
+#: Units of a position or of ERDDAP's numeric time: no record holds one (a time zone
+#: column's ``UTC`` may be a record's).
+_POSITION_UNITS = re.compile(r"degrees?_(?:north|east|south|west)|\w+ since .*", re.IGNORECASE)
+#: Any unit as UDUNITS writes it (``umol kg-1``, ``1e-3``, ``W m-2``, ``mmol/m^3``, ``degree_C``).
+_UDUNITS_TEXT = re.compile(
+    r"(?:[^\W\d]+\^?-?\d*|\d+(?:\.\d+)?(?:e-?\d+)?)(?:[ ./*](?:[^\W\d]+\^?-?\d*|\d+))*"
+    r"|\w+ since [0-9T:. Z-]+",
+    re.IGNORECASE,
+)
 #: Units a record's field may hold as a value (a unit column's ``kg``, a code ``m``, a
 #: count ``1``): a row of these alone is a record, whatever else it looks like
 #: (``,,,1,kg,``, a seizure whose position is missing, was dropped as a units row).
@@ -663,7 +672,13 @@ def units_of_fields(fields: Sequence[str], header: Sequence[str]) -> dict[str, s
     if len(fields) != len(header) or len(header) < 2:
         return {}
     given = {h: f.strip() for h, f in zip(header, fields, strict=True) if f.strip()}
-    if not given or not all(_UNIT_TEXT.fullmatch(u) for u in given.values()):
+    if not given:
+        return {}
+    # beside a position's unit no record holds (degrees_north), any UDUNITS text is a unit
+    # (a sensor's 'umol kg-1', '1e-3'): one unknown unit made the row a record, rejected,
+    # and its speed's 'm s-1' was lost
+    known = _UNIT_TEXT if not any(_POSITION_UNITS.fullmatch(u) for u in given.values()) else None
+    if not all((known or _UDUNITS_TEXT).fullmatch(u) for u in given.values()):
         return {}
     if not any(re.search(r"[^\W\d_]|%", u) for u in given.values()):
         return {}

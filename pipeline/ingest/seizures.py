@@ -980,6 +980,8 @@ def _normalise(
     roles = [r for r in ROLES if not (use_geometry and r in (LAT, LON, "coords"))]
     with missing_memo():  # the same columns' missing values, asked for by each test
         header_again = _repeated_header(raw)
+        units_again = _units_rows_again(raw, rows, header_again, header_units, name)
+        header_again = header_again | units_again
         choice = infer_columns(
             raw[~header_again] if header_again.any() else raw, roles, over, name, id_roles=()
         )
@@ -1004,8 +1006,8 @@ def _normalise(
                 "repeated_header",
                 header_again,
                 "*",
-                "the header line again (files joined end to end): not a record",
-                pd.Series(np.full(n, ",".join(map(str, cols)), dtype=object), index=raw.index),
+                "the header line (or its units row) again (files joined end to end): not a record",
+                _header_again_values(raw, cols, units_again),
             )
         )
 
@@ -1742,6 +1744,50 @@ _SAME_DAY_MIN = 5
 _YEAR_NAMES = frozenset({"year", "iyear", "ano", "jahr", "annee", "yr", "event_year"})
 _MONTH_NAMES = frozenset({"month", "imonth", "mes", "monat", "mois", "mm", "event_month"})
 _DAY_NAMES = frozenset({"day", "iday", "dia", "tag", "jour", "dd", "event_day", "day_of_month"})
+
+
+def _header_again_values(raw: pd.DataFrame, cols: list, units_again: np.ndarray) -> pd.Series:
+    """Return the value a ``repeated_header`` reject names: the header, or its units row."""
+    value = pd.Series(np.full(len(raw), ",".join(map(str, cols)), dtype=object), index=raw.index)
+    if units_again.any():  # a few rows: one per file joined
+        value[units_again] = raw[units_again].astype(str).agg(",".join, axis=1)
+    return value
+
+
+def _units_rows_again(
+    raw: pd.DataFrame,
+    rows: np.ndarray,
+    header_again: np.ndarray,
+    header_units: dict[str, str] | None,
+    name: str,
+) -> np.ndarray:
+    """Mask of the units rows below a repeated header (ERDDAP downloads joined end to end).
+
+    One naming the first units row's units is the header again; one naming others is
+    refused: the first row's units were applied to every record (the second download's
+    1500 kg, below its own 'kg', read as 1.5 kg under the first one's 'g').
+
+    Raises
+    ------
+    InputError
+        Naming the line whose units differ from the first units row's (or where there is
+        none).
+    """
+    again = np.zeros(len(raw), dtype=bool)
+    cols = [str(c) for c in raw.columns]
+    for i in np.flatnonzero(header_again[:-1]) + 1:  # few: one per file joined
+        found = units_of_fields(as_text(raw.iloc[i]).tolist(), cols)
+        if not found:
+            continue
+        if found != (header_units or {}):
+            first = dict(header_units or {}) or "none"
+            raise InputError(
+                f"{name}: line {int(rows[i])} is a units row below the header repeated "
+                f"(exports joined end to end) naming {found!r}; the first one names "
+                f"{first!r}: join files of the same units, or read them as separate inputs"
+            )
+        again[i] = True
+    return again
 
 
 def _repeated_header(raw: pd.DataFrame) -> np.ndarray:
