@@ -470,4 +470,5 @@ def test_units_rows_of_seizure_exports_joined_end_to_end(tmp_path, second, refus
     res = read_seizures(path)
     assert res.n_read == 4 and res.by_rule == {"repeated_header": 2}
     assert res.rejects["row"].tolist() == [4, 5]
+    assert res.rejects["value"].tolist() == [head, "UTC,degrees_north,degrees_east,,g"]
     np.testing.assert_allclose(np.sort(res.frame["quantity"].to_numpy()), [0.3, 1.5])
