@@ -36,7 +36,9 @@ __all__ = [
     "source_stem",
 ]
 
-TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")
+#: ERDDAP names its tables by their header: ``.csvp``/``.tsvp`` (units in the header),
+#: ``.csv0``/``.tsv0`` (no header line at all).
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".tab", ".csvp", ".tsvp", ".csv0", ".tsv0")
 #: Members read as bytes by our own parsers (GPX, JSON Lines), not through GDAL.
 BYTES_SUFFIXES = (".gpx", ".plt", ".nmea", ".jsonl", ".ndjson")
 VECTOR_SUFFIXES = (

@@ -48,6 +48,11 @@ SUFFIX_FORMAT = {
     ".txt": "csv",
     ".tsv": "csv",
     ".tab": "csv",
+    # ERDDAP downloads: units in the header (.csvp, .tsvp) or no header line (.csv0, .tsv0)
+    ".csvp": "csv",
+    ".tsvp": "csv",
+    ".csv0": "csv",
+    ".tsv0": "csv",
     ".geojson": "geojson",
     ".json": "geojson",
     ".geojsonseq": "geojson",  # osmium export -f geojsonseq: one Feature a line (RFC 8142)

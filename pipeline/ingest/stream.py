@@ -65,7 +65,7 @@ import pyarrow.parquet as pq
 from ..errors import AmbiguousDateOrder, InputError, SourceUnreadable
 from ..io import atomic_path, neutralise_formulas, round_floats
 from ..schema import COG, LAT, LON, PING_COLUMNS, REJECT_COLUMNS, SOG, SOURCE_ROW, TIME, VESSEL_ID
-from ._archive import source_stem
+from ._archive import TABLE_SUFFIXES, source_stem
 from ._columnar import (
     IPC_SUFFIXES,
     arrow_kind,
@@ -237,7 +237,7 @@ def estimate_records(path: str | Path) -> int:
     path = Path(path)
     suffix = path.suffix.lower()
     try:
-        if suffix in (".csv", ".txt", ".tsv", ".tab"):
+        if suffix in TABLE_SUFFIXES:
             n = 0
             with open(path, "rb") as fh:
                 while block := fh.read(_SURVEY_BLOCK):
