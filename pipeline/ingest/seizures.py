@@ -46,7 +46,8 @@ Rule ids (each rejected record gets its *first* failing rule, in this order):
 ``date_placeholder``   midnight of a spreadsheet's, database's or clock's day zero
                        (1899-12-30, 1899-12-31, 1900-01-01, 1904-01-01, 1753-01-01,
                        1970-01-01) more than a year before every other record of the file:
-                       an empty date as the export wrote it, not a day
+                       an empty date as the export wrote it, not a day (midnight as
+                       written, before a zone places it; the epoch also at midnight UTC)
 ``time_zone_unknown``  a local time whose UTC offset column value is missing or no offset,
                        or that the zone its header names skips or repeats (see
                        :mod:`pipeline.ingest.zones`)
@@ -1410,6 +1411,7 @@ def _normalise(
     notes += parsed.notes
     # a zone the time header names, or a UTC offset column, places naive times as for pings
     zones = zone_layout(raw, cols, {**pick, TIME: tcol}, name, evidence)
+    written = parsed.times.copy()  # as written: a null day is a wall-clock value
     _, zone_notes, zone_report, zone_rule = apply_time_zone(parsed, zones, raw[tcol], name, tcol)
     notes += zone_notes
     if zones["offset_note"]:
@@ -1438,7 +1440,7 @@ def _normalise(
     rules.append(
         Rule(
             "date_placeholder",
-            placeholder_dates(times),
+            placeholder_dates(times, written),
             tcol,
             "date {value} is the day zero of a spreadsheet, database or clock, more than a "
             "year before every other record: an empty date as the export wrote it, not a day",
@@ -2342,22 +2344,30 @@ _NULL_DAYS = np.array(
     ["1899-12-30", "1899-12-31", "1900-01-01", "1904-01-01", "1753-01-01", "1970-01-01"],
     dtype="datetime64[ns]",
 )
+#: The Unix epoch, an instant: a clock's zero written in a local zone (1970-01-01 03:00 at
+#: UTC+3) is it too.
+_EPOCH = np.datetime64("1970-01-01", "ns")
 #: How far a null day must precede a file's other records to be taken for an empty date
 #: (the Global Terrorism Database's 1970-01-01 sits among its 1970 records: a day).
 _NULL_DAY_LEAD = np.timedelta64(365, "D")
 
 
-def placeholder_dates(times: pd.Series) -> np.ndarray:
+def placeholder_dates(times: pd.Series, written: pd.Series | None = None) -> np.ndarray:
     """Return where a time is midnight of a null day far before the file's other records.
 
     A seizure dated 1899-12-30 or 1970-01-01 among records of 2015-2024 is an empty date
     written by a spreadsheet or a database, as (0, 0) is an empty position: kept, it is a
     record a century old that the decay weighs near zero, but that the emerging hot-spot
     cube and the timeline count from its month on.  A null day within a year of the file's
-    other records, or with a clock, is a day like another.
+    other records, or with a clock, is a day like another.  ``written``: the times as
+    written, before an offset column or a header's zone placed them in UTC; a null day is
+    midnight there (Excel's day 0 beside ``utc_offset +03:00`` was 1899-12-29 21:00 UTC,
+    kept as a record; a local 02:00 of 1900-01-01 at UTC+2 was taken for one), the epoch
+    also at midnight UTC.
     """
     ns = times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
-    null = np.isin(ns, _NULL_DAYS)
+    wall = ns if written is None else written.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]")
+    null = np.isin(wall, _NULL_DAYS) | (ns == _EPOCH)
     if not null.any():
         return null
     others = ns[~null & ~np.isnat(ns)]
