@@ -11,14 +11,17 @@ rule now reads the wall clock as written (and the epoch also as an instant).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 from _corpus import write_lines
 from test_seizures_time_zones import _read, _times
 
-from pipeline.ingest import read_seizures
+from pipeline.errors import InputError
+from pipeline.ingest import read_seizures, read_tracks
+from pipeline.ingest.stream import PingStore, spill_tracks
 
 
 def _utc(local: str, east_hours: float) -> str:
@@ -67,3 +70,77 @@ def test_the_epoch_written_in_a_local_zone_is_still_a_placeholder(tmp_path):
 def test_a_header_zone_description_of_twelve_hours_places_the_times(tmp_path, zd, east):
     res = _read(tmp_path, f'"Time (ZD{zd})"', "2021-03-05 10:00")
     assert _times(res) == [_utc("2021-03-05 10:00", east)]
+
+
+@pytest.mark.parametrize(
+    ("header", "east"),
+    [
+        ('"Time (ZD+05:30)"', -5.5),
+        ('"Time (ZD\u221205:30)"', 5.5),
+        ('"Time (ZD\u22125)"', 5),
+        ('"Time (ZD-0:30)"', 0.5),
+    ],
+    ids=["clock", "clock-unicode-minus", "unicode-minus", "minus-half-hour"],
+)
+def test_a_header_zone_description_as_a_clock_or_with_a_unicode_minus(tmp_path, header, east):
+    # 'ZD+05:30' was refused as naming no zone description, though a ZD column reads it
+    res = _read(tmp_path, header, "2021-03-05 10:00")
+    assert _times(res) == [_utc("2021-03-05 10:00", east)]
+
+
+def test_a_header_zone_description_of_three_digits_is_no_twelve(tmp_path):
+    with pytest.raises(InputError, match="says zone time"):
+        _read(tmp_path, '"Time (ZD+123)"', "2021-03-05 10:00")
+
+
+def test_a_bare_zone_with_a_quarter_hour_is_offsets_not_zone_descriptions(tmp_path):
+    # Nepal's +5:45 is written 5.75: no zone description is a quarter hour, so the column
+    # is offsets (UTC+5:45, UTC+5), not refused as signed hours of unknown sign
+    res = _read(tmp_path, "date,Zone", "2021-03-05 10:00,+5.75", "2021-03-06 10:00,+5")
+    assert _times(res) == [_utc("2021-03-05 10:00", 5.75), _utc("2021-03-06 10:00", 5)]
+
+
+@pytest.mark.parametrize("header", ['"Time (ZD+5)"', '"Time (ZD)"'], ids=["hours", "no-hours"])
+def test_a_zd_header_beside_a_bare_zone_of_signed_offsets_is_refused(tmp_path, header):
+    # 'Time (ZD+5)' beside 'Zone: +05:00' was read as UTC+5 (05:00 UTC), ten hours from
+    # the header's zone time (15:00 UTC), with a note only
+    with pytest.raises(InputError, match="says zone time .* gives signed offsets"):
+        _read(tmp_path, f"{header},Zone", "2021-03-05 10:00,+05:00", "2021-03-06 10:00,+05:00")
+
+
+# ---------------------------------------------------------------------- MSK read in chunks
+
+
+def test_msk_across_both_changes_is_read_alike_whole_and_in_chunks(tmp_path):
+    """2,000 pings of five ships in MSK every 3 minutes across 2011-03-27 02:00 (skipped) and
+    2014-10-26 01:00-02:00 (repeated), read whole and in pieces of about 1,450 records;
+    the reference is Moscow's standard time (utcoffset - dst) from ``zoneinfo``."""
+    mow = ZoneInfo("Europe/Moscow")
+
+    def standard(utc: datetime) -> timedelta:
+        t = utc.replace(tzinfo=UTC).astimezone(mow)
+        return t.utcoffset() - t.dst()  # type: ignore[operator]
+
+    rows, expected = ["mmsi,timestamp,tz,lat,lon,sog"], []
+    for i in range(2000):
+        k = (i % 1000) // 5
+        start = datetime(2011, 3, 26, 20) if i < 1000 else datetime(2014, 10, 25, 20)
+        wall = start + timedelta(minutes=3 * k)
+        rows.append(f"{273000000 + i % 5},{wall:%Y-%m-%dT%H:%M},MSK,{55 + k * 1e-4:.4f},37.5,9")
+        fits = [o for o in (timedelta(hours=3), timedelta(hours=4)) if standard(wall - o) == o]
+        if len(fits) == 1:  # none: skipped, two: repeated; rejected
+            expected.append((str(273000000 + i % 5), f"{wall - fits[0]:%Y-%m-%d %H:%M}"))
+    path = write_lines(tmp_path / "msk.csv", rows)
+    whole = read_tracks(path)
+    spill = spill_tracks(path, tmp_path / "s", chunk_rows=1, n_buckets=2)
+    store = PingStore([spill], root=tmp_path / "s")
+    assert len(spill.reject_parts) >= 2
+    assert len(expected) == 1800  # 20 skipped and 20 repeated minutes' steps of 5 ships
+    assert _pings(whole.frame) == sorted(expected)
+    assert _pings(store.to_frame()) == sorted(expected)
+    assert (spill.n_read, spill.n_rejected) == (whole.n_read, whole.n_rejected) == (2000, 200)
+
+
+def _pings(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    times = frame["time"].dt.strftime("%Y-%m-%d %H:%M")
+    return sorted(zip(frame["vessel_id"].astype(str), times, strict=True))

@@ -87,9 +87,10 @@ _HEADER_OFFSET = re.compile(
 #: A bare offset alone in a time header's brackets: ``Time (+02:00)``, ``Date [-0530]``.
 _HEADER_BARE_OFFSET = re.compile(r"[(\[{]\s*[+\-\u2212]\d{1,2}(?::?\d{2}|\.\d+)?\s*[)\]}]")
 _HEADER_ZONE_NAME = re.compile(r"[A-Za-z_]+/[A-Za-z0-9_/+\-]+")
-#: A ship's log's zone description in a time header: ``Time (ZD+5)``, ``Date [ZD: -3]``.
+#: A ship's log's zone description in a time header: ``Time (ZD+5)``, ``Date [ZD: -3]``,
+#: ``Time (ZD+05:30)`` (as a ZD column may write it).
 _HEADER_ZD = re.compile(
-    r"(?<![A-Za-z])ZD\s*[:=]?\s*(?P<h>[+\-\u2212]?\d{1,2}(?:\.\d+)?)(?![\d:.])", re.I
+    r"(?<![A-Za-z])ZD\s*[:=]?\s*(?P<h>[+\-\u2212]?\d{1,2}(?:\.\d+|:\d{2})?)(?![\d:.])", re.I
 )
 #: Signed hours after the word zone in a time header (``Time (zone +5)``): an offset, or a
 #: zone description of the opposite sign?
@@ -122,7 +123,9 @@ def header_zone(column: str | None, name: str = "") -> tuple[str | None, str | N
     text = str(column)
     zd = _HEADER_ZD.search(text)
     if zd:
-        hours = float(zd.group("h").replace("\u2212", "-"))
+        h, _, m = zd.group("h").replace("\u2212", "-").partition(":")
+        # 'ZD+05:30': the minutes take the hours' sign ('ZD-0:30' is half an hour east)
+        hours = float(h) + (-1 if h.startswith("-") else 1) * int(m or 0) / 60
         if abs(hours) <= 12 and (hours * 2).is_integer():
             minutes = round(abs(hours) * 60)
             sign = "-" if hours > 0 else "+"  # ZD +5 is 5 h west of UTC
@@ -644,7 +647,10 @@ def zone_layout(
     zone_time = next(
         (c for c, z, a in named if "zd" in name_tokens(c) and z is None and a is None), None
     )
-    if zone_time and _is_bare_zone(offset_col):
+    # 'Time (ZD+5)' beside a bare 'Zone' of '+05:00' as much as 'Time (ZD)': applied as
+    # offsets, the times were ten hours from the header's zone time, with a note only
+    zd_header = zone_time or next((c for c, *_ in named if "zd" in name_tokens(c)), None)
+    if zd_header and _is_bare_zone(offset_col):
         assert offset_col is not None
         zones = _distinct_values(raw, offset_col, whole, distinct)
         signed = as_text(zones).str.strip().str.match(r"[+\-\u2212]?\d")
@@ -652,7 +658,7 @@ def zone_layout(
             # '+05:00' is UTC+5 as an offset, UTC-5 as the zone description the header's
             # 'ZD' says the times are in: ten hours apart
             raise InputError(
-                f"{name}: time column {zone_time!r} says zone time (a ship's log's) and "
+                f"{name}: time column {zd_header!r} says zone time (a ship's log's) and "
                 f"column {offset_col!r} gives signed offsets (e.g. "
                 f"{zones[signed.to_numpy()].iloc[0]!r}) whose sign may be a UTC "
                 "offset's or a zone description's; rename the column utc_offset or "
