@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 from _corpus import write_lines
+from pydantic import ValidationError
 from test_seizures_time_zones import _read, _times
 
 from pipeline.errors import InputError
 from pipeline.ingest import read_seizures, read_tracks
+from pipeline.ingest.options import SeizureSource
 from pipeline.ingest.stream import PingStore, spill_tracks
 
 
@@ -144,3 +146,77 @@ def test_msk_across_both_changes_is_read_alike_whole_and_in_chunks(tmp_path):
 def _pings(frame: pd.DataFrame) -> list[tuple[str, str]]:
     times = frame["time"].dt.strftime("%Y-%m-%d %H:%M")
     return sorted(zip(frame["vessel_id"].astype(str), times, strict=True))
+
+
+# ---------------------------------------------------------------------- synonym chains
+
+
+def test_two_spellings_of_one_category_mapped_apart_are_refused():
+    with pytest.raises(ValidationError, match="synonyms map 'robbers ' to both 'robbery' and"):
+        SeizureSource(path="s.csv", synonyms={"Robbers": "robbery", "robbers ": "theft"})
+
+
+@pytest.mark.parametrize(
+    "synonyms", [{"pirates": "  "}, {" ": "piracy"}], ids=["empty-target", "empty-key"]
+)
+def test_a_synonym_with_an_empty_side_is_refused(synonyms):
+    with pytest.raises(ValidationError, match="has an empty side"):
+        SeizureSource(path="s.csv", synonyms=synonyms)
+
+
+def test_an_offset_header_naming_utc_beside_an_offset_column_applies_the_column(tmp_path):
+    # 'Time (UTC+5)' names an offset, not UTC: the row's own offset is applied and the
+    # header's said not to be (taken for 'Time (UTC)', the column was dropped instead)
+    res = _read(tmp_path, '"Time (UTC+5)",utc_offset', "2021-03-05 10:00,+02:00")
+    assert _times(res) == [_utc("2021-03-05 10:00", 2)]
+    assert any("the header's zone is not" in n for n in res.notes)
+
+
+@pytest.mark.parametrize(
+    ("columns", "value", "east"),
+    [("date,ZD", "\u22125", 5), ("date,utc_offset", "\u221205:00", -5)],
+    ids=["zd", "utc_offset"],
+)
+def test_a_unicode_minus_in_an_offset_column_is_a_minus(tmp_path, columns, value, east):
+    # read as a minus in a header, each such row was rejected as time_zone_unknown
+    res = _read(tmp_path, columns, f"2021-03-05 10:00,{value}", "2021-03-06 10:00,+03:00")
+    assert res.n_rejected == 0
+    assert _times(res)[0] == _utc("2021-03-05 10:00", east)
+
+
+def test_a_bare_zone_of_hours_with_a_unicode_minus_is_refused_as_signed_hours(tmp_path):
+    with pytest.raises(InputError, match="holds signed hours"):
+        _read(tmp_path, "date,Zone", "2021-03-05 10:00,\u22125", "2021-03-06 10:00,+3")
+
+
+def test_a_time_header_saying_utc_beside_an_offset_column_keeps_utc(tmp_path):
+    res = _read(tmp_path, '"Time (UTC)",utc_offset', "2021-03-05 10:00,+02:00")
+    assert _times(res) == ["2021-03-05 10:00"]
+    assert any("says its times are UTC" in n and "not applied" in n for n in res.notes)
+
+
+# ---------------------------------------------------------------------- placeholder edges
+
+
+@pytest.mark.parametrize(
+    ("first_other", "rejected"),
+    [("1970-03-05", 0), ("1970-12-31", 0), ("1971-01-01", 0), ("1971-01-02", 1)],
+    ids=["months-after", "a-day-short-of-a-year", "a-year-to-the-day", "a-year-and-a-day"],
+)
+def test_the_epoch_is_a_day_within_a_year_of_the_earliest_record(tmp_path, first_other, rejected):
+    # a file of 1970s events: 1970-01-01 00:00 is a placeholder only more than 365 days
+    # before the earliest other record (1971-01-01 is 365 days after it), whatever the last
+    lines = ["Date,Lat,Lon", "1970-01-01 00:00,12.1,44.1", f"{first_other},12.2,44.2"]
+    lines += [f"197{y}-06-01,12.{y},44.{y}" for y in range(2, 10)]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert (pd.Timestamp("1971-01-01") - pd.Timestamp("1970-01-01")).days == 365
+    assert res.n_rejected == rejected
+    assert res.by_rule == ({"date_placeholder": 1} if rejected else {})
+
+
+def test_a_record_out_of_range_near_the_equator_makes_no_zero_latitude_a_place(tmp_path):
+    lines = ["Date,Lat,Long"] + [f"2020-02-{d:02d},{10 + d},{-10 - 2 * d}" for d in range(1, 21)]
+    lines += ["2020-03-01,0,-18.5", "2020-03-02,0.5,-300"]  # lines 22, 23
+    res = read_seizures(write_lines(tmp_path / "maoc.csv", lines))
+    assert res.by_rule == {"coord_placeholder": 1, "lon_out_of_range": 1}
+    assert sorted(res.rejects["row"].tolist()) == [22, 23]

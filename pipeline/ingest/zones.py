@@ -370,7 +370,12 @@ def _refuse_signed_hours(values: pd.Series, column: str, name: str) -> None:
     zeros only is UTC either way.
     """
     text = pd.Series(pd.unique(as_text(values).to_numpy(dtype=object)), dtype=object)
-    s = text.astype("str").str.strip().str.replace(r"\s+", "", regex=True)
+    s = (
+        text.astype("str")
+        .str.strip()
+        .str.replace(r"\s+", "", regex=True)
+        .str.replace("\u2212", "-")
+    )
     s = s[s != ""]
     hours = s.str.fullmatch(_SIGNED_HOURS).to_numpy(dtype=bool)
     if not len(s) or not hours.all():
@@ -406,7 +411,12 @@ def zone_kind(values: pd.Series, column: str, name: str) -> tuple[bool, bool, bo
     if not len(text):
         return True, False, False
     offs = _offset_values(text)
-    norm = text.astype("str").str.upper().str.replace(r"\s+", "", regex=True)
+    norm = (
+        text.astype("str")
+        .str.upper()
+        .str.replace(r"\s+", "", regex=True)
+        .str.replace("\u2212", "-")
+    )
     strong = offs & norm.str.fullmatch(_STRONG_OFFSET).to_numpy(dtype=bool)
     if strong.any() and not offs.all():
         raise mixed_zone_error(name, column, text[strong].iloc[0], text[~offs].iloc[0])
@@ -486,8 +496,8 @@ def utc_offset_seconds(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (offset seconds east of UTC, IANA zone name) of an offset or time-zone column.
 
-    Offsets are ``+02:00``, ``+0200``, ``UTC+2``, ``GMT-05:30``, ``Z``/``UTC``/``GMT``
-    (zero), the zone abbreviations of one meaning (``CET``: +1, see
+    Offsets are ``+02:00``, ``+0200``, ``UTC+2``, ``GMT-05:30`` (a Unicode minus ``\u2212``
+    as ``-``, as in a header), ``Z``/``UTC``/``GMT`` (zero), the zone abbreviations of one meaning (``CET``: +1, see
     :data:`~pipeline.ingest._dates.ZONE_ABBREVIATIONS`), or numbers (``2``, ``-5``, ``5.5``) in ``unit_s`` seconds (hours unless the
     header says minutes or seconds; there ``-300`` is -300 minutes, where an hours column
     reads a signed ``-0300`` or ``+530`` as hhmm).  A zone name (``Europe/Oslo``) gives NaN seconds and
@@ -501,7 +511,7 @@ def utc_offset_seconds(
     today's meaning, for telling offsets from other values only.
     """
     text = as_text(values)
-    s = text.str.upper().str.replace(r"\s+", "", regex=True)
+    s = text.str.upper().str.replace(r"\s+", "", regex=True).str.replace("\u2212", "-")
     out = np.full(len(s), np.nan)
     # UTC, Z and the abbreviations with one meaning (CET, JST), as in a time column
     abbr = s.map(ZONE_ABBREVIATIONS).to_numpy(dtype="float64")
