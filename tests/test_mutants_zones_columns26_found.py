@@ -220,3 +220,30 @@ def test_a_record_out_of_range_near_the_equator_makes_no_zero_latitude_a_place(t
     res = read_seizures(write_lines(tmp_path / "maoc.csv", lines))
     assert res.by_rule == {"coord_placeholder": 1, "lon_out_of_range": 1}
     assert sorted(res.rejects["row"].tolist()) == [22, 23]
+
+
+@pytest.mark.parametrize(
+    "day", ["1899-12-31", "1904-01-01", "1753-01-01"], ids=["lotus", "excel-mac", "sql-server"]
+)
+def test_the_other_null_days_far_before_the_records_are_placeholders(tmp_path, day):
+    lines = ["Date,Lat,Lon", f"{day},12.1,44.1"] + [
+        f"2021-03-{d:02d},12.{d},44.{d}" for d in range(10, 16)
+    ]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.by_rule == {"date_placeholder": 1}
+
+
+def test_a_file_of_null_days_only_is_all_placeholders(tmp_path):
+    # no other record to be near: every date is the export's empty one
+    lines = ["Date,Lat,Lon"] + [f"1904-01-01,12.{d},44.{d}" for d in range(1, 6)]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.by_rule == {"date_placeholder": 5}
+
+
+@pytest.mark.parametrize(
+    ("value", "east"), [("+5.0 (R)", -5), ("-9.0 (I)", 9)], ids=["romeo", "india"]
+)
+def test_a_zone_letter_beside_decimal_hours_of_its_own(tmp_path, value, east):
+    res = _read(tmp_path, "date,ZD", f"2021-03-05 10:00,{value}")
+    assert res.n_rejected == 0
+    assert _times(res) == [_utc("2021-03-05 10:00", east)]
