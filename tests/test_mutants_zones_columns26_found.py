@@ -247,3 +247,24 @@ def test_a_zone_letter_beside_decimal_hours_of_its_own(tmp_path, value, east):
     res = _read(tmp_path, "date,ZD", f"2021-03-05 10:00,{value}")
     assert res.n_rejected == 0
     assert _times(res) == [_utc("2021-03-05 10:00", east)]
+
+
+@pytest.mark.parametrize(
+    ("nearest", "rejected"), [("1.0", 0), ("1.5", 1)], ids=["one-degree", "one-and-a-half"]
+)
+def test_a_zero_latitude_is_a_place_only_with_a_record_within_one_degree(
+    tmp_path, nearest, rejected
+):
+    lines = ["Date,Lat,Long", f"2020-02-01,{nearest},-20.5"]
+    lines += [f"2020-02-{d:02d},{5 + d},{-20 - d}" for d in range(2, 12)]
+    lines += ["2020-03-01,0,-21.5"]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.by_rule == ({"coord_placeholder": 1} if rejected else {})
+
+
+@pytest.mark.parametrize(("others", "rejected"), [(4, 0), (5, 1)], ids=["four", "five"])
+def test_a_lone_zero_longitude_needs_five_other_records_to_be_judged(tmp_path, others, rejected):
+    lines = ["Date,Lat,Long"] + [f"2020-02-{d:02d},{20 + d},{40 + d}" for d in range(1, others + 1)]
+    lines += ["2020-03-01,25.5,0"]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.by_rule == ({"coord_placeholder": 1} if rejected else {})
