@@ -268,3 +268,11 @@ def test_a_lone_zero_longitude_needs_five_other_records_to_be_judged(tmp_path, o
     lines += ["2020-03-01,25.5,0"]
     res = read_seizures(write_lines(tmp_path / "s.csv", lines))
     assert res.by_rule == ({"coord_placeholder": 1} if rejected else {})
+
+
+@pytest.mark.parametrize(
+    ("value", "east"), [("Whisky", -10), ("Whiskey", -10), ("X-ray", -11)], ids=str
+)
+def test_the_spellings_in_use_of_a_zone_letter_read_as_it(tmp_path, value, east):
+    res = _read(tmp_path, "date,ZD", f"2021-03-05 10:00,{value}")
+    assert _times(res) == [_utc("2021-03-05 10:00", east)]
