@@ -276,3 +276,11 @@ def test_a_lone_zero_longitude_needs_five_other_records_to_be_judged(tmp_path, o
 def test_the_spellings_in_use_of_a_zone_letter_read_as_it(tmp_path, value, east):
     res = _read(tmp_path, "date,ZD", f"2021-03-05 10:00,{value}")
     assert _times(res) == [_utc("2021-03-05 10:00", east)]
+
+
+@pytest.mark.parametrize(
+    ("value", "east"), [("+05:30", -5.5), ("-03:00", 3), ("+0930", -9.5)], ids=str
+)
+def test_a_zone_description_written_as_a_clock_has_the_nautical_sign(tmp_path, value, east):
+    res = _read(tmp_path, "date,ZD", f"2021-03-05 10:00,{value}", "2021-03-06 10:00,+5")
+    assert _times(res)[0] == _utc("2021-03-05 10:00", east)
