@@ -284,3 +284,22 @@ def test_the_spellings_in_use_of_a_zone_letter_read_as_it(tmp_path, value, east)
 def test_a_zone_description_written_as_a_clock_has_the_nautical_sign(tmp_path, value, east):
     res = _read(tmp_path, "date,ZD", f"2021-03-05 10:00,{value}", "2021-03-06 10:00,+5")
     assert _times(res)[0] == _utc("2021-03-05 10:00", east)
+
+
+def test_an_offset_beyond_fourteen_hours_is_no_offset(tmp_path):
+    # UTC+14 (Kiribati) is the furthest; +14:30 is a typo, not a place's clock
+    res = _read(tmp_path, "date,utc_offset", "2021-03-05 10:00,+14:30", "2021-03-06 10:00,+14:00")
+    assert res.by_rule == {"time_zone_unknown": 1}
+    assert _times(res) == [_utc("2021-03-06 10:00", 14)]
+
+
+# ---------------------------------------------------------------------- hemisphere columns
+
+
+def test_lower_case_hemisphere_letters_under_an_unknown_header_are_refused(tmp_path):
+    lines = ["Date,Lat,H,Lon"] + [
+        f"2024-01-{d:02d},{d / 10 + 0.5:.3f},{'s' if d % 2 else 'n'},{100 + d / 10:.3f}"
+        for d in range(1, 16)
+    ]
+    with pytest.raises(InputError, match=r"'H' holds hemisphere letters .* 'Lat'"):
+        read_seizures(write_lines(tmp_path / "s.csv", lines))
