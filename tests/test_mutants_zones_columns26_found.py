@@ -303,3 +303,27 @@ def test_lower_case_hemisphere_letters_under_an_unknown_header_are_refused(tmp_p
     ]
     with pytest.raises(InputError, match=r"'H' holds hemisphere letters .* 'Lat'"):
         read_seizures(write_lines(tmp_path / "s.csv", lines))
+
+
+@pytest.mark.parametrize(
+    ("axis", "south", "north"),
+    [
+        ("lat", "Sur", "Norte"),
+        ("lat", "Sud", "Nord"),
+        ("lon", "Oeste", "Este"),
+        ("lon", "Ovest", "Est"),
+    ],
+    ids=["es-lat", "fr-it-lat", "es-lon", "it-lon"],
+)
+def test_hemisphere_words_of_other_languages_under_an_unknown_header_are_refused(
+    tmp_path, axis, south, north
+):
+    # 'Sur' or 'Ovest' are read under a hemisphere header, but under 'H' were passed over:
+    # each southern (western) record put north (east), exit 0
+    lines = ["Date,Lat,Lon,H"] + [
+        f"2024-01-{d:02d},{d / 10 + 0.5:.3f},{100 + d / 10:.3f},{south if d % 2 else north}"
+        for d in range(1, 16)
+    ]
+    column = "Lat" if axis == "lat" else "Lon"
+    with pytest.raises(InputError, match=rf"'H' holds hemisphere letters .* beside '{column}'"):
+        read_seizures(write_lines(tmp_path / "s.csv", lines))

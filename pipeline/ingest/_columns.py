@@ -3382,7 +3382,10 @@ def _refuse_unnamed_hemispheres(
     the records a read of the whole file looks at, of the columns that may hold letters by
     the first chunk's values.
     """
-    flip = {"lat": {"S", "SOUTH"}, "lon": {"W", "WEST"}}[axis]
+    # in every language whose words are read: 'Sur', 'Sud', 'Oeste', 'Ovest' were passed
+    # over, each such record put north (east) without a word
+    flip = {"S" if axis == "lat" else "W"}
+    flip |= {w for w, letter in _HEMISPHERE_LETTERS.items() if letter in flip}
     if pieces is not None:
         blank = _HEMISPHERES[axis] | {"", "NAN", "NONE", "<NA>"}
         others = [c for c in others if as_text(raw[c]).str.upper().isin(blank).all()]
@@ -3415,11 +3418,11 @@ def _refuse_unnamed_hemispheres(
             letters = "N/S" if axis == "lat" else "E/W"
             raise InputError(
                 f"{name or 'a table'}: column {c!r} holds hemisphere letters ({letters}; "
-                f"{int(seen.isin(flip).sum())} {sorted(flip)[0]!r}) beside {col!r}, whose "
-                f"degrees carry no sign, but its header names no hemisphere: read without "
-                f"it, those records would land in the other hemisphere; name it after its "
-                f"axis ('{'Lat' if axis == 'lat' else 'Lon'} {letters}', 'Hemisphere') so that "
-                "it is read, or remove it"
+                f"{int(seen.isin(flip).sum())} like {seen[seen.isin(flip)].iloc[0]!r}) beside "
+                f"{col!r}, whose degrees carry no sign, but its header names no hemisphere: "
+                "read without it, those records would land in the other hemisphere; name it "
+                f"after its axis ('{'Lat' if axis == 'lat' else 'Lon'} {letters}', 'Hemisphere') "
+                "so that it is read, or remove it"
             )
 
 
