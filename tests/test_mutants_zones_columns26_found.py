@@ -327,3 +327,28 @@ def test_hemisphere_words_of_other_languages_under_an_unknown_header_are_refused
     column = "Lat" if axis == "lat" else "Lon"
     with pytest.raises(InputError, match=rf"'H' holds hemisphere letters .* beside '{column}'"):
         read_seizures(write_lines(tmp_path / "s.csv", lines))
+
+
+# ---------------------------------------------------------------------- voyage ends
+
+_PORTS = ["Lagos", "Tema", "Lome", "Cotonou"]
+
+
+def test_a_port_of_departure_beside_an_arrival_date_is_a_place_not_a_rival(tmp_path):
+    # 'Departure port' names a voyage's end but holds places: no second date to choose from
+    lines = ["Departure port,Arrival date,quantity_kg,lat,lon"] + [
+        f"{_PORTS[i % 4]},2020-01-{i + 1:02d},{i + 1},6.{i},1.{i}" for i in range(8)
+    ]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    evidence = res.assumptions["columns"]["time"]
+    assert evidence["column"] == "Arrival date"
+    assert "names the voyage's arrival" in evidence["evidence"]
+    assert res.frame["time"].dt.strftime("%m-%d").tolist()[:2] == ["01-01", "01-02"]
+
+
+def test_german_departure_and_arrival_dates_and_no_own_date_are_refused(tmp_path):
+    lines = ["Datum Abfahrt,Datum Ankunft,lat,lon"] + [
+        f"2020-01-{i + 1:02d},2020-01-{i + 9:02d},6.{i},1.{i}" for i in range(8)
+    ]
+    with pytest.raises(InputError, match="a voyage's departure and arrival"):
+        read_seizures(write_lines(tmp_path / "s.csv", lines))
