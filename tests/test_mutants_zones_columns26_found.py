@@ -342,3 +342,14 @@ def test_zone_descriptions_as_written_read_with_the_nautical_sign(tmp_path):
     res = _read(tmp_path, "date,ZD", *[f"2021-03-05 10:00,{v}" for v, _ in _WRITTEN_ZD])
     assert res.n_rejected == 0
     assert _times(res) == [_utc("2021-03-05 10:00", east) for _, east in _WRITTEN_ZD]
+
+
+def test_hemisphere_letters_south_only_after_the_first_rows_are_refused(tmp_path):
+    # 30 northern records first, then southern ones: the glance at the first rows finds only
+    # N, the records sampled across the file find the S
+    lines = ["Date,Lat,H,Lon"] + [
+        f"2024-02-{1 + d % 28:02d},{d / 10 + 0.5:.3f},{'N' if d < 30 else 'S'},{100 + d / 10:.3f}"
+        for d in range(60)
+    ]
+    with pytest.raises(InputError, match=r"'H' holds hemisphere letters \(N/S; 30 like 'S'\)"):
+        read_seizures(write_lines(tmp_path / "s.csv", lines))
