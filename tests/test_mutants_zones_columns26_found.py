@@ -353,3 +353,27 @@ def test_hemisphere_letters_south_only_after_the_first_rows_are_refused(tmp_path
     ]
     with pytest.raises(InputError, match=r"'H' holds hemisphere letters \(N/S; 30 like 'S'\)"):
         read_seizures(write_lines(tmp_path / "s.csv", lines))
+
+
+@pytest.mark.parametrize(
+    ("lats", "letters"),
+    [(["-0.6", "0.7"], ["S", "N"]), (["0.6", "0.7"], ["N", "N"])],
+    ids=["signed-degrees", "north-only"],
+)
+def test_letters_under_an_unknown_header_that_change_nothing_are_read(tmp_path, lats, letters):
+    # signed degrees need no letter; a column of N only puts no record in the other
+    # hemisphere: neither is refused, and the degrees are read as written
+    lines = ["Date,Lat,H,Lon"] + [
+        f"2024-01-{d:02d},{lats[d % 2]},{letters[d % 2]},{100 + d / 10:.3f}" for d in range(1, 16)
+    ]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.n_rejected == 0
+    assert res.frame["lat"].tolist()[:2] == [float(lats[1]), float(lats[0])]
+
+
+def test_a_juliet_beside_a_date_without_a_clock_is_not_said_rejected(tmp_path):
+    # a date has no local time to place: its J rejects nothing, and no note says it does
+    res = _read(tmp_path, "date,ZD", "2021-03-05,J", "2021-03-06 10:00,+5")
+    assert res.n_rejected == 0
+    assert not [n for n in res.notes if "Juliet" in n]
+    assert _times(res) == ["2021-03-05 00:00", _utc("2021-03-06 10:00", -5)]
