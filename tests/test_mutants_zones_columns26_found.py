@@ -377,3 +377,14 @@ def test_a_juliet_beside_a_date_without_a_clock_is_not_said_rejected(tmp_path):
     assert res.n_rejected == 0
     assert not [n for n in res.notes if "Juliet" in n]
     assert _times(res) == ["2021-03-05 00:00", _utc("2021-03-06 10:00", -5)]
+
+
+def test_a_fishing_zone_description_of_letters_is_no_zone_of_the_times(tmp_path):
+    # fishing zones lettered A, C are no nautical zone letters (A: ZD -1): times stay UTC
+    res = _read(
+        tmp_path,
+        "date,Fishing zone description",
+        "2021-03-05 10:00,A",
+        "2021-03-06 10:00,C",
+    )
+    assert _times(res) == ["2021-03-05 10:00", "2021-03-06 10:00"]
