@@ -388,3 +388,14 @@ def test_a_fishing_zone_description_of_letters_is_no_zone_of_the_times(tmp_path)
         "2021-03-06 10:00,C",
     )
     assert _times(res) == ["2021-03-05 10:00", "2021-03-06 10:00"]
+
+
+def test_a_german_ost_west_header_reads_o_as_east(tmp_path):
+    # German 'Ost' is east: under 'Ost/West' an O is E, a W west
+    lines = ["Datum,Breite,Länge,Ost/West"] + [
+        f"2024-01-{d:02d},{50 + d / 10:.1f},{5 + d / 10:.1f},{'O' if d % 2 else 'W'}"
+        for d in range(1, 11)
+    ]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.n_rejected == 0
+    assert res.frame["lon"].tolist()[:2] == [5.1, -5.2]
