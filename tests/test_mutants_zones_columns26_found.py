@@ -399,3 +399,8 @@ def test_a_german_ost_west_header_reads_o_as_east(tmp_path):
     res = read_seizures(write_lines(tmp_path / "s.csv", lines))
     assert res.n_rejected == 0
     assert res.frame["lon"].tolist()[:2] == [5.1, -5.2]
+
+
+def test_a_time_header_saying_lt_is_local_time_and_refused_without_a_zone(tmp_path):
+    with pytest.raises(InputError, match="says local time"):
+        _read(tmp_path, '"Time (LT)"', "2021-03-05 10:00", "2021-03-06 10:00")
