@@ -22,6 +22,7 @@ from test_seizures_time_zones import _read, _times
 
 from pipeline.errors import InputError
 from pipeline.ingest import read_seizures, read_tracks
+from pipeline.ingest._columns import local_time_header
 from pipeline.ingest.options import SeizureSource
 from pipeline.ingest.stream import PingStore, spill_tracks
 
@@ -404,3 +405,10 @@ def test_a_german_ost_west_header_reads_o_as_east(tmp_path):
 def test_a_time_header_saying_lt_is_local_time_and_refused_without_a_zone(tmp_path):
     with pytest.raises(InputError, match="says local time"):
         _read(tmp_path, '"Time (LT)"', "2021-03-05 10:00", "2021-03-06 10:00")
+
+
+@pytest.mark.parametrize(
+    "header", ["Местное время", "Time (LT)", "現地時刻", "Czas lokalny"], ids=str
+)
+def test_local_time_headers_in_the_languages_read(header):
+    assert local_time_header(header)
