@@ -412,3 +412,12 @@ def test_a_time_header_saying_lt_is_local_time_and_refused_without_a_zone(tmp_pa
 )
 def test_local_time_headers_in_the_languages_read(header):
     assert local_time_header(header)
+
+
+def test_a_date_column_of_no_voyage_end_is_taken_before_an_etd_left_of_it(tmp_path):
+    lines = ["Vessel,ETD,Seen,Latitude,Longitude,Commodity"] + [
+        f"V{i},2023-01-{i + 1:02d},2023-01-{i + 11:02d},10.{i},-60.{i},cocaine" for i in range(6)
+    ]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.assumptions["columns"]["time"]["column"] == "Seen"
+    assert res.frame["time"].dt.strftime("%m-%d").tolist()[0] == "01-11"
