@@ -421,3 +421,11 @@ def test_a_date_column_of_no_voyage_end_is_taken_before_an_etd_left_of_it(tmp_pa
     res = read_seizures(write_lines(tmp_path / "s.csv", lines))
     assert res.assumptions["columns"]["time"]["column"] == "Seen"
     assert res.frame["time"].dt.strftime("%m-%d").tolist()[0] == "01-11"
+
+
+def test_a_departure_time_of_words_beside_an_arrival_date_is_no_rival(tmp_path):
+    lines = ["Arrival date,Departure time,lat,lon"] + [
+        f"2020-01-{i + 1:02d},{'morning' if i % 2 else 'unknown'},6.{i},1.{i}" for i in range(8)
+    ]
+    res = read_seizures(write_lines(tmp_path / "s.csv", lines))
+    assert res.assumptions["columns"]["time"]["column"] == "Arrival date"
