@@ -241,5 +241,5 @@ def test_the_unnamed_hemisphere_rule_samples_the_whole_files_records(south_on):
     whole = parts(frame)
     assert (whole == {}) == bool(south_on), whole  # by hand: rows 0, 3, 6 ... are read
     if not south_on:
-        assert "(N/S; 3999 'S')" in whole  # 3003, 3006, ... 14997: (14997 - 3003) / 3 + 1
+        assert "(N/S; 3999 like 'S')" in whole  # 3003, 3006, ... 14997: (14997 - 3003) / 3 + 1
     assert parts(frame.iloc[:1000], _pieces_of(frame, 1000)) == whole
