@@ -123,7 +123,10 @@ PATHS = {
 WHOLE = {
     "hemisphere_blank_first": ("lon", -(75 + (N - 1) * 1e-4 + ((N - 1) % 3) * 0.01)),
     # the odd records of the last 300: 150 'S'
-    "unnamed_hemisphere_late": ("refused", "column 'H' holds hemisphere letters (N/S; 150 like 'S')"),
+    "unnamed_hemisphere_late": (
+        "refused",
+        "column 'H' holds hemisphere letters (N/S; 150 like 'S')",
+    ),
     # the multiples of 3 from 1500 to 1797: 100 'S' beside 'N', the first record 1501
     "hemispheres_disagree_late": (
         "refused",
