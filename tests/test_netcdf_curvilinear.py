@@ -20,7 +20,15 @@ import pytest
 import xarray as xr
 import yaml
 from _corpus import IGNORE_PENDING_DEPRECATION
-from _rasters import LAT_ATTRS, LON_ATTRS, POLAR
+from _rasters import (
+    LAT_ATTRS,
+    LON_ATTRS,
+    POLAR,
+    centre_reference,
+    check_against_centre_reference,
+    grid_values,
+    rotated_grid,
+)
 
 from pipeline.errors import InputError, SourceUnreadable
 from pipeline.grid import region_to_cells
@@ -51,47 +59,14 @@ def _write(path, values, lat, lon, *, dims=("eta_rho", "xi_rho"), names=("lat", 
     return path
 
 
-def _rotated(ny=30, nx=40, *, lat0=10.0, lon0=100.0, step=0.01, degrees=30.0):
-    """Pixel centres of a grid turned ``degrees`` from north (a rotated-pole model's)."""
-    t = np.radians(degrees)
-    i, j = np.meshgrid(np.arange(ny) + 0.37, np.arange(nx) + 0.21, indexing="ij")
-    lat = lat0 + step * (i * np.cos(t) - j * np.sin(t))
-    lon = lon0 + step * (i * np.sin(t) + j * np.cos(t))
-    return lat, lon
-
-
-def _values(shape, seed=3):
-    return np.random.default_rng(seed).uniform(1.0, 100.0, shape).round(4)
-
-
-def _reference(lat, lon, values, cells, res):
-    """Per-cell statistics of the valid pixels by their centres' cells (h3 + pandas)."""
-    lat, lon, values = (np.asarray(a, dtype="float64").ravel() for a in (lat, lon, values))
-    ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & np.isfinite(values)
-    lon = (lon + 180.0) % 360.0 - 180.0
-    cell = [
-        h3.str_to_int(h3.latlng_to_cell(a, b, res)) for a, b in zip(lat[ok], lon[ok], strict=True)
-    ]
-    frame = pd.DataFrame({"cell": np.asarray(cell, dtype="uint64"), "v": values[ok]})
-    g = frame.groupby("cell")["v"].agg(["mean", "max", "min", "sum", "count"])
-    return g.reindex(pd.Index(np.asarray(cells, dtype="uint64"), name="cell"))
-
-
-def _check_against_reference(got, ref):
-    for stat in ("mean", "max", "min"):
-        np.testing.assert_allclose(got[f"v_{stat}"], ref[stat], rtol=1e-12, equal_nan=True)
-    np.testing.assert_allclose(got["v_sum"], ref["sum"].fillna(0.0), rtol=1e-12)
-    np.testing.assert_array_equal(got["v_count"], ref["count"].fillna(0.0))
-
-
 def _zonal(da, cells, **kw):
     kw.setdefault("stats", STATS)
     return zonal_stats_to_cells(da, cells, method="centre", name="v", **kw)
 
 
 def test_a_rotated_grid_is_read_by_pixel_centres_as_h3_places_them(tmp_path):
-    lat, lon = _rotated()
-    values = _values(lat.shape)
+    lat, lon = rotated_grid()
+    values = grid_values(lat.shape)
     values[4, 7] = np.nan  # a missing pixel is no value
     path = _write(tmp_path / "rot.nc", values, lat, lon)
     da = open_raster(path, by_centres=True)
@@ -102,8 +77,8 @@ def test_a_rotated_grid_is_read_by_pixel_centres_as_h3_places_them(tmp_path):
     assert da.attrs["assumptions"]["crs"]["value"] == "EPSG:4326"
     cells = region_to_cells((99.7, 9.9, 100.6, 10.5), 7)
     got = _zonal(da, cells)
-    ref = _reference(lat, lon, values, cells, 7)
-    _check_against_reference(got, ref)
+    ref = centre_reference(lat, lon, values, cells, 7)
+    check_against_centre_reference(got, ref)
     assert got["v_mean"].notna().sum() > 20 and got["v_mean"].isna().sum() > 20
     _check_valid_fraction(got, cells, 1e-4)
 
@@ -132,7 +107,7 @@ def _regular_pair(tmp_path, eps_regular, eps_curvilinear, *, time=False):
     lat = np.repeat(lats[:, None], nx, 1)
     lon = np.repeat(lons[None, :], ny, 0)
     shape = (3, ny, nx) if time else (ny, nx)
-    values = _values(shape, seed=11)
+    values = grid_values(shape, seed=11)
     values[..., 2, 5] = np.nan
     coords = {"time": ("time", pd.date_range("2024-01-01", periods=3).to_numpy())} if time else {}
     paths = []
@@ -162,14 +137,16 @@ def test_a_regular_grid_gives_the_same_cells_and_values_both_ways(tmp_path, time
     np.testing.assert_allclose(rb["v_valid_fraction"], ra["v_valid_fraction"], rtol=1e-4)
     assert ra["v_mean"].notna().sum() > 15 and ra["v_mean"].isna().sum() > 15
     assert (ra["v_valid_fraction"] > 0.999).any() and (ra["v_valid_fraction"] < 0.5).any()
-    _check_against_reference(rb, _reference(lat, lon, values[-1] if time else values, cells, 7))
+    check_against_centre_reference(
+        rb, centre_reference(lat, lon, values[-1] if time else values, cells, 7)
+    )
 
 
 def test_row_blocks_of_any_height_give_the_same_result(tmp_path):
     """A budget of one row per read (each read's edge pixels take their neighbours from the
     next read) gives the bits of one read of the whole grid."""
-    lat, lon = _rotated(20, 25)
-    da = open_raster(_write(tmp_path / "rot.nc", _values(lat.shape), lat, lon), by_centres=True)
+    lat, lon = rotated_grid(20, 25)
+    da = open_raster(_write(tmp_path / "rot.nc", grid_values(lat.shape), lat, lon), by_centres=True)
     cells = region_to_cells((99.7, 9.9, 100.6, 10.5), 7)
     whole = _zonal(da, cells, memory_budget_mb=64)
     rows = _zonal(da, cells, memory_budget_mb=1e-6)
@@ -180,8 +157,8 @@ def _roms(path, *, fill=-999.0, declared=True):
     """ROMS-like: ``lat_rho``/``lon_rho`` (names only), a ``_FillValue`` on land (or an
     undeclared -999 a config's ``nodata`` names), and some coordinates a swath's fill left
     out (NaN, a latitude of 95)."""
-    lat, lon = _rotated(16, 20, degrees=-20.0)
-    values = _values(lat.shape, seed=5)
+    lat, lon = rotated_grid(16, 20, degrees=-20.0)
+    values = grid_values(lat.shape, seed=5)
     values[0:3, 0:4] = fill  # land
     lat[5, 5] = np.nan
     lat[10, 12] = 95.0
@@ -208,8 +185,8 @@ def test_a_roms_grid_leaves_out_fill_values_and_pixels_placed_nowhere(tmp_path, 
     assert da.attrs["curvilinear"]["lat"] == "lat_rho"
     cells = region_to_cells((99.7, 9.7, 100.4, 10.3), 7)
     got = zonal_stats_to_cells(da, cells, stats=STATS, method="centre", name="v")
-    ref = _reference(lat, lon, np.where(values == -999.0, np.nan, values), cells, 7)
-    _check_against_reference(got, ref)
+    ref = centre_reference(lat, lon, np.where(values == -999.0, np.nan, values), cells, 7)
+    check_against_centre_reference(got, ref)
     assert (got["v_min"].dropna() > 0).all()  # no -999 averaged in
     assert got.attrs["unplaced_pixels"] == 5
     # the pixels beside those placed nowhere keep their own area (not one spanning 85°)
@@ -243,9 +220,9 @@ def test_a_roms_grid_leaves_out_fill_values_and_pixels_placed_nowhere(tmp_path, 
 
 @pytest.mark.parametrize("east", [True, False], ids=["0-360", "minus-180-180"])
 def test_a_grid_across_the_antimeridian_keeps_both_sides(tmp_path, east):
-    lat, lon = _rotated(20, 30, lat0=-17.0, lon0=179.85, degrees=15.0)
+    lat, lon = rotated_grid(20, 30, lat0=-17.0, lon0=179.85, degrees=15.0)
     lon = lon % 360.0 if east else (lon + 180.0) % 360.0 - 180.0
-    values = _values(lat.shape, seed=9)
+    values = grid_values(lat.shape, seed=9)
     da = open_raster(_write(tmp_path / "fiji.nc", values, lat, lon), by_centres=True)
     cells = np.concatenate(
         [
@@ -254,7 +231,7 @@ def test_a_grid_across_the_antimeridian_keeps_both_sides(tmp_path, east):
         ]
     )
     got = _zonal(da, cells)
-    _check_against_reference(got, _reference(lat, lon, values, cells, 7))
+    check_against_centre_reference(got, centre_reference(lat, lon, values, cells, 7))
     lng = np.array([h3.cell_to_latlng(h3.int_to_str(int(c)))[1] for c in cells])
     have = got["v_mean"].notna().to_numpy()
     assert (have & (lng > 0)).sum() > 5 and (have & (lng < 0)).sum() > 5
@@ -291,26 +268,28 @@ def test_an_undeclared_fill_is_refused_and_a_huge_coordinate_chunk_unread(tmp_pa
 def test_a_nodata_the_array_declares_is_no_value(tmp_path):
     """A DataArray built by hand (no file): its ``rio.nodata`` pixels are not values, as on
     a regular grid."""
-    lat, lon = _rotated(12, 12)
-    values = _values(lat.shape)
+    lat, lon = rotated_grid(12, 12)
+    values = grid_values(lat.shape)
     values[3:6, 3:6] = -5.0
     da = open_raster(_write(tmp_path / "rot.nc", values, lat, lon), by_centres=True)
     da = da.copy(data=values[None]).rio.write_nodata(-5.0)
     cells = region_to_cells((99.9, 9.9, 100.3, 10.3), 7)
     got = _zonal(da, cells)
-    _check_against_reference(
-        got, _reference(lat, lon, np.where(values == -5.0, np.nan, values), cells, 7)
+    check_against_centre_reference(
+        got, centre_reference(lat, lon, np.where(values == -5.0, np.nan, values), cells, 7)
     )
 
 
 def test_pixels_much_larger_than_cells_leave_missing_cells_never_zero(tmp_path):
     """0.1° pixels over 1.2 km cells: most cells hold no centre and have no value (NaN),
     as on a regular grid; none is 0."""
-    lat, lon = _rotated(6, 6, step=0.1, degrees=10.0)
-    da = open_raster(_write(tmp_path / "coarse.nc", _values(lat.shape), lat, lon), by_centres=True)
+    lat, lon = rotated_grid(6, 6, step=0.1, degrees=10.0)
+    da = open_raster(
+        _write(tmp_path / "coarse.nc", grid_values(lat.shape), lat, lon), by_centres=True
+    )
     cells = region_to_cells((99.9, 9.9, 100.6, 10.6), 7)
     got = _zonal(da, cells)
-    _check_against_reference(got, _reference(lat, lon, da.values[0], cells, 7))
+    check_against_centre_reference(got, centre_reference(lat, lon, da.values[0], cells, 7))
     have = got["v_mean"].notna()
     assert have.sum() >= 30 and (~have).sum() > 500
     assert got.loc[~have, "v_count"].eq(0).all() and got.loc[~have, "v_max"].isna().all()
@@ -328,7 +307,7 @@ def test_a_polar_grid_placed_only_by_lat_lon_is_read_by_centres(tmp_path):
     )
     tr = Transformer.from_crs(CRS.from_cf(polar), "EPSG:4326", always_xy=True)
     lon, lat = tr.transform(xs, ys)
-    values = _values(lat.shape)
+    values = grid_values(lat.shape)
     ds = xr.Dataset(
         {"ice": (("y", "x"), values, {"grid_mapping": "crs"})},
         coords={"lat": (("y", "x"), lat, LAT_ATTRS), "lon": (("y", "x"), lon, LON_ATTRS)},
@@ -342,7 +321,7 @@ def test_a_polar_grid_placed_only_by_lat_lon_is_read_by_centres(tmp_path):
         ]
     ).astype("uint64")
     got = zonal_stats_to_cells(da, cells, stats=STATS, method="centre", name="v")
-    _check_against_reference(got, _reference(lat, lon, values, cells, 6))
+    check_against_centre_reference(got, centre_reference(lat, lon, values, cells, 6))
 
 
 def test_a_grid_across_the_pole_has_its_cells_valid_fractions(tmp_path):
@@ -378,8 +357,8 @@ def test_a_grid_across_the_pole_has_its_cells_valid_fractions(tmp_path):
 
 
 def test_exact_and_unread_curvilinear_grids_are_refused_naming_method_centre(tmp_path):
-    lat, lon = _rotated()
-    path = _write(tmp_path / "rot.nc", _values(lat.shape), lat, lon)
+    lat, lon = rotated_grid()
+    path = _write(tmp_path / "rot.nc", grid_values(lat.shape), lat, lon)
     with pytest.raises(InputError) as info:
         open_raster(path)  # not asked to read by centres: refused as before
     msg = str(info.value)
@@ -424,10 +403,10 @@ def _run_config(tmp_path, raster, method):
 def test_a_run_reads_a_curvilinear_grid_by_centres_and_says_so(tmp_path, capsys):
     from pipeline.cli import main
 
-    lat, lon = _rotated(40, 40, step=0.01)
+    lat, lon = rotated_grid(40, 40, step=0.01)
     lat[0, 0] = np.nan
     raster = _write(
-        tmp_path / "roms.nc", _values(lat.shape), lat, lon, names=("lat_rho", "lon_rho")
+        tmp_path / "roms.nc", grid_values(lat.shape), lat, lon, names=("lat_rho", "lon_rho")
     )
     assert main(["run", str(_run_config(tmp_path, raster, "centre")), "-q"]) == 0
     manifest = json.loads((tmp_path / "out-centre" / "manifest.json").read_text())
@@ -469,8 +448,8 @@ def test_reads_as_dask_tasks_give_the_local_engines_bits(dask_cluster, tmp_path)
     """Each row block is a task of the run's engine, folded in read order: the same bits."""
     from pipeline.engine import use_engine
 
-    lat, lon = _rotated(30, 40)
-    da = open_raster(_write(tmp_path / "rot.nc", _values(lat.shape), lat, lon), by_centres=True)
+    lat, lon = rotated_grid(30, 40)
+    da = open_raster(_write(tmp_path / "rot.nc", grid_values(lat.shape), lat, lon), by_centres=True)
     cells = region_to_cells((99.7, 9.9, 100.6, 10.5), 7)
     local = _zonal(da, cells, memory_budget_mb=0.01)
     with use_engine(dask_cluster.engine()):

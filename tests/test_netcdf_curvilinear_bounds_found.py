@@ -19,7 +19,15 @@ import pandas as pd
 import pytest
 import xarray as xr
 from _corpus import IGNORE_PENDING_DEPRECATION
-from _rasters import LAT_ATTRS, LON_ATTRS, POLAR
+from _rasters import (
+    LAT_ATTRS,
+    LON_ATTRS,
+    POLAR,
+    centre_reference,
+    check_against_centre_reference,
+    grid_values,
+    rotated_grid,
+)
 
 from pipeline.errors import InputError
 from pipeline.grid import region_to_cells
@@ -44,39 +52,6 @@ def _write(path, values, lat, lon, *, dims=DIMS, lat_dims=None, lat_attrs=None, 
     )
     ds.to_netcdf(path, engine="h5netcdf")
     return path
-
-
-def _rotated(ny, nx, *, lat0=10.0, lon0=100.0, step=0.01, degrees=30.0):
-    """Pixel centres of a grid turned ``degrees`` from north (a rotated-pole model's)."""
-    t = np.radians(degrees)
-    i, j = np.meshgrid(np.arange(ny) + 0.37, np.arange(nx) + 0.21, indexing="ij")
-    lat = lat0 + step * (i * np.cos(t) - j * np.sin(t))
-    lon = lon0 + step * (i * np.sin(t) + j * np.cos(t))
-    return lat, lon
-
-
-def _values(shape, seed=3):
-    return np.random.default_rng(seed).uniform(1.0, 100.0, shape).round(4)
-
-
-def _reference(lat, lon, values, cells, res):
-    """Per-cell statistics of the valid pixels by their centres' cells (h3 + pandas)."""
-    lat, lon, values = (np.asarray(a, dtype="float64").ravel() for a in (lat, lon, values))
-    ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & np.isfinite(values)
-    lon = (lon + 180.0) % 360.0 - 180.0
-    cell = [
-        h3.str_to_int(h3.latlng_to_cell(a, b, res)) for a, b in zip(lat[ok], lon[ok], strict=True)
-    ]
-    frame = pd.DataFrame({"cell": np.asarray(cell, dtype="uint64"), "v": values[ok]})
-    g = frame.groupby("cell")["v"].agg(["mean", "max", "min", "sum", "count"])
-    return g.reindex(pd.Index(np.asarray(cells, dtype="uint64"), name="cell"))
-
-
-def _check_against_reference(got, ref):
-    for stat in ("mean", "max", "min"):
-        np.testing.assert_allclose(got[f"v_{stat}"], ref[stat], rtol=1e-12, equal_nan=True)
-    np.testing.assert_allclose(got["v_sum"], ref["sum"].fillna(0.0), rtol=1e-12)
-    np.testing.assert_array_equal(got["v_count"], ref["count"].fillna(0.0))
 
 
 def _zonal(da, cells, **kw):
@@ -104,8 +79,8 @@ def test_the_pixel_budget_counts_the_window_over_the_area_not_the_whole_grid(tmp
     """A 150 x 200 grid (30,000 pixels) over an area holding ~900 of its centres, with
     ``max_raster_pixels`` 5,000: checked, not refused; the whole area is still refused
     above the budget.  Its latitude/longitude are read in blocks of a few rows."""
-    lat, lon = _rotated(150, 200, degrees=25.0)
-    values = _values(lat.shape)
+    lat, lon = rotated_grid(150, 200, degrees=25.0)
+    values = grid_values(lat.shape)
     values[::7, ::5] = np.nan
     da = open_raster(
         _write(tmp_path / "ocean.nc", values, lat, lon), memory_budget_mb=2, by_centres=True
@@ -148,11 +123,11 @@ def test_a_clipped_grid_gives_the_cells_the_bits_of_the_whole_grid(tmp_path, cas
         pole = h3.latlng_to_cell(90.0, 0.0, res)
         cells = np.array([h3.str_to_int(c) for c in h3.grid_disk(pole, 1)], dtype="uint64")
     elif case == "rotated":
-        lat, lon = _rotated(120, 150, degrees=35.0)
+        lat, lon = rotated_grid(120, 150, degrees=35.0)
         box = (100.4, 10.3, 100.8, 10.7)
         cells = region_to_cells(box, res)
     else:
-        lat, lon = _rotated(120, 150, lat0=-17.6, lon0=179.2, degrees=15.0)
+        lat, lon = rotated_grid(120, 150, lat0=-17.6, lon0=179.2, degrees=15.0)
         lon = lon % 360.0 if case == "antimeridian-0-360" else (lon + 180.0) % 360.0 - 180.0
         box = (179.8, -17.2, -179.8, -16.9)
         cells = np.concatenate(
@@ -161,7 +136,7 @@ def test_a_clipped_grid_gives_the_cells_the_bits_of_the_whole_grid(tmp_path, cas
                 region_to_cells((-180.0, -17.2, -179.8, -16.9), res),
             ]
         )
-    values = _values(lat.shape, seed=7)
+    values = grid_values(lat.shape, seed=7)
     values[5:9, 40:60] = np.nan
     da = open_raster(
         _write(tmp_path / f"{case}.nc", values, lat, lon), memory_budget_mb=1, by_centres=True
@@ -173,7 +148,7 @@ def test_a_clipped_grid_gives_the_cells_the_bits_of_the_whole_grid(tmp_path, cas
     got = _zonal(part, cells, memory_budget_mb=64)
     assert got["v_count"].sum() > 30
     pd.testing.assert_frame_equal(got, whole, check_exact=True)
-    _check_against_reference(got, _reference(lat, lon, values, cells, res))
+    check_against_centre_reference(got, centre_reference(lat, lon, values, cells, res))
     # the window: grown by the margin as a regular grid's is (km over 111.32 km a degree)
     dlat = margin_km / 111.32
     y0, y1 = max(-90.0, box[1] - dlat), min(90.0, box[3] + dlat)
@@ -190,8 +165,10 @@ def test_a_clipped_grid_gives_the_cells_the_bits_of_the_whole_grid(tmp_path, cas
 
 def test_an_area_between_centres_has_an_empty_window_and_missing_cells(tmp_path):
     """No centre within the grown bbox: an empty window; its cells have no value, never 0."""
-    lat, lon = _rotated(20, 20, step=0.1, degrees=10.0)
-    da = open_raster(_write(tmp_path / "coarse.nc", _values(lat.shape), lat, lon), by_centres=True)
+    lat, lon = rotated_grid(20, 20, step=0.1, degrees=10.0)
+    da = open_raster(
+        _write(tmp_path / "coarse.nc", grid_values(lat.shape), lat, lon), by_centres=True
+    )
     box = (100.05, 10.05, 100.0501, 10.0501)
     part = clip_raster(da, box, margin_km=0.001)
     assert part.size == 0 and part.attrs["assumptions"]["window"]["value"] == "none"
@@ -208,8 +185,8 @@ def test_a_run_reads_only_the_window_and_its_manifest_states_it(tmp_path):
 
     from pipeline.cli import main
 
-    lat, lon = _rotated(100, 100, degrees=20.0)
-    raster = _write(tmp_path / "roms.nc", _values(lat.shape), lat, lon)
+    lat, lon = rotated_grid(100, 100, degrees=20.0)
+    raster = _write(tmp_path / "roms.nc", grid_values(lat.shape), lat, lon)
     seizures = tmp_path / "seizures.csv"
     seizures.write_text(
         "date,lat,lon\n"
@@ -251,9 +228,9 @@ def test_ingest_without_a_config_describes_a_curvilinear_grid(tmp_path, capsys):
     {method: centre}``; with a config asking ``exact`` it stays refused."""
     from pipeline.cli import main
 
-    lat, lon = _rotated(12, 15)
+    lat, lon = rotated_grid(12, 15)
     lat[0, 0] = np.nan
-    raster = _write(tmp_path / "roms.nc", _values(lat.shape), lat, lon)
+    raster = _write(tmp_path / "roms.nc", grid_values(lat.shape), lat, lon)
     assert main(["ingest", "raster", str(raster), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["shape"] == [1, 12, 15] and summary["crs"] == "EPSG:4326"
@@ -276,7 +253,12 @@ def test_ingest_without_a_config_describes_a_curvilinear_grid(tmp_path, capsys):
     # two depths read as bands: the pixels are the grid's, not pixels times bands
     layered = tmp_path / "layered.nc"
     xr.Dataset(
-        {"v": (("depth", *DIMS), np.stack([_values(lat.shape), _values(lat.shape, seed=4)]))},
+        {
+            "v": (
+                ("depth", *DIMS),
+                np.stack([grid_values(lat.shape), grid_values(lat.shape, seed=4)]),
+            )
+        },
         coords={"lat": (DIMS, lat, LAT_ATTRS), "lon": (DIMS, lon, LON_ATTRS), "depth": [0.5, 5.0]},
     ).to_netcdf(layered, engine="h5netcdf")
     assert main(["ingest", "raster", str(layered), "--json"]) == 0
@@ -299,11 +281,11 @@ def test_ingest_without_a_config_describes_a_curvilinear_grid(tmp_path, capsys):
 def _hostile(tmp_path, case):
     """A small hostile file and what reads it right: ``(path, lat, lon, values)`` with the
     values as the pixels' own (``lat[i, j]`` places ``values[i, j]``)."""
-    lat, lon = _rotated(12, 15)
-    values = _values(lat.shape, seed=13)
+    lat, lon = rotated_grid(12, 15)
+    values = grid_values(lat.shape, seed=13)
     path = tmp_path / f"{case}.nc"
     if case == "mixed-0-360-rows":  # across 180°: even rows in 0..360, odd in -180..180
-        lat, lon = _rotated(12, 15, lat0=-17.0, lon0=179.95, degrees=10.0)
+        lat, lon = rotated_grid(12, 15, lat0=-17.0, lon0=179.95, degrees=10.0)
         lon = lon % 360.0
         lon[1::2] = (lon[1::2] + 180.0) % 360.0 - 180.0
         assert (lon > 180).any() and (lon < 0).any()
@@ -361,16 +343,16 @@ def test_hostile_grids_that_can_be_placed_are_read_right(tmp_path, case):
         else region_to_cells(box, 8)
     )
     got = _zonal(clip_raster(da, box, margin_km=1.0), cells)
-    ref = _reference(lat, lon, values, cells, 8)
-    _check_against_reference(got, ref)
+    ref = centre_reference(lat, lon, values, cells, 8)
+    check_against_centre_reference(got, ref)
     assert got["v_count"].sum() == values.size
     cov = raster_coverage(da, box)
     assert cov["valid_fraction_in_area"] == 1.0 and "unplaced_pixels" not in cov
 
 
 def _written(tmp_path, case):
-    lat, lon = _rotated(12, 15)
-    values = _values(lat.shape)
+    lat, lon = rotated_grid(12, 15)
+    values = grid_values(lat.shape)
     path = tmp_path / f"{case}.nc"
     if case == "lat-lon-other-shape":  # a swath's tie points: every 2nd row, 3rd column
         _write(path, values, lat[::2, ::3], lon[::2, ::3], lat_dims=("tie_row", "tie_col"))

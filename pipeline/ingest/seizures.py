@@ -72,7 +72,7 @@ import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
@@ -281,6 +281,13 @@ _MAX_QUANTITY = 1e15
 _CTRL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
+#: The formats a seizures file may have: its options' ``format`` values (a zip is opened to
+#: the file it holds).
+SEIZURE_FORMATS = tuple(
+    f for f in get_args(SeizureSource.model_fields["format"].annotation) if f not in ("auto", "zip")
+)
+
+
 def _straddling_as_of(period_end: np.ndarray, later: np.ndarray, limit: pd.Timestamp) -> np.ndarray:
     """Mark the records kept at or before ``limit`` whose month, week or year runs past it."""
     out = np.zeros(len(later), dtype=bool)
@@ -348,17 +355,7 @@ def read_seizures(
     opened = open_source(
         src.path,
         src.format,
-        allowed=(
-            "csv",
-            "json",
-            "geojson",
-            "gpkg",
-            "flatgeobuf",
-            "parquet",
-            "shapefile",
-            "xlsx",
-            "kml",
-        ),
+        allowed=SEIZURE_FORMATS,
         max_uncompressed_mb=max_uncompressed_mb,
         member=src.member,
         read_whole="a seizure table",
