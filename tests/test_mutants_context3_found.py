@@ -15,12 +15,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from test_seizures_time_zones import _read, _times
 
 from pipeline.errors import InputError
-from pipeline.ingest import read_context
+from pipeline.ingest import read_context, read_tracks
 
 
 def _csv(path: Path, *lines: str) -> Path:
@@ -278,10 +279,12 @@ def test_a_refusal_of_local_time_names_the_column_that_says_local(tmp_path):
         _read(tmp_path, 'date,"Time (local)"', "2021-03-05,10:00")
 
 
-def test_a_zone_column_blank_in_the_first_chunk_and_zones_later_is_refused_streamed(tmp_path):
+def test_a_zone_column_blank_in_the_first_chunk_and_zones_later_is_applied_streamed(tmp_path):
     # the first chunk (at least 64 KiB) has a blank 'Zone' column, so it was not applied;
     # 'CET' further on (an offset, though written as no map zone is not) was left unapplied
-    # too: those times read as UTC, an hour off.  Streamed, the file is refused in one line
+    # too: those times read as UTC, an hour off.  Streamed, the file was then refused in one
+    # line; the whole file's zones decide now (hIQ), as a whole read: 'CET' places its times
+    # an hour before UTC, the blank ones are rejected
     from pipeline.ingest.stream import spill_tracks
 
     rows = ["mmsi,timestamp,lat,lon,Zone"]
@@ -293,8 +296,12 @@ def test_a_zone_column_blank_in_the_first_chunk_and_zones_later_is_refused_strea
     path = tmp_path / "t.csv"
     path.write_text("\n".join(rows) + "\n")
     assert len("\n".join(rows[:2001]).encode()) > 65536  # the blank ones fill the first chunk
-    with pytest.raises(InputError, match="column 'Zone' holds UTC offsets or zone names in some"):
-        spill_tracks(path, tmp_path / "spill", chunk_rows=100, n_buckets=2)
+    spilled = spill_tracks(path, tmp_path / "spill", chunk_rows=100, n_buckets=2)
+    whole = read_tracks(path)
+    placed = "2000 local time(s) placed in UTC by their offset or zone in column 'Zone'"
+    assert any(placed in n for n in spilled.notes) and any(placed in n for n in whole.notes)
+    assert spilled.by_rule == whole.by_rule == {"time_zone_unknown": 2000}
+    assert whole.frame["time"].min() == pd.Timestamp("2024-02-29 23:33:20", tz="UTC")
 
 
 def test_a_zone_column_of_offsets_and_map_zones_is_refused_naming_it(tmp_path):
