@@ -95,3 +95,16 @@ def feed_of_one_reject_each(folder: Path, stems: list[str]) -> list[Path]:
         )
         files.append(path)
     return files
+
+
+def assert_spilled_as_whole(path: Path, folder: Path, whole, chunk_rows: int = 2) -> None:
+    """A track file spilled in chunks of ``chunk_rows`` holds the pings and notes of ``whole``
+    (its :func:`pipeline.ingest.read_tracks` result); the spill goes to ``folder/spill``."""
+    import pandas as pd
+
+    from pipeline.ingest.stream import PingStore, spill_tracks
+
+    spill = spill_tracks(path, folder / "spill", chunk_rows=chunk_rows, n_buckets=2)
+    store = PingStore([spill], root=folder / "spill")
+    pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
+    assert spill.notes == whole.notes

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
+from _ingest_stage import assert_spilled_as_whole
 
 from pipeline.errors import InputError
 from pipeline.ingest import read_seizures
@@ -120,7 +120,6 @@ def test_free_text_remarks_are_no_position(tmp_path):
 
 def test_a_track_with_blank_latitudes_beside_references_whole_and_in_chunks(tmp_path):
     from pipeline.ingest import read_tracks
-    from pipeline.ingest.stream import PingStore, spill_tracks
 
     near = ["18SUJ2337106519", "18SUJ2347106519", "18SUJ2357106519"]
     path = tmp_path / "patrol.csv"
@@ -143,10 +142,7 @@ def test_a_track_with_blank_latitudes_beside_references_whole_and_in_chunks(tmp_
     assert got["value"][4] == "18IUJ2357106519" and got["column"][4] == "grid_ref"
     assert got["value"][5].strip() == "-77.0"  # as written, no reference put in its place
     assert any("blank latitude or longitude read from the grid" in n for n in whole.notes)
-    spill = spill_tracks(path, tmp_path / "spill", chunk_rows=2, n_buckets=2)
-    store = PingStore([spill], root=tmp_path / "spill")
-    pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
-    assert spill.notes == whole.notes
+    assert_spilled_as_whole(path, tmp_path, whole)
 
 
 def test_a_latitude_filled_from_its_other_spelling_is_complete(tmp_path):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import pytest
+from _ingest_stage import assert_spilled_as_whole
 from _property import examples
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -309,7 +310,6 @@ def _track(path, refs: list[str]) -> None:
 
 def test_a_track_of_grid_references_whole_and_in_chunks(tmp_path):
     from pipeline.ingest import read_tracks
-    from pipeline.ingest.stream import PingStore, spill_tracks
 
     refs = ["18SUJ2337106519", "18SUJ2347106519", "18IUJ2357106519", "18SUJ2367106519"]
     path = tmp_path / "patrol.csv"
@@ -323,10 +323,7 @@ def test_a_track_of_grid_references_whole_and_in_chunks(tmp_path):
     assert whole.rejects["rule"].tolist() == ["mgrs_invalid"]
     assert "band letter" in whole.rejects["message"].iloc[0]
     assert any("grid references in 'grid_ref'" in n for n in whole.notes)
-    spill = spill_tracks(path, tmp_path / "spill", chunk_rows=2, n_buckets=2)
-    store = PingStore([spill], root=tmp_path / "spill")
-    pd.testing.assert_frame_equal(store.to_frame(), whole.frame)
-    assert spill.notes == whole.notes
+    assert_spilled_as_whole(path, tmp_path, whole)
 
 
 def test_a_position_column_of_pairs_beside_one_reference_stays_pairs(tmp_path):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _ingest_stage import track_outcome
+from test_erddap_units_row_found import MPS_TO_KN, _write
 
 from pipeline.errors import InputError
 from pipeline.ingest import read_seizures, read_tracks
@@ -35,13 +36,6 @@ RECORDS = [
     "2023-01-01T00:10:00Z,50.11,-1.19,5.0,90,235000001,3.0,12.5",
     "2023-01-01T00:20:00Z,50.12,-1.18,5.0,90,235000001,3.0,12.5",
 ]
-MPS_TO_KN = 3600 / 1852  # 1 m/s = 3.6 km/h, 1 kn = 1.852 km/h (exact)
-
-
-def _write(tmp_path, lines, name="erddap.csv"):
-    path = tmp_path / name
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def _units(**changed):
