@@ -712,6 +712,7 @@ def zone_layout(
             (c for c in time_cols if local_time_header(c)), zone_time or pick["time"]
         ),
         "zone_time_col": zone_time,
+        "header_utc": utc_header,
     }
 
 
@@ -783,6 +784,40 @@ def place_local_times(
 _OWN_OFFSET = re.compile(r"\d(?:\.\d+)?\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?)\s*$", re.IGNORECASE)
 
 
+def _offsets_at(
+    values: pd.Series, times: pd.Series, unit_s: float = 3600.0, nautical: bool = False
+) -> np.ndarray:
+    """Return the seconds east of UTC that ``values`` (offsets or zone names) give at ``times``.
+
+    ``times`` are UTC instants; a zone name gives its offset at that instant (daylight
+    saving applied), ``MSK`` Moscow's at that date; NaN where a value gives none.
+    """
+    off, zone = utc_offset_seconds(
+        values,
+        unit_s,
+        nautical,
+        at=times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").view("int64") / 1e9,
+        at_utc=True,
+    )
+    for z in pd.unique(zone[zone != ""]):
+        at = zone == z
+        try:
+            there = times[at].dt.tz_convert(str(z))
+        except Exception:  # noqa: BLE001 (an unknown zone: the column's own rule rejects it)
+            continue
+        shift = there.dt.tz_localize(None) - times[at].dt.tz_localize(None)
+        off[at] = shift.dt.total_seconds().to_numpy(dtype="float64")
+    return off
+
+
+def _own_offsets(parsed, values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Return (rows whose value carries an ISO offset or ``Z``, that suffix upper case)."""
+    zoned = parsed.times.notna().to_numpy() & np.asarray(parsed.zoned, bool)
+    rows = np.flatnonzero(zoned)
+    suffix = as_text(values.iloc[rows]).str.extract(_OWN_OFFSET)["z"].str.upper().fillna("")
+    return rows, suffix
+
+
 def _own_offsets_against_column(
     parsed, layout: dict[str, Any], values: pd.Series, name: str
 ) -> list[str]:
@@ -793,28 +828,16 @@ def _own_offsets_against_column(
     the more direct; the disagreement was silent.  Values ending in an ISO offset or ``Z``
     are compared, with the column's offset or, for a zone name, its offset at that instant.
     """
-    zoned = parsed.times.notna().to_numpy() & np.asarray(parsed.zoned, bool)
-    if not zoned.any():
+    rows, suffix = _own_offsets(parsed, values)
+    if not len(rows):
         return []
-    rows = np.flatnonzero(zoned)
-    m = as_text(values.iloc[rows]).str.extract(_OWN_OFFSET)["z"].str.upper()
-    own = utc_offset_seconds(m.fillna(""))[0]
-    times = parsed.times.iloc[rows]
-    col_off, col_zone = utc_offset_seconds(
+    own = utc_offset_seconds(suffix)[0]
+    col_off = _offsets_at(
         layout["offset"].iloc[rows],
+        parsed.times.iloc[rows],
         layout.get("offset_unit_s", 3600.0),
         layout.get("offset_nautical", False),
-        at=times.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").view("int64") / 1e9,
-        at_utc=True,
     )
-    for zone in pd.unique(col_zone[col_zone != ""]):
-        at = col_zone == zone
-        try:
-            there = times[at].dt.tz_convert(str(zone))
-        except Exception:  # noqa: BLE001 (an unknown zone: the column's own rule rejects it)
-            continue
-        shift = there.dt.tz_localize(None) - times[at].dt.tz_localize(None)
-        col_off[at] = shift.dt.total_seconds().to_numpy(dtype="float64")
     differ = np.isfinite(own) & np.isfinite(col_off) & (own != col_off)
     if not differ.any():
         return []
@@ -823,6 +846,93 @@ def _own_offsets_against_column(
         f"{name}: {int(differ.sum())} time(s) carry an offset of their own other than the one "
         f"column {layout['offset_col']!r} gives their row; each is read by its own offset - "
         "check which is right"
+    ]
+
+
+def _header_statement(layout: dict[str, Any]) -> tuple[str, str] | None:
+    """Return (time header, the zone or offset it names) - ``UTC`` for ``Time (UTC)`` - or None."""
+    if layout.get("header_zone"):
+        return layout["header_zone"]
+    if layout.get("header_utc"):
+        return layout["header_utc"], "UTC"
+    return None
+
+
+def _own_offsets_against_header(
+    parsed, layout: dict[str, Any], values: pd.Series, name: str
+) -> list[str]:
+    """Say where a time's own offset is not the zone its header names, or ``Z`` under local time.
+
+    ``2021-03-05T10:00+02:00`` under ``Time (UTC+5)`` or ``Time (UTC)``, or ``...10:00Z``
+    under ``Time (LT)``: the value keeps its own offset, as beside an offset column (the
+    more direct statement), and the rows are counted; before, the disagreement was silent.
+    A header's zone name is compared by its offset at the time's instant.
+    """
+    said = _header_statement(layout)
+    # beside an offset column, a Z is compared with the row's offset instead
+    local = (
+        layout.get("time_is_local")
+        and not layout.get("header_zone_several")
+        and layout.get("offset") is None
+    )
+    if said is None and not local:
+        return []
+    rows, suffix = _own_offsets(parsed, values)
+    if not len(rows):
+        return []
+    if said is None:
+        assert local
+        n = int((suffix == "Z").sum())
+        header = layout.get("local_col")
+        return (
+            [
+                f"{name}: {n} time(s) end in Z (UTC) under header {header!r}, which says local "
+                "time; each is read as UTC - check which is right"
+            ]
+            if n
+            else []
+        )
+    header, zone = said
+    own = utc_offset_seconds(suffix)[0]
+    there = _offsets_at(pd.Series(zone, index=suffix.index), parsed.times.iloc[rows])
+    differ = np.isfinite(own) & np.isfinite(there) & (own != there)
+    if not differ.any():
+        return []
+    return [
+        f"{name}: {int(differ.sum())} time(s) carry an offset of their own other than the zone "
+        f"{zone!r} header {header!r} names; each is read by its own offset - check which is right"
+    ]
+
+
+def _column_against_header(
+    parsed, layout: dict[str, Any], wall: pd.Series, placed: np.ndarray, name: str
+) -> list[str]:
+    """Say where an offset column places a local time at an offset its time header does not name.
+
+    ``Time (UTC+5)`` beside ``utc_offset: +03:00``: the row's column is applied (the more
+    direct statement) and the rows it places otherwise than the header's zone would have
+    are counted; ``wall`` is the times as written, ``placed`` the rows the column placed.
+    Before, one note said the header's zone was not applied whether any row disagreed or not.
+    """
+    said = layout.get("header_zone")
+    if said is None or not placed.any():
+        return []
+    header, zone = said
+    rows = np.flatnonzero(placed)
+    utc = parsed.times.iloc[rows]
+    applied = (
+        (wall.iloc[rows].dt.tz_localize(None) - utc.dt.tz_localize(None))
+        .dt.total_seconds()
+        .to_numpy(dtype="float64")
+    )
+    there = _offsets_at(pd.Series(zone, index=utc.index), utc)
+    differ = np.isfinite(there) & (applied != there)
+    if not differ.any():
+        return []
+    return [
+        f"{name}: {int(differ.sum())} local time(s) placed by column {layout['offset_col']!r} at "
+        f"an offset other than the zone {zone!r} header {header!r} names; each is read by its "
+        "column - check which is right"
     ]
 
 
@@ -863,9 +973,12 @@ def apply_time_zone(
     report = None
     rule = None
     local = parsed.times.notna().to_numpy() & parsed.has_clock & ~np.asarray(parsed.zoned, bool)
+    # a time's own offset beside its header's zone, as beside its row's column below
+    notes += _own_offsets_against_header(parsed, layout, values, name)
     if layout.get("offset") is not None:
         nautical = bool(layout.get("offset_nautical", False))
         notes += _own_offsets_against_column(parsed, layout, values, name)
+        wall = parsed.times
         zone_bad, report = place_local_times(
             parsed,
             layout["offset"],
@@ -886,6 +999,7 @@ def apply_time_zone(
             )
             + (f"; {int(zone_bad.sum())} without a usable one rejected" if zone_bad.any() else "")
         )
+        notes += _column_against_header(parsed, layout, wall, local & ~zone_bad, name)
         dated = local & ~zone_bad & _dated_abbreviations(layout["offset"])
         if dated.any():
             notes.append(
