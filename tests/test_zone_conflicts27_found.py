@@ -26,7 +26,7 @@ from pipeline.ingest import read_seizures, read_tracks
 OWN_HEADER = "carry an offset of their own other than the zone"
 COLUMN_HEADER = "placed by column"
 OWN_COLUMN = "carry an offset of their own other than the one column"
-Z_LOCAL = "end in Z (UTC) under header"
+Z_LOCAL = "name UTC (Z, UTC, GMT) under header"
 
 
 def _utc_local(wall: str, zone: str | float) -> str:
@@ -133,7 +133,30 @@ def test_rows_whose_column_is_not_the_headers_zone_are_counted(tmp_path, header,
     assert res.n_rejected == 0
 
 
+def test_a_row_without_an_offset_is_rejected_not_counted_as_disagreeing(tmp_path):
+    # the blank row is the column's time_zone_unknown reject (missing is not the header's
+    # zone); only the +03:00 row disagrees with UTC+5
+    rows = ["2021-03-05 10:00,+03:00", "2021-03-05 11:00,", "2021-03-05 12:00,+05:00"]
+    res = _seizures(tmp_path, '"Time (UTC+5)",utc_offset', rows)
+    assert _times(res) == [_utc_local("2021-03-05 10:00", 3), _utc_local("2021-03-05 12:00", 5)]
+    assert res.rejects[["row", "rule", "column"]].to_dict("records") == [
+        {"row": 3, "rule": "time_zone_unknown", "column": "utc_offset"}
+    ]
+    assert [n.split(" local")[0] for n in _said(res, COLUMN_HEADER)] == ["s.csv: 1"]
+
+
 # ---------------------------------------------------------- own offset vs the header's zone
+
+
+#: Values naming their zone in words, as ISO 8601 writes them (by hand: CET is +1; MSK was
+#: +4 from 2011-03-27 to 2014-10-26, +3 since).
+_WORDS_ISO = {
+    "2021-03-05 10:00 CET": "2021-03-05T10:00+01:00",
+    "2021-03-05 10:00 UTC": "2021-03-05T10:00Z",
+    "2021-03-05 10:00 GMT": "2021-03-05T10:00Z",
+    "2012-06-01 10:00 MSK": "2012-06-01T10:00+04:00",
+    "2021-03-05 10:00 MSK": "2021-03-05T10:00+03:00",
+}
 
 
 @pytest.mark.parametrize(
@@ -152,12 +175,27 @@ def test_rows_whose_column_is_not_the_headers_zone_are_counted(tmp_path, header,
             1,
         ),
         ('"Time (ZD+5)"', ["2021-03-05T10:00-05:00", "2021-03-05T10:00+05:00"], 1),
+        # a zone word of one meaning is the value's own zone as an ISO offset is
+        ('"Time (UTC+5)"', ["2021-03-05 10:00 CET", "2021-03-05 10:00 UTC"], 2),
+        ('"Time (UTC+1)"', ["2021-03-05 10:00 CET", "2021-03-05 10:00 GMT"], 1),
+        # MSK was UTC+4 from 2011-03-27 to 2014-10-26, UTC+3 since: by the time's date
+        ('"Time (UTC+4)"', ["2012-06-01 10:00 MSK", "2021-03-05 10:00 MSK"], 1),
     ],
-    ids=["offset", "utc", "utc-name", "zone-name", "zone-description"],
+    ids=[
+        "offset",
+        "utc",
+        "utc-name",
+        "zone-name",
+        "zone-description",
+        "word",
+        "word-agrees",
+        "msk-by-date",
+    ],
 )
 def test_a_times_own_offset_against_its_headers_zone_is_counted(tmp_path, header, values, n):
     res = _seizures(tmp_path, header, values)
-    assert _times(res) == [_utc_own(v) for v in values]  # each by its own offset
+    iso = [_WORDS_ISO.get(v, v) for v in values]
+    assert _times(res) == [_utc_own(v) for v in iso]  # each by its own offset
     said = _said(res, OWN_HEADER)
     assert len(said) == 1 and said[0].startswith(f"s.csv: {n} time(s) {OWN_HEADER} ")
     assert said[0].endswith("each is read by its own offset - check which is right")
@@ -193,13 +231,18 @@ def test_own_header_and_column_all_disagreeing_each_say_so(tmp_path):
 
 
 def test_z_under_a_header_saying_local_time_is_counted(tmp_path):
-    values = ["2021-03-05T10:00Z", "2021-03-05T11:00:00Z", "2021-03-05T12:00+03:00"]
+    values = [
+        "2021-03-05T10:00Z",
+        "2021-03-05T11:00:00Z",
+        "2021-03-05T12:00+03:00",
+        "2021-03-05 13:00 UTC",
+    ]
     res = _seizures(tmp_path, '"Time (LT)"', values)
-    assert _times(res) == [_utc_own(v) for v in values]
+    assert _times(res) == [_utc_own(v.replace(" UTC", "Z")) for v in values]
     # +03:00 is a local time with its offset; Z says UTC, not local
     assert _said(res, Z_LOCAL) == [
-        "s.csv: 2 time(s) end in Z (UTC) under header 'Time (LT)', which says local time; "
-        "each is read as UTC - check which is right"
+        "s.csv: 3 time(s) name UTC (Z, UTC, GMT) under header 'Time (LT)', which says local "
+        "time; each is read as UTC - check which is right"
     ]
 
 

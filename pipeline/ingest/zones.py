@@ -22,6 +22,12 @@ One rule for every reader of dated records (tracks and seizures):
   2011-03-27 to 2014-10-26), in a header or an offset column as in the values;
 - a date without a time of day stays 00:00 UTC.
 
+Statements that disagree keep that precedence (the value's own offset, a header saying UTC,
+the row's column, the header's zone), and the rows where the one applied disagrees with
+another - a value's own offset with its row's column or its header's zone, a row's column
+with the header's zone (a zone name at the time's instant), ``Z`` under ``Time (LT)`` - are
+counted in notes naming both, of one wording each so that a file read in chunks adds them up.
+
 The count placed, and by what, goes to the read's notes and ``time_zone`` assumption.
 """
 
@@ -780,8 +786,14 @@ def place_local_times(
     return bad, report
 
 
-#: An offset a time value ends with (``...T10:00+02:00``, ``...10:00:00Z``, ``... 10:00 -0500``).
-_OWN_OFFSET = re.compile(r"\d(?:\.\d+)?\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?)\s*$", re.IGNORECASE)
+#: An offset or zone a time value ends with (``...T10:00+02:00``, ``...10:00:00Z``,
+#: ``... 10:00 -0500``, ``10:00 UTC``, ``10:00 CET``); a word that names no zone (``PM``)
+#: gives no offset and is not compared.
+_OWN_OFFSET = re.compile(
+    r"\d(?:\.\d+)?\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?|[A-Z]{2,5})\s*$", re.IGNORECASE
+)
+#: The words a value names UTC by, as its own zone (``10:00Z``, ``10:00 UTC``).
+_UTC_SUFFIXES = frozenset({"Z", "UTC", "GMT", "UT"})
 
 
 def _offsets_at(
@@ -811,7 +823,7 @@ def _offsets_at(
 
 
 def _own_offsets(parsed, values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Return (rows whose value carries an ISO offset or ``Z``, that suffix upper case)."""
+    """Return (rows whose value ends in an offset or zone, that suffix upper case)."""
     zoned = parsed.times.notna().to_numpy() & np.asarray(parsed.zoned, bool)
     rows = np.flatnonzero(zoned)
     suffix = as_text(values.iloc[rows]).str.extract(_OWN_OFFSET)["z"].str.upper().fillna("")
@@ -831,7 +843,7 @@ def _own_offsets_against_column(
     rows, suffix = _own_offsets(parsed, values)
     if not len(rows):
         return []
-    own = utc_offset_seconds(suffix)[0]
+    own = _offsets_at(suffix, parsed.times.iloc[rows])
     col_off = _offsets_at(
         layout["offset"].iloc[rows],
         parsed.times.iloc[rows],
@@ -882,18 +894,18 @@ def _own_offsets_against_header(
         return []
     if said is None:
         assert local
-        n = int((suffix == "Z").sum())
+        n = int(suffix.isin(list(_UTC_SUFFIXES)).sum())
         header = layout.get("local_col")
         return (
             [
-                f"{name}: {n} time(s) end in Z (UTC) under header {header!r}, which says local "
-                "time; each is read as UTC - check which is right"
+                f"{name}: {n} time(s) name UTC (Z, UTC, GMT) under header {header!r}, which "
+                "says local time; each is read as UTC - check which is right"
             ]
             if n
             else []
         )
     header, zone = said
-    own = utc_offset_seconds(suffix)[0]
+    own = _offsets_at(suffix, parsed.times.iloc[rows])
     there = _offsets_at(pd.Series(zone, index=suffix.index), parsed.times.iloc[rows])
     differ = np.isfinite(own) & np.isfinite(there) & (own != there)
     if not differ.any():
