@@ -705,7 +705,7 @@ _ROLE_UNITS = {
         "degrees east (degrees_east)",
         r"(?:°|deg(?:rees?)?)(?:[ _]?e(?:ast)?)?|°?e|east",
     ),
-    "cog": ("course", "degrees (degrees_true)", r"deg(?:rees?)?(?:_?t(?:rue)?)?"),
+    "cog": ("course", "degrees (degrees_true)", r"deg(?:rees?)?(?:[ _]?t(?:rue)?)?"),
     "time": (
         "time",
         "UTC or seconds since 1970-01-01T00:00:00Z (Unix time)",

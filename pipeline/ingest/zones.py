@@ -132,7 +132,8 @@ def header_zone(column: str | None, name: str = "") -> tuple[str | None, str | N
         h, _, m = zd.group("h").replace("\u2212", "-").partition(":")
         # 'ZD+05:30': the minutes take the hours' sign ('ZD-0:30' is half an hour east)
         hours = float(h) + (-1 if h.startswith("-") else 1) * int(m or 0) / 60
-        if abs(hours) <= 12 and (hours * 2).is_integer():
+        # '+5:90' is no clock (a ZD column's '+5:90' is no offset either), not 6:30
+        if abs(hours) <= 12 and (hours * 2).is_integer() and int(m or 0) < 60:
             minutes = round(abs(hours) * 60)
             sign = "-" if hours > 0 else "+"  # ZD +5 is 5 h west of UTC
             return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}", None
