@@ -6,6 +6,7 @@ own words, never from the code under test.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from _corpus import write_lines
 
@@ -75,3 +76,63 @@ def test_a_course_in_radians_stays_refused(tmp_path):
     )
     with pytest.raises(InputError, match="is in 'rad'"):
         read_tracks(path)
+
+
+# ------------------------------------------------------------- hemisphere letters, few S
+
+
+def _few_south(n: int, south: list[int]) -> pd.DataFrame:
+    """``n`` records of unsigned latitudes beside an unnamed 'H' of N, S on ``south``."""
+    h = pd.Series("N", index=pd.RangeIndex(n))
+    h.iloc[south] = "S"
+    return pd.DataFrame({"Lat": [f"{10 + k * 1e-5:.5f}" for k in range(n)], "H": h, "Lon": "75.0"})
+
+
+def _pieces(frame: pd.DataFrame, rows: int):
+    from pipeline.ingest._columns import WholeFile
+
+    def pieces(columns):
+        for a in range(0, len(frame), rows):
+            yield frame.iloc[a : a + rows][columns].reset_index(drop=True)
+
+    return WholeFile(
+        pairs_of=lambda t, vs: {},
+        filled_of=lambda cols: cols,
+        more=lambda: len(frame) > rows,
+        head=lambda cols, n: frame[cols].head(n),
+        rows=rows,
+        pieces=pieces,
+    )
+
+
+@pytest.mark.parametrize("how", ["whole", "pieces"])
+def test_a_few_south_letters_between_the_spaced_records_are_refused(how):
+    # 20,000 records: the spaced ones are every 4th (20,000 // 5,000); three southern
+    # records at 4k+1, 4k+2, 4k+3 lay between them and were read north with exit 0, though
+    # the pass over the pieces had seen them
+    from pipeline.ingest._columns import coordinate_parts
+
+    frame = _few_south(20_000, [9_001, 12_002, 17_003])
+    raw, whole = (frame, None) if how == "whole" else (frame.iloc[:1000], _pieces(frame, 1000))
+    with pytest.raises(InputError, match=r"'H' holds hemisphere letters \(N/S; 3 like 'S'\)"):
+        coordinate_parts(raw, "Lat", "lat", {"Lat", "Lon"}, "f.csv", whole)
+
+
+@pytest.mark.parametrize("how", ["whole", "pieces"])
+def test_letters_of_the_north_only_are_no_refusal(how):
+    from pipeline.ingest._columns import coordinate_parts
+
+    frame = _few_south(20_000, [])
+    raw, whole = (frame, None) if how == "whole" else (frame.iloc[:1000], _pieces(frame, 1000))
+    assert coordinate_parts(raw, "Lat", "lat", {"Lat", "Lon"}, "f.csv", whole) == {}
+
+
+def test_a_few_south_letters_in_a_track_file_are_refused(tmp_path):
+    # the reader's own path: 12,000 pings (spaced every 2nd), S on two odd records
+    lines = ["mmsi,time,lat,H,lon,sog"]
+    for i in range(12_000):
+        h = "S" if i in (4_001, 9_003) else "N"
+        t = f"2021-03-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z"
+        lines.append(f"2446600{i % 10:02d},{t},{10 + i % 100 / 1000:.3f},{h},20.5,5")
+    with pytest.raises(InputError, match=r"'H' holds hemisphere letters \(N/S; 2 like 'S'\)"):
+        read_tracks(write_lines(tmp_path / "t.csv", lines))

@@ -3378,7 +3378,8 @@ def _refuse_unnamed_hemispheres(
     and every southern (western) record was put north (east) without a word.  A column
     whose values are all the axis's letters, one of them S (W), beside degrees that carry
     no sign, is such a column: which way it was meant cannot be told from its name, so it
-    is refused, naming it.  ``pieces`` (``raw`` the first chunk of the file they read) give
+    is refused, naming it: evenly spaced records say the column is one of letters, every
+    record is looked at for an S (W).  ``pieces`` (``raw`` the first chunk of the file they read) give
     the records a read of the whole file looks at, of the columns that may hold letters by
     the first chunk's values.
     """
@@ -3391,17 +3392,21 @@ def _refuse_unnamed_hemispheres(
         others = [c for c in others if as_text(raw[c]).str.upper().isin(blank).all()]
         if not others:
             return
-        # one pass counts the records and looks for an S (W): a file of none is never refused
-        total, flips = 0, False
+        # one pass counts the records and each column's S (W): a file of none is never refused
+        total, flips = 0, {c: (0, "") for c in others}
         with missing_memo_off():
             for frame in pieces(others):
                 total += len(frame)
-                flips = flips or any(as_text(frame[c]).str.upper().isin(flip).any() for c in others)
-        if not flips:
+                for c in others:
+                    n, like = _flips(frame[c], flip)
+                    if n:
+                        flips[c] = (flips[c][0] + n, flips[c][1] or like)
+        if not any(n for n, _ in flips.values()):
             return
         head = _spaced(pieces, [col, *others], total, _HEMISPHERE_SAMPLE)
     else:
-        # evenly spaced records: a refusal needs no more evidence than these
+        # evenly spaced records say the column is one of letters; its S (W) are counted on
+        # every record, below (a few among 100,000 lie between the spaced ones)
         head = raw.iloc[:: max(1, len(raw) // _HEMISPHERE_SAMPLE)]
     deg = pd.to_numeric(as_text(head[col]).str.replace(",", ".", regex=False), errors="coerce")
     if not deg.notna().any() or (deg < 0).any():
@@ -3414,16 +3419,28 @@ def _refuse_unnamed_hemispheres(
             continue
         text = as_text(head[c]).str.upper().str.strip()
         seen = text[text != ""]
-        if len(seen) and seen.isin(_HEMISPHERES[axis]).all() and seen.isin(flip).any():
+        if not len(seen) or not seen.isin(_HEMISPHERES[axis]).all():
+            continue
+        # every record's S (W), not the spaced ones': a few southern records between them
+        # were put north without a word
+        n_flip, like = flips[c] if pieces is not None else _flips(raw[c], flip)
+        if n_flip:
             letters = "N/S" if axis == "lat" else "E/W"
             raise InputError(
                 f"{name or 'a table'}: column {c!r} holds hemisphere letters ({letters}; "
-                f"{int(seen.isin(flip).sum())} like {seen[seen.isin(flip)].iloc[0]!r}) beside "
+                f"{n_flip} like {like!r}) beside "
                 f"{col!r}, whose degrees carry no sign, but its header names no hemisphere: "
                 "read without it, those records would land in the other hemisphere; name it "
                 f"after its axis ('{'Lat' if axis == 'lat' else 'Lon'} {letters}', 'Hemisphere') "
                 "so that it is read, or remove it"
             )
+
+
+def _flips(values: pd.Series, flip: set[str]) -> tuple[int, str]:
+    """Return how many of ``values`` are one of ``flip`` (S, SUR ...) and the first such."""
+    text = as_text(values).str.upper()
+    hit = text.isin(flip).to_numpy(dtype=bool)
+    return int(hit.sum()), (str(text.iloc[int(np.argmax(hit))]) if hit.any() else "")
 
 
 def _spaced(
