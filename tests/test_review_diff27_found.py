@@ -136,3 +136,36 @@ def test_a_few_south_letters_in_a_track_file_are_refused(tmp_path):
         lines.append(f"2446600{i % 10:02d},{t},{10 + i % 100 / 1000:.3f},{h},20.5,5")
     with pytest.raises(InputError, match=r"'H' holds hemisphere letters \(N/S; 2 like 'S'\)"):
         read_tracks(write_lines(tmp_path / "t.csv", lines))
+
+
+# ------------------------------------------------------------- two agencies' day/month orders
+
+
+def test_each_agencys_order_is_said_and_its_formats_counted(tmp_path):
+    # the file's note and assumption say each agency's own order, its evidence and the
+    # formats over every record (by hand: four d/m/y dates, one ISO date)
+    path = write_lines(
+        tmp_path / "s.csv",
+        [
+            "date,agency,lat,lon,quantity",
+            "13/05/2021,UKBF,10.5,20.5,3",
+            "06/07/2021,UKBF,10.5,20.5,3",
+            "05/13/2021,CBP,10.6,20.6,4",
+            "07/06/2021,CBP,10.6,20.6,4",
+            "2021-07-09,,10.6,20.6,4",
+        ],
+    )
+    res = read_seizures(path)
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2021-05-13",
+        "2021-07-06",
+        "2021-05-13",
+        "2021-07-06",
+        "2021-07-09",
+    ]
+    dates = res.assumptions["dates"]
+    assert dates["formats"] == {"day/month/year": 4, "year-month-day": 1}
+    assert dates["orders"] == {"UKBF": "day-first", "CBP": "month-first", "": None}
+    said = [n for n in res.notes if "column 'date'" in n]
+    assert any("(agency 'UKBF')" in n and "'06/07/2021' read day-first" in n for n in said)
+    assert any("(agency 'CBP')" in n and "'07/06/2021' read month-first" in n for n in said)
