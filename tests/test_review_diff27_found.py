@@ -169,3 +169,44 @@ def test_each_agencys_order_is_said_and_its_formats_counted(tmp_path):
     said = [n for n in res.notes if "column 'date'" in n]
     assert any("(agency 'UKBF')" in n and "'06/07/2021' read day-first" in n for n in said)
     assert any("(agency 'CBP')" in n and "'07/06/2021' read month-first" in n for n in said)
+
+
+# ------------------------------------------------------------- the back-test's factors at origin
+
+
+def test_pings_only_at_the_origin_are_none_received_before_it(tmp_path):
+    # a ping exactly at the origin is the test window's: the origin is one without pings
+    # (its transit missing, said in its notes), as one whose pings all come later
+    import pandas as pd
+    from test_backtest_transit_as_of_found import ORIGIN, TRANSIT, _lane, _state
+
+    from pipeline.runner.stages._backtest import TransitAtOrigin, transit_at_origin_factors
+    from pipeline.schema import COVERED_SUFFIX
+
+    at_origin = _lane("at", ORIGIN, 41.0).iloc[:1]
+    later = _lane("later", ORIGIN + pd.Timedelta(days=5), 41.0)
+    state = _state(tmp_path, pd.concat([at_origin, later], ignore_index=True))
+    at = TransitAtOrigin(state, transit_at_origin_factors(state))
+    got = at.replace(state.features.table, ORIGIN)
+    assert at.without_pings == [ORIGIN.isoformat()]
+    for name in TRANSIT:
+        assert got[name].isna().all() and not got[name + COVERED_SUFFIX].any(), name
+
+
+def test_the_published_methods_at_origin_takes_the_dated_rasters_step_too(tmp_path):
+    # AtOrigin replaces the transit and then the dated rasters' factors: the raster's
+    # step before the origin (October), not the run's (December), as the library's zonal
+    # mean of that step opened by date gives it
+    import numpy as np
+    import pandas as pd
+    from test_backtest_transit_as_of_found import ORIGIN, _raster_state, _sar_mean
+
+    from pipeline.runner.stages._backtest import AtOrigin
+    from pipeline.schema import CELL
+
+    state, src = _raster_state(tmp_path)
+    cells = state.cells
+    table = pd.DataFrame({CELL: cells, "sar_mean": _sar_mean(src, "2024-12-01", cells)})
+    table["sar_mean__covered"] = table["sar_mean"].notna()
+    got = AtOrigin(state).replace(table, ORIGIN)["sar_mean"].to_numpy()
+    np.testing.assert_allclose(got, _sar_mean(src, "2024-10-01", cells), rtol=1e-12)
