@@ -210,3 +210,86 @@ def test_the_published_methods_at_origin_takes_the_dated_rasters_step_too(tmp_pa
     table["sar_mean__covered"] = table["sar_mean"].notna()
     got = AtOrigin(state).replace(table, ORIGIN)["sar_mean"].to_numpy()
     np.testing.assert_allclose(got, _sar_mean(src, "2024-10-01", cells), rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_the_fitted_training_rows_beside_a_plugin_take_the_origins_transit(tmp_path, monkeypatch):
+    # With a seizure plug-in the fitted model's training rows at an earlier training origin
+    # are the plug-in recomputed there; their transit must be the origin's (the pings before
+    # it), not the run's day's: the lane sailed after the origin lit its cells in them
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+    from _stages import plugin_state
+    from conftest import config_from
+    from test_backtest_transit_as_of_found import (
+        END,
+        FITTED,
+        NEW,
+        OLD,
+        OPTS,
+        ORIGIN,
+        RES,
+        _present_table,
+        _seizures,
+    )
+
+    import pipeline.model
+    from pipeline import schema as S
+    from pipeline.evaluate import cell_universe
+    from pipeline.runner.stages._backtest import published_method
+
+    ev = _seizures()
+    pings = pd.concat([OLD, NEW], ignore_index=True)
+    cfg = config_from(
+        {
+            "run": {"as_of": "2025-01-01", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": [9, 39, 13, 43], "resolution": RES},
+            "evaluate": {"horizon_days": 60, "train_days": 365, "origins": 1},
+            "inputs": {
+                "seizures": [{"path": str(tmp_path / "s.csv")}],
+                "tracks": [{"path": str(tmp_path / "a.csv")}],
+            },
+            "factors": {"plugins": ["test_factor_backtest:seizures_last_year"]},
+            "score": {
+                "model": "fitted",
+                "fitted": FITTED.model_dump(mode="json"),
+                "factors": {
+                    S.SEIZURE_DENSITY: {"weight": 1},
+                    S.VESSEL_HOURS: {"weight": 1},
+                    "seizures_last_year": {"weight": 1},
+                },
+            },
+        },
+        tmp_path,
+    )
+    cells = cell_universe(ev, RES, OPTS.universe_km)
+    table = _present_table(cells, pings)
+    table["seizures_last_year"] = 0.0
+    table["seizures_last_year__covered"] = True
+    state = plugin_state(
+        cfg,
+        ev,
+        pings,
+        cells,
+        table=table,
+        as_of=END,
+        density_choice=None,
+        area=SimpleNamespace(given=True),
+    )
+    captured = {}
+
+    def fitted_method(options, factors=None, inference=True):
+        captured["factors"] = factors
+        return SimpleNamespace()
+
+    monkeypatch.setattr(pipeline.model, "fitted_method", fitted_method)
+    published_method(state)
+    factors_at = captured["factors"](ev[ev[S.TIME] < ORIGIN], cells, ORIGIN)
+    at_origin = factors_at(ORIGIN)
+    earlier = factors_at(ORIGIN - pd.Timedelta(days=120))
+    hours = at_origin[S.VESSEL_HOURS].to_numpy()
+    # the origin's transit is the old lane's alone; the run's day has the new lane too
+    assert np.nanmax(hours) > 0 and (table[S.VESSEL_HOURS].to_numpy() != hours).any()
+    np.testing.assert_array_equal(earlier[S.VESSEL_HOURS].to_numpy(), hours)
