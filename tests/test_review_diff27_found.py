@@ -293,3 +293,36 @@ def test_the_fitted_training_rows_beside_a_plugin_take_the_origins_transit(tmp_p
     # the origin's transit is the old lane's alone; the run's day has the new lane too
     assert np.nanmax(hours) > 0 and (table[S.VESSEL_HOURS].to_numpy() != hours).any()
     np.testing.assert_array_equal(earlier[S.VESSEL_HOURS].to_numpy(), hours)
+
+
+# ------------------------------------------------------------- degrees and minutes in a header
+
+
+@pytest.mark.parametrize(
+    "unit", ["deg min", "deg min sec", "degrees minutes", "deg, min", "deg min N"]
+)
+def test_a_position_header_of_degrees_and_minutes_is_read(tmp_path, unit):
+    # 'Latitude (deg min)' says how the values are written (12 30.5 is 12° 30.5'): it was
+    # read so before the header's units were judged, then refused as a unit other than
+    # degrees north; hand reference 12 + 30.5 / 60, 44 + 15 / 60
+    lon_unit = unit.replace(" N", " E")
+    path = write_lines(
+        tmp_path / "s.csv",
+        [
+            f'date,"Latitude ({unit})","Longitude ({lon_unit})",quantity',
+            "2021-03-01,12 30.5,44 15.0,3",
+        ],
+    )
+    res = read_seizures(path)
+    assert res.frame["lat"].tolist() == pytest.approx([12 + 30.5 / 60], abs=1e-9)
+    assert res.frame["lon"].tolist() == pytest.approx([44 + 15 / 60], abs=1e-9)
+
+
+@pytest.mark.parametrize("unit", ["deg min S", "min", "rad min"])
+def test_degrees_and_minutes_of_the_south_or_no_degrees_stay_refused(tmp_path, unit):
+    path = write_lines(
+        tmp_path / "s.csv",
+        [f'date,"Latitude ({unit})",Longitude,quantity', "2021-03-01,12 30.5,44.25,3"],
+    )
+    with pytest.raises(InputError, match="read as the latitude, is in"):
+        read_seizures(path)

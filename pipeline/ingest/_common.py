@@ -714,6 +714,8 @@ _ROLE_UNITS = {
     ),
 }
 _HEADER_UNIT = re.compile(r".*\(([^()]*)\)\s*")
+#: The minutes and seconds after a position's degrees (``deg min sec``): a layout, no unit.
+_SEXAGESIMAL_PARTS = re.compile(r"[ ,]+(?:min(?:utes?)?|sec(?:onds?)?)(?=$|[ ,])", re.IGNORECASE)
 #: A hemisphere in a header's brackets (``Longitude (deg W)``, ``(°W)``, ``(degrees west)``):
 #: stated as a unit is, and judged so (a longitude west was read as east).
 _HEMISPHERE = re.compile(
@@ -763,7 +765,10 @@ def refuse_role_units(
         if not column or (said := stated_unit(column, units)) is None:
             continue
         unit, where = said
-        if not re.fullmatch(pattern, unit, re.IGNORECASE):
+        # 'Latitude (deg min)', '(degrees minutes seconds)': the values' layout (12 30.5),
+        # degrees written sexagesimally, read as such; the degrees and hemisphere judged
+        core = _SEXAGESIMAL_PARTS.sub("", unit) if role in ("lat", "lon") else unit
+        if not re.fullmatch(pattern, core, re.IGNORECASE):
             linear = role in ("lat", "lon") and re.fullmatch(
                 r"m|km|ft|feet|metres?|meters?", unit, re.IGNORECASE
             )
