@@ -326,3 +326,36 @@ def test_degrees_and_minutes_of_the_south_or_no_degrees_stay_refused(tmp_path, u
     )
     with pytest.raises(InputError, match="read as the latitude, is in"):
         read_seizures(path)
+
+
+@pytest.mark.parametrize("header", ["Date (GMT/UTC)", "Time (UTC/GMT)", "Date (UTC, Z)"])
+def test_a_time_header_naming_utc_twice_is_read(tmp_path, header):
+    # 'GMT/UTC' is UTC by either name: read at 2d5cd11, then refused as a time unit other
+    # than UTC once the header's bracket was judged
+    path = write_lines(
+        tmp_path / "s.csv",
+        [f'"{header}",lat,lon,quantity', "2021-03-01 10:00,12.25,44.25,3"],
+    )
+    res = read_seizures(path)
+    assert res.frame["time"].dt.strftime("%Y-%m-%d %H:%M").tolist() == ["2021-03-01 10:00"]
+
+
+@pytest.mark.parametrize(
+    ("header", "read"), [("COG (T)", True), ("COG (true)", True), ("COG (deg M)", False)]
+)
+def test_a_course_header_of_true_north_is_read_magnetic_refused(tmp_path, header, read):
+    # 'COG (T)', true north, as nautical logs head it; 'deg M' (magnetic) is no true
+    # course: refused, as 2d5cd11 had read it true, off by the variation
+    path = write_lines(
+        tmp_path / "t.csv",
+        [
+            f'mmsi,time,lat,lon,sog,"{header}"',
+            "244660000,2021-03-01T00:00:00Z,10.5,20.5,3,90",
+            "244660000,2021-03-01T00:10:00Z,10.6,20.6,4,91.5",
+        ],
+    )
+    if read:
+        assert read_tracks(path).frame["cog_deg"].tolist() == [90.0, 91.5]
+    else:
+        with pytest.raises(InputError, match="read as the course, is in 'deg M'"):
+            read_tracks(path)

@@ -705,11 +705,12 @@ _ROLE_UNITS = {
         "degrees east (degrees_east)",
         r"(?:°|deg(?:rees?)?)(?:[ _]?e(?:ast)?)?|°?e|east",
     ),
-    "cog": ("course", "degrees (degrees_true)", r"deg(?:rees?)?(?:[ _]?t(?:rue)?)?"),
+    "cog": ("course", "degrees (degrees_true)", r"deg(?:rees?)?(?:[ _]?t(?:rue)?)?|t(?:rue)?"),
     "time": (
         "time",
         "UTC or seconds since 1970-01-01T00:00:00Z (Unix time)",
-        r"utc|gmt|z|(?:milli)?seconds? since 1970-01-01(?:[T ]00:00(?::00(?:\.0+)?)?)?"
+        r"(?:utc|gmt|z)(?:[ /,]+(?:utc|gmt|z))*"
+        r"|(?:milli)?seconds? since 1970-01-01(?:[T ]00:00(?::00(?:\.0+)?)?)?"
         r" ?(?:z|utc)?",
     ),
 }
