@@ -2315,14 +2315,15 @@ def clip_raster(
     dlat = margin_km / 111.32
     y0, y1 = max(-90.0, y0 - dlat), min(90.0, y1 + dlat)
     dlon = dlat / max(np.cos(np.radians(max(abs(y0), abs(y1)))), 1e-6)
-    if x0 <= x1 and x1 - x0 + 2 * dlon < 360.0:
+    # an area across the antimeridian (x0 > x1) is as wide as its eastward run; grown past
+    # 360° (a degree of longitude is a few km near a pole) its ends pass each other: the
+    # whole width, not the few degrees between them on the far side
+    if (x1 - x0 if x0 <= x1 else x1 + 360.0 - x0) + 2 * dlon < 360.0:
         x0, x1 = x0 - dlon, x1 + dlon
         x0 = x0 + 360.0 if x0 < -180.0 else x0
         x1 = x1 - 360.0 if x1 > 180.0 else x1
-    elif x0 <= x1:
-        x0, x1 = -180.0, 180.0
     else:
-        x0, x1 = x0 - dlon, x1 + dlon
+        x0, x1 = -180.0, 180.0
     if da.attrs.get("curvilinear"):
         out, (rows, cols), _ = _centres_window(da, (x0, y0, x1, y1))
         out.attrs = dict(da.attrs)
