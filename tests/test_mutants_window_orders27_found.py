@@ -260,6 +260,32 @@ def test_agencies_dates_at_midnight_in_their_zone_and_months_holding_as_of(tmp_p
     assert any("1 record(s) dated only to a month, week or year" in n for n in res.notes)
 
 
+def test_a_range_end_is_read_in_its_agencys_order(tmp_path):
+    """An end column beside per-agency starts is read per agency too: USCG's 07/08/2021
+    ends 07/06/2021 on 8 July (2 days), not 7 August.  Read in the order the NCA's one
+    proven end gave the whole column, the summary said 'up to 32 days'."""
+    records = [
+        ("NCA UK", "13/02/2021", "14/02/2021", "%d/%m/%Y"),
+        ("NCA UK", "06/07/2021", "06/07/2021", "%d/%m/%Y"),
+        ("USCG", "02/13/2021", "", "%m/%d/%Y"),
+        ("USCG", "07/06/2021", "07/08/2021", "%m/%d/%Y"),
+    ]
+    lines = ["date,end_date,agency,lat,lon,commodity"]
+    for i, (agency, start, end, _) in enumerate(records):
+        lines.append(f"{start},{end},{agency},{1 + i / 10},{104 + i / 10},cocaine")
+    res = read_seizures(write_text(tmp_path, "ranges.csv", "\n".join(lines) + "\n"))
+    days = [
+        (pd.to_datetime(e, format=f) - pd.to_datetime(s, format=f)).days
+        for _, s, e, f in records
+        if e
+    ]
+    assert days == [1, 0, 2]
+    said = res.assumptions["dates"]["date_range"]
+    assert said["records_spanning_days"] == sum(d >= 1 for d in days) == 2
+    assert said["longest_days"] == max(days)
+    assert any("(up to 2 days)" in n for n in res.notes)
+
+
 def test_as_many_agencies_as_the_cap_are_read_apart(tmp_path):
     """MAX_DATE_GROUPS agencies deciding apart are read each in its order (one more: the
     file stays refused, tested beside the finding)."""
@@ -295,9 +321,8 @@ def _scene(path, crs: str, lon_west: float):
         tr.transform([lon_0, lon_0 + 1.0], [0.0, 0.0])[0],
         tr.transform([lon_0, lon_0], [40.0, 42.0])[1],
     )
-    west = lon_0 + (lon_west - lon_0 + 180.0) % 360.0 - 180.0  # within lon_0 ± 180
     res = 1000.0
-    x_west = x_0 + (west - lon_0) * (x_1 - x_0)
+    x_west = x_0 + (lon_west - lon_0) * (x_1 - x_0)  # past lon_0 - 180 or lon_0 + 180
     w, h = int(3.0 * (x_1 - x_0) // res), int((y1 - y0) // res)
     xs = x_west + (np.arange(w) + 0.5) * res
     values = lon_west + (xs - x_west) / (x_1 - x_0)
@@ -307,7 +332,7 @@ def _scene(path, crs: str, lon_west: float):
 
 @pytest.mark.parametrize(
     ("crs", "lon_west"),
-    [("EPSG:3857", -181.5), ("EPSG:3832", -31.5), ("EPSG:3832", 178.5)],
+    [("EPSG:3857", -181.5), ("EPSG:3832", 328.5), ("EPSG:3832", 178.5)],
     ids=["3857-past-the-west-edge", "3832-past-its-east-edge", "3832-across-180"],
 )
 def test_a_cylindrical_raster_past_either_edge_covers_the_cells_beyond_it(tmp_path, crs, lon_west):

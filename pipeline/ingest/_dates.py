@@ -2162,7 +2162,13 @@ MAX_DATE_GROUPS = 20
 
 
 def times_by_group(
-    dates: pd.Series, groups: pd.Series, *, name: str, column: str, group_column: str
+    dates: pd.Series,
+    groups: pd.Series,
+    *,
+    name: str,
+    column: str,
+    group_column: str,
+    orders: dict[str, str | None] | None = None,
 ) -> ParsedTimes | None:
     """Parse a date column whose day/month order is each group's own (two agencies' exports).
 
@@ -2173,6 +2179,9 @@ def times_by_group(
     its own order by its values as a file would, and the groups do not all decide alike,
     each group's dates are read in its order, said in its notes and in the ``orders``
     assumption.
+
+    ``orders`` (a former call's ``orders`` assumption: another date column of the same
+    records, a range's end) reads each group in the order given, without deciding.
 
     Returns
     -------
@@ -2188,19 +2197,21 @@ def times_by_group(
     parts = []
     for label in labels:
         at = np.flatnonzero(keys == label)
+        given = (orders or {}).get(label)
+        dayfirst = given == "day-first" if given in ("day-first", "month-first") else None
         try:
             part = parse_times(
                 values.iloc[at].reset_index(drop=True),
-                dayfirst=None,
-                order_by="values",
+                dayfirst=dayfirst,
+                order_by="values" if orders is None else "config",
                 name=f"{name} ({group_column} {label!r})",
                 column=column,
             )
         except InputError:
             return None
         parts.append((label, at, part))
-    orders = {p.assumptions.get("order") for _, _, p in parts} - {None}
-    if not {"day-first", "month-first"} <= orders:
+    decided = {p.assumptions.get("order") for _, _, p in parts} - {None}
+    if orders is None and not {"day-first", "month-first"} <= decided:
         return None
     n = len(values)
     ns = np.full(n, np.iinfo("int64").min, dtype="int64")

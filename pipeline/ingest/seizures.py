@@ -1451,7 +1451,11 @@ def _normalise(
         parsed.assumptions["same_day"] = same_day["day"]
         notes.append(same_day["note"])
     order = parsed.assumptions.get("order")
-    span = _date_ranges(raw, tcol, times, order, src.dayfirst, name, zones)
+    by_group = None
+    if isinstance(parsed.assumptions.get("orders"), dict):  # read per agency
+        agency = pick[AGENCY]
+        by_group = (raw[agency], str(agency), parsed.assumptions["orders"])
+    span = _date_ranges(raw, tcol, times, order, src.dayfirst, name, zones, by_group)
     if span is not None:
         parsed.assumptions["date_range"] = span["report"]
         notes.append(span["note"])
@@ -1978,6 +1982,7 @@ def _date_ranges(
     dayfirst: bool | None,
     name: str,
     zones: dict[str, Any] | None = None,
+    by_group: tuple[pd.Series, str, dict[str, str | None]] | None = None,
 ) -> dict[str, Any] | None:
     """Say how many records span several days when the date column starts a range.
 
@@ -1988,7 +1993,9 @@ def _date_ranges(
     record spans more than its day.  The end's local times are placed in UTC as the start's
     are (``zones``, :func:`~pipeline.ingest.zones.zone_layout`: the row's offset column, else
     the zone the end's own header names, else the start's header's): a range in UTC+5 of
-    10:00 to 23:00 spans 13 hours, not a day.
+    10:00 to 23:00 spans 13 hours, not a day.  ``by_group`` (the agency column, its name and
+    each agency's order) reads each agency's ends in the order of its starts: a file of two
+    agencies' day/month orders (:func:`~pipeline.ingest._dates.times_by_group`).
     """
 
     def bare(column: Any) -> list[str]:  # without a bracketed zone or unit: (UTC+5), [CET]
@@ -2008,7 +2015,16 @@ def _date_ranges(
         return None
     first = order == "day-first" if order in ("day-first", "month-first") else dayfirst
     try:
-        parsed_end = parse_times(raw[end], dayfirst=first, name=name, column=str(end))
+        if by_group is None:
+            parsed_end = parse_times(raw[end], dayfirst=first, name=name, column=str(end))
+        else:
+            keys, group_column, orders = by_group
+            grouped = times_by_group(
+                raw[end], keys, name=name, column=str(end), group_column=group_column, orders=orders
+            )
+            if grouped is None:
+                return None
+            parsed_end = grouped
         if zones is not None:
             own, several = header_zone(str(end), name)
             layout = zones
