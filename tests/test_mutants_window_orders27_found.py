@@ -284,6 +284,11 @@ def test_a_range_end_is_read_in_its_agencys_order(tmp_path):
     assert said["records_spanning_days"] == sum(d >= 1 for d in days) == 2
     assert said["longest_days"] == max(days)
     assert any("(up to 2 days)" in n for n in res.notes)
+    # ends of one agency only: read in its order still
+    lines = [ln if "USCG" not in ln else ln.replace("07/08/2021", "") for ln in lines]
+    res = read_seizures(write_text(tmp_path, "ranges.csv", "\n".join(lines) + "\n"))
+    said = res.assumptions["dates"]["date_range"]
+    assert (said["records_spanning_days"], said["longest_days"]) == (1, 1.0)
 
 
 def test_as_many_agencies_as_the_cap_are_read_apart(tmp_path):
