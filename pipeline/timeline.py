@@ -4,9 +4,12 @@ Month *m* sees only the data up to the end of *m* (or ``as_of``, for a month sti
 
 * the **seizure density** is recomputed from the seizures up to then, decayed to then
   (:func:`pipeline.hotspots.timeline_table` hands the scoring only those seizures);
-* the **transit factors** are recomputed from the positions up to then when the track record
-  reaches back to the month's start (the caller's ``tracks`` function decides); when the record
-  starts later, the month takes today's values and says so (``present_data``);
+* the **transit factors** are recomputed from the positions timed up to then (the caller's
+  ``tracks`` function; the run's is the back-test's pass at an origin, the month's end
+  included); a month before every timed position has them missing in every cell (no AIS
+  coverage, not 0), named in ``missing_factors``, and its weighted score rescales the weights
+  of the factors it has, as the back-test's origins do; a month ``tracks`` gives nothing
+  takes today's values and says so (``present_data``);
 * **rasters, context layers and plug-ins** have no history: every month takes today's values,
   marked ``present_data`` as well - except the factors of a fixed geography (distances to
   the coast, ports, lanes: ``Factor.fixed_geography``), the same in every month, not marked.
@@ -37,6 +40,7 @@ from .grid import cells_to_strings
 from .score import FactorWeight, normalise
 
 __all__ = [
+    "MISSING_FACTORS",
     "PRESENT_DATA",
     "PRESENT_DATA_FACTORS",
     "RISK_DECIMALS",
@@ -53,6 +57,9 @@ __all__ = [
 TIMELINE_CLASS = "class"
 PRESENT_DATA = "present_data"
 PRESENT_DATA_FACTORS = "present_data_factors"
+#: The factors of a month's own history that cover no cell that month (comma-separated):
+#: the seizure density before the first seizure, the transit before the first timed position.
+MISSING_FACTORS = "missing_factors"
 
 DEFAULT_LABELS = ("very low", "low", "medium", "high", "very high")
 
@@ -119,8 +126,8 @@ def timeline_factors(
         The density's edge-correction window.
     tracks : callable, optional
         ``tracks(cutoff, period_start)``: the transit factors from the positions up to
-        ``cutoff`` (see :data:`TrackHistory`), or None when the track record does not reach
-        back to ``period_start``.
+        ``cutoff`` (see :data:`TrackHistory`; missing, not covered, in a month before every
+        timed position), or None without that history (the month takes today's values).
 
     Returns
     -------
@@ -313,8 +320,10 @@ def score_timeline(
         Sorted by ``period`` then ``cell``: ``cell`` (uint64), ``hex_id``, ``period``,
         ``risk`` (0-100, NaN where no factor covers the cell), ``class`` (int8 index into the
         breaks' classes, -1 where missing), ``risk_class`` (its label), ``present_data`` (the
-        month uses today's values for some factor of the score) and ``present_data_factors``
-        (which, comma-separated).  ``attrs["breaks"]``/``attrs["labels"]`` hold the scale.
+        month uses today's values for some factor of the score), ``present_data_factors``
+        (which, comma-separated) and ``missing_factors`` (the factors of the month's own
+        history that cover no cell that month, comma-separated: no data then, not 0; the
+        month's risk weighs the other factors).  ``attrs["breaks"]``/``attrs["labels"]`` hold the scale.
     """
     if factors is None or not len(factors.table):
         return None
@@ -347,6 +356,7 @@ def score_timeline(
         for n in used
     }
     present: dict[str, list[str]] = {}
+    absent: dict[str, list[str]] = {}
     by_month = factors.table.groupby(S.PERIOD, sort=True)
     for k, period in enumerate(months):  # a few months, each a vectorised frame operation
         own = set(str(periods.loc[period, "history"]).split(","))
@@ -359,6 +369,10 @@ def score_timeline(
                     m[col].fillna(False).to_numpy(dtype=bool) if col in m.columns else True
                 )
         present[period] = [n for n in used if n not in own]
+        # no data that month in any cell (not 0): its weight went to the other factors
+        absent[period] = [
+            n for n in used if n in own and not (covered[n][k] & ~np.isnan(values[n][k])).any()
+        ]
     risk = np.round(_pooled_risk(values, covered, ws, score_options), RISK_DECIMALS)
     if observed is not None:
         order = np.argsort(features[S.CELL].to_numpy(dtype="uint64"), kind="stable")
@@ -395,6 +409,7 @@ def score_timeline(
             S.RISK_CLASS: _categorical([*names, "no data"], np.where(cls < 0, len(names), cls)),
             PRESENT_DATA: np.asarray([bool(present[p]) for p in months])[per],
             PRESENT_DATA_FACTORS: _categorical([",".join(present[p]) for p in months], per),
+            MISSING_FACTORS: _categorical([",".join(absent[p]) for p in months], per),
         }
     )
     out.attrs["breaks"] = [float(b) for b in breaks]

@@ -483,9 +483,9 @@ def small_config(small_demo: Path, tmp_path: Path, **sections):
 def tracks_from_may(small_demo: Path, path: Path) -> Path:
     """Write the demo's tracks plus a copy (other MMSIs) moved to start at 06:00 on 1 May 2026.
 
-    The demo's own tracks start after every month's first day, so the slider's months take
-    today's transit values; with these the tracks reach back to May's first morning and May
-    is recomputed from its own positions (:func:`pipeline.runner.stages.timeline`).
+    The demo's own tracks are the last days of June, so the slider's earlier months have no
+    transit (missing); with these May is recomputed from its own positions as well
+    (:func:`pipeline.runner.stages.timeline`).
     """
     import pandas as pd
 

@@ -550,7 +550,7 @@ def test_an_interval_of_zero_width_is_not_said_to_be_not_computed(tmp_path):
 def test_a_month_whose_tracks_begin_on_its_first_morning_is_recomputed(small_demo, tmp_path):
     """Tracks whose first fix is 06:00 on 1 May reach back to May's first day: May is
     recomputed from its own positions (no present data), as the timeline stage promises;
-    only a record starting after the month's first day leaves it today's values."""
+    April, before every position, has them missing (not today's values)."""
     from conftest import small_config, tracks_from_may
 
     times = pd.to_datetime(
@@ -569,8 +569,10 @@ def test_a_month_whose_tracks_begin_on_its_first_morning_is_recomputed(small_dem
     res = pipeline.run_pipeline(cfg)
     tl = pd.read_parquet(res.out_dir / "timeline.parquet")
     per = tl.groupby("period", observed=True)["present_data_factors"].first()
-    assert per["2026-04"] == "vessel_hours"  # the record starts after April's first day
-    assert per["2026-05"] == ""
+    assert per["2026-04"] == ""  # before every position: missing, not today's
+    missing = tl.groupby("period", observed=True)["missing_factors"].first()
+    assert missing["2026-04"] == "vessel_hours"
+    assert per["2026-05"] == "" and missing["2026-05"] == ""
     assert tl.loc[tl.period == "2026-05", "present_data"].eq(False).all()
 
 

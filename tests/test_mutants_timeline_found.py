@@ -255,10 +255,11 @@ def test_a_factor_missing_at_a_cell_drops_out_as_on_todays_map(with_covered):
     np.testing.assert_allclose(got.loc[ref.index].to_numpy(), ref.to_numpy())
 
 
-def test_the_track_record_must_reach_into_the_months_first_day():
-    """Mutants: ``first > start + 1 day`` (a record starting at 00:00 of the month's second
-    day counted as reaching back) and ``last < cutoff`` (a month ending on the last position
-    recomputed instead of taking today's values, which are its own)."""
+def test_a_month_before_the_tracks_has_no_transit_and_one_after_them_today_s():
+    """Mutant: ``last < cutoff`` (a month ending on the last position recomputed instead of
+    taking today's values, which are its own).  A month before every position has its
+    transit missing, not today's values (it had them while the rule was that the record
+    must reach into the month's first day: test_timeline_transit_as_of27_found.py)."""
     from types import SimpleNamespace
 
     from pipeline.runner.stages._features import _track_history
@@ -279,8 +280,10 @@ def test_the_track_record_must_reach_into_the_months_first_day():
         state = SimpleNamespace(config=None, features=SimpleNamespace(table=today), pings=pings)
         return _track_history(state, CELLS, [SimpleNamespace(name=S.VESSEL_HOURS)])
 
-    late = history(start + pd.Timedelta(days=1), cutoff + pd.Timedelta(days=30))
-    assert late(cutoff, start) is None  # the record starts on the month's second day
+    late = history(cutoff + pd.Timedelta(1, "ns"), cutoff + pd.Timedelta(days=30))
+    got = late(cutoff, start)  # every position after the month's last instant
+    assert got is not None and got[S.VESSEL_HOURS].isna().all()
+    assert not got[S.VESSEL_HOURS + S.COVERED_SUFFIX].any()
     ends = history(start - pd.Timedelta(days=40), cutoff)  # the last position: June's end
     got = ends(cutoff, start)
     assert got is not None

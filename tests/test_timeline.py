@@ -236,15 +236,16 @@ def test_run_exports_the_timeline_and_the_uncertainty(small_demo, tmp_path):
         "risk_class",
         "present_data",
         "present_data_factors",
+        "missing_factors",
     ]
     assert sorted(tl["period"].unique()) == ["2026-04", "2026-05", "2026-06"]
     assert len(tl) == 3 * len(res.scores)
     per = tl.groupby("period")["present_data_factors"].first()
     # rasters have no history; the tracks (the last 4 days) only reach June, whose end sees
-    # them all: April and May take today's vessel-hours, June its own
-    assert set(per["2026-04"].split(",")) == {"vessel_hours", "nightlights_mean"}
-    assert per["2026-05"] == per["2026-04"]
-    assert per["2026-06"] == "nightlights_mean"
+    # them all: April and May have no vessel-hours (missing, not today's), June its own
+    assert per["2026-04"] == per["2026-05"] == per["2026-06"] == "nightlights_mean"
+    missing = tl.groupby("period")["missing_factors"].first()
+    assert missing.tolist() == ["vessel_hours", "vessel_hours", ""]
     assert tl["present_data"].all()
     csv = pd.read_csv(res.out_dir / "scores.csv")
     assert {"risk_lower", "risk_upper", "risk_class_stability"} <= set(csv.columns)
@@ -314,7 +315,7 @@ def test_pooled_scoring_is_the_score_of_all_months_stacked():
 
 
 def test_a_month_the_tracks_reach_back_to_uses_only_its_own_positions(small_demo, tmp_path):
-    """Tracks from late April: May is recomputed from the positions up to May 31, April is not."""
+    """Tracks from late April: each month is recomputed from the positions up to its end."""
     from tests.conftest import small_config
 
     ais = pd.read_csv(small_demo / "inputs" / "ais.csv")
@@ -346,11 +347,10 @@ def test_a_month_the_tracks_reach_back_to_uses_only_its_own_positions(small_demo
     res = pipeline.run_pipeline(cfg)
     tl = pd.read_parquet(res.out_dir / "timeline.parquet")
     per = tl.groupby("period", observed=True)["present_data_factors"].first()
-    assert per["2026-04"] == "vessel_hours"  # the record starts after 1 April
-    assert per["2026-05"] == "" and per["2026-06"] == ""
-    # the month with its own positions is scored from them: its risk is not April's recipe
-    assert tl.loc[tl.period == "2026-05", "present_data"].eq(False).all()
-    assert tl.loc[tl.period == "2026-04", "present_data"].all()
+    # the record starts after 1 April: April too is its positions' (up to 30 April), not today's
+    assert per["2026-04"] == "" and per["2026-05"] == "" and per["2026-06"] == ""
+    assert not tl["present_data"].any()
+    assert set(tl["missing_factors"].astype(str)) == {""}
 
 
 def test_timeline_factors_take_the_months_own_tracks_or_none():

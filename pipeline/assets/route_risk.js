@@ -431,12 +431,14 @@
           h += row('Risk' + now, fmt(d.risk[i]) + ' / 100 (' + (d.cls[i] >= 0 ? d.labels[d.cls[i]] : 'no class') + ')');
         }
         if (month) {
-          var tv = d.timeline.risk[this.period][i], pd = d.timeline.present[this.period];
+          var tv = d.timeline.risk[this.period][i], pd = d.timeline.present[this.period],
+            md = d.timeline.missing ? d.timeline.missing[this.period] : '';
           /* with a fitted model a month is the weighted view's score (the model is fitted
            * once, today): the row says so, not to be read beside "Risk now" as one score */
           h += row('Risk in ' + d.timeline.periods[this.period] + (d.fitted ? ' (weighted view)' : ''),
             tv === null ? 'no data' : fmt(tv));
           if (pd) { h += row('Present data', pd + ' as of today (no history that month)'); }
+          if (md) { h += row('No data that month', md + ' (missing, not 0: the other factors weighed)'); }
         }
         h += row('Coverage', observed ? coverageText(d.factors, i) :
           'no data: no observations in this cell', observed ? 'rr-v' : 'rr-v rr-nodata');
@@ -1253,9 +1255,11 @@
           } else {
             label.innerHTML = 'Risk in ' + periods[k] + (hexLayer.d.fitted ? ' (weighted view)' : '');
             var pd = tl && tl.present ? tl.present[k] : '';
+            var md = tl && tl.missing ? tl.missing[k] : '';
             note.innerHTML = 'one colour scale for all months' +
               (tl && tl.breaks ? ' (' + tl.breaks.map(fmt).join(' – ') + ')' : '') +
               (pd ? '; present data: ' + pd : '; data up to this month only') +
+              (md ? '; no data by this month\'s end (missing, not 0; the other factors weighed): ' + md : '') +
               (tl && tl.fixed ? '; fixed geography, the same in every month: ' + tl.fixed : '');
             note.hidden = false;
             hexLayer.setPeriod(k); RR.period = k;

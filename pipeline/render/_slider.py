@@ -14,6 +14,7 @@ from ._escaping import escape_many, escape_text, to_js
 #: Optional columns of the timeline table (see :func:`pipeline.timeline.score_timeline`).
 TIMELINE_CLASS = "class"
 PRESENT_DATA_FACTORS = "present_data_factors"
+MISSING_FACTORS = "missing_factors"
 #: ``attrs`` key of the timeline table: the factors that are a fixed geography (the same in
 #: every month: a distance to the coast), which no month counts as present data.
 FIXED_GEOGRAPHY = "fixed_geography"
@@ -47,7 +48,8 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
     timeline : pandas.DataFrame or None
         ``cell``, ``period`` ('YYYY-MM'), ``risk``; optionally ``class`` (the class index on
         the timeline's one scale, -1 for no data) and ``present_data_factors`` (the factors
-        that month takes from today, comma-separated), and ``attrs["breaks"]`` (the scale's
+        that month takes from today, comma-separated) and ``missing_factors`` (those with no
+        data in any cell that month), and ``attrs["breaks"]`` (the scale's
         breaks), ``attrs["scale"]`` and ``attrs["fixed_geography"]`` (the factors that are
         the same in every month).  Several rows of a cell and month are averaged (the
         class of the first is kept).  None or empty: no slider.
@@ -62,7 +64,8 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
         the cell has no value that month), ``cls`` (the same for
         the class; None without a ``class`` column: the page classes the risk with the map's
         breaks), ``breaks`` (the scale's breaks, or None for the map's), ``present`` (per
-        period, the escaped factors taken from today, "" for none), ``fixed`` (the escaped
+        period, the escaped factors taken from today, "" for none), ``missing`` (per period,
+        the escaped factors with no data in any cell that month, "" for none), ``fixed`` (the escaped
         factors that are a fixed geography, the same in every month; "" for none).
 
     Raises
@@ -113,6 +116,7 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
         "cls": None,
         "breaks": None,
         "present": [""] * len(periods),
+        "missing": [""] * len(periods),
         "fixed": escape_text(
             ", ".join(str(x).replace("_", " ") for x in timeline.attrs.get(FIXED_GEOGRAPHY) or ())
         ),
@@ -128,14 +132,16 @@ def timeline_payload(timeline: pd.DataFrame | None, cells: np.ndarray) -> dict |
     breaks = timeline.attrs.get("breaks")
     if breaks is not None and out["cls"] is not None:
         out["breaks"] = [float(b) for b in breaks]
-    if PRESENT_DATA_FACTORS in timeline.columns:
-        codes, names = _text_codes(timeline[PRESENT_DATA_FACTORS], missing="")
-        seen_p, first_p = np.unique(p, return_index=True)
-        present = [""] * len(periods)
+    seen_p, first_p = np.unique(p, return_index=True)
+    for column, key in ((PRESENT_DATA_FACTORS, "present"), (MISSING_FACTORS, "missing")):
+        if column not in timeline.columns:
+            continue
+        codes, names = _text_codes(timeline[column], missing="")
+        per = [""] * len(periods)
         for k, i in zip(seen_p.tolist(), first_p.tolist(), strict=True):
-            present[k] = names[codes[i]]
-        out["present"] = [
-            escape_text(", ".join(x.replace("_", " ") for x in s.split(",") if x)) for s in present
+            per[k] = names[codes[i]]
+        out[key] = [
+            escape_text(", ".join(x.replace("_", " ") for x in s.split(",") if x)) for s in per
         ]
     return out
 

@@ -47,8 +47,8 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         "timeline",
-        "each of the last months from the data up to it: seizure density, transit where the"
-        " tracks reach back",
+        "each of the last months from the data up to it: seizure density, transit of the"
+        " positions up to its end",
         ("timeline", "density", "transit"),
     ),
     Stage(

@@ -126,12 +126,21 @@ class TransitAtOrigin:
     missing (NaN, not covered) in every cell, as where a run's AIS does not reach, and the
     models treat them so (the weighted score rescales the weights of the covered factors,
     the fitted model leaves a factor that covers no cell out); ``without_pings`` lists such
-    origins (ISO text) for the back-test's notes.
+    origins (ISO text) for the back-test's notes.  The slider's months take their transit
+    from it too (:func:`~pipeline.runner.stages._features.timeline`: a month is the origin
+    one nanosecond after its end); ``why`` says, on the debug line, why events smoothed
+    onto the cells may reach none of them.
     """
 
-    def __init__(self, state: RunState, factors: list) -> None:
+    def __init__(
+        self,
+        state: RunState,
+        factors: list,
+        why: str = "a back-test origin's cells, near the seizures before it",
+    ) -> None:
         self.state = state
         self.factors = factors
+        self.why = why
         self.without_pings: list[str] = []
         self._pass: tuple[pd.Timestamp, Any] | None = None
 
@@ -184,9 +193,8 @@ class TransitAtOrigin:
         cfg = state.config
         # the run's engine (a Dask cluster) is closed after the features stage: the pass
         # runs here, in this process, as for the back-test's other cells; events smoothed
-        # onto the origin's cells (near its seizures) may well reach none of them
-        why = "a back-test origin's cells, near the seizures before it"
-        with use_engine(LocalEngine()), unreached_expected(why):
+        # onto the origin's cells (near its seizures) may well reach none of them (``why``)
+        with use_engine(LocalEngine()), unreached_expected(self.why):
             for f in self.factors:
                 ctx = dataclasses.replace(base, options=factor_options(cfg, f), _shared=shared)
                 got = f(ctx)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -217,8 +216,9 @@ def feature_key(state: RunState, digests: dict[str, str]) -> Callable[[Any], lis
 def timeline(state: RunState) -> None:
     """Compute each month's factors from the data up to that month (the costly half of the slider).
 
-    The seizure density of every month, and the transit factors the score uses where the
-    positions reach back to the month's start (see :mod:`pipeline.timeline`).
+    The seizure density of every month, and the transit factors the score uses from the
+    positions timed up to the month's end, missing in a month before every timed position
+    (see :mod:`pipeline.timeline` and :func:`_track_history`).
     """
     from ...density import density_memo
     from ...timeline import TimelineFactors, timeline_factors
@@ -238,6 +238,7 @@ def timeline(state: RunState) -> None:
         [factor_options(cfg, f).model_dump(mode="json") for f in transit],
         state.digests.get("tracks") if transit else None,
         state.digests.get("ports") if transit else None,
+        "transit as of each month's end" if transit else None,
     ]
 
     # the months' kernel sums by tiles, each kept under the hash of its inputs
@@ -268,6 +269,47 @@ def timeline(state: RunState) -> None:
                 "their seizure density is not covered (no data, not a density of zero) and "
                 "their risk on the slider comes from the other factors alone"
             )
+    _say_months_without_transit(state, got, [f.name for f in transit])
+
+
+def _say_months_without_transit(state: RunState, got: Any, names: list[str]) -> None:
+    """Note the months whose transit factors cover no cell (before every timed position).
+
+    Their values are missing in every cell (no AIS coverage, not 0): the slider's risk of
+    such a month weighs the other factors, as a back-test origin before the tracks does.
+    """
+    table = got.table
+    if not len(table) or not names:
+        return
+    cols = [n + S.COVERED_SUFFIX for n in names if n + S.COVERED_SUFFIX in table.columns]
+    if not cols:
+        return
+    by_month = table.groupby(S.PERIOD, sort=True)[cols].any()
+    pings = state.pings
+    first = (
+        pings[S.TIME].min() if isinstance(pings, pd.DataFrame) and len(pings) else pd.NaT
+    )  # a store keeps no earliest time: not said
+    since = (
+        f"; the first timed position is of {first:%Y-%m-%d %H:%M} UTC" if pd.notna(first) else ""
+    )
+    for what, months in _months_by_text(by_month, names).items():
+        state.notes.append(
+            f"timeline: {what} cover no cell in {', '.join(months)}, from the positions "
+            f"timed up to each month's end{since}: missing in every cell those months (not "
+            "0), named in missing_factors; their risk on the slider weighs the other factors"
+        )
+
+
+def _months_by_text(by_month: pd.DataFrame, names: list[str]) -> dict[str, list[str]]:
+    """Group the months by the factors (quoted, comma-separated) that cover no cell in them."""
+    out: dict[str, list[str]] = {}
+    for period, row in by_month.iterrows():  # a dozen months
+        none = [
+            n for n in names if n + S.COVERED_SUFFIX in row.index and not row[n + S.COVERED_SUFFIX]
+        ]
+        if none:
+            out.setdefault(", ".join(map(repr, none)), []).append(str(period))
+    return out
 
 
 def _timeline_transit_factors(state: RunState) -> list:
@@ -283,50 +325,29 @@ def _timeline_transit_factors(state: RunState) -> list:
 def _track_history(state: RunState, cells_: np.ndarray, transit: list):
     """Return ``tracks(cutoff, start)`` for :func:`pipeline.timeline.timeline_factors`.
 
-    A month whose end is past the last position sees all of them: today's values are its own.
-    A month the positions reach back to (the first within the month's first day) is
-    recomputed from the positions up to its end.  Otherwise (the record starts later, or the
-    tracks were read in chunks and live on disk) None: the month uses today's values.
+    A month's transit is that of the positions timed up to its end (``cutoff``, the last
+    instant it sees, as its seizures are): the back-test's pass at an origin
+    (:class:`~pipeline.runner.stages._backtest.TransitAtOrigin`) one nanosecond after the
+    cutoff, so a position at the cutoff is the month's.  A month before every timed
+    position has them missing (NaN, not covered: no AIS coverage, not 0), as an origin
+    does; untimed routes give no transit, as in a run.  A month whose end is past the last
+    position sees all of them: today's values are its own (the same pass, not run again).
     """
-    from ...factors import FactorContext
+    from ._backtest import TransitAtOrigin
 
-    cfg, ft, pings = state.config, state.features, state.pings
+    ft = state.features
     assert ft is not None
-    if not len(pings):
-        return None
-    if isinstance(pings, pd.DataFrame):
-        first, last = pings[S.TIME].min(), pings[S.TIME].max()
-    else:
-        first, last = None, pings.time_max
+    last = pings_time_max(state.pings) if len(state.pings) else pd.NaT
     today = ft.table.set_index(S.CELL).reindex(pd.Index(cells_, name=S.CELL))
     names = [f.name for f in transit]
     cols = [c for n in names for c in (n, n + S.COVERED_SUFFIX) if c in today.columns]
+    at = TransitAtOrigin(state, transit, why="a slider month's cells, as of its end")
+    cells_frame = pd.DataFrame({S.CELL: cells_})
 
     def tracks(cutoff: pd.Timestamp, start: pd.Timestamp) -> pd.DataFrame | None:
-        if last is not None and last <= cutoff:
+        if pd.notna(last) and last <= cutoff:
             return today[cols].reset_index()
-        if first is None or first >= start + pd.Timedelta(days=1):
-            return None
-        assert isinstance(pings, pd.DataFrame)
-        past = pings[pings[S.TIME] <= cutoff]
-        base = FactorContext(
-            cells=cells_,
-            resolution=cfg.area.resolution,
-            as_of=cutoff,
-            seizures=state.seizures[state.seizures[S.TIME] <= cutoff],
-            pings=past,
-            vessel_identity=state.vessel_identity,
-            ports=state.ports,
-            context=state.context,
-            window_cells=state.cells,
-        )
-        shared: dict[str, Any] = {}  # one transit pass per month for all its factors
-        out = {S.CELL: cells_}
-        for f in transit:
-            got = f(dataclasses.replace(base, options=factor_options(cfg, f), _shared=shared))
-            out[f.name] = got.values
-            out[f.name + S.COVERED_SUFFIX] = got.covered
-        return pd.DataFrame(out)
+        return at.replace(cells_frame, cutoff + pd.Timedelta(1, "ns"))
 
     return tracks
 

@@ -1,0 +1,240 @@
+"""The slider's transit as of each month's end: the pings timed up to it, no later.
+
+The map's time slider scored month *m* with the seizures up to *m*, but took the AIS
+transit factors (vessel-hours, distinct vessels, gaps, loitering, encounters) of the run's
+whole track set in every month the track record did not reach back to the start of: a lane
+first sailed in June lit April's and May's cells, stated only as present data.  The
+back-test computes the transit at each origin from the pings timed before it
+(``test_backtest_transit_as_of_found.py``); each month now takes the same pass, as of its
+end: a month before every timed ping has its transit missing (NaN, not covered; its
+weighted score rescales to the factors it has, named in ``missing_factors`` and on the
+slider's note), not today's values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _stages import plugin_state
+
+import pipeline
+from pipeline import schema as S
+from pipeline.config import DensityConfig
+from pipeline.score import FactorWeight
+from pipeline.timeline import score_timeline, timeline_factors
+from pipeline.transit import transit_features
+
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
+RES = 5
+BBOX = (9.0, 39.0, 13.0, 43.0)
+AS_OF = pd.Timestamp("2026-06-30 23:59:59.999999", tz="UTC")  # the end of the run's day
+MAY_END = pd.Timestamp("2026-05-31 23:59:59.999999999", tz="UTC")  # May's last instant
+DENSITY = DensityConfig(bandwidth_km=40.0, kernel="quartic", half_life_days=None)
+TRANSIT = [S.VESSEL_HOURS, S.DISTINCT_VESSELS]
+OPTS = {
+    "normalisation": "cap",
+    "cap_quantile": 0.99,
+    "class_breaks": [0, 20, 40, 60, 80, 100],
+    "class_labels": ["very low", "low", "medium", "high", "very high"],
+}
+WEIGHTS = {
+    S.SEIZURE_DENSITY: FactorWeight(weight=1.0),
+    S.VESSEL_HOURS: FactorWeight(weight=2.0),
+    S.DISTINCT_VESSELS: FactorWeight(weight=1.0),
+}
+
+
+def _lane(vessel: str, *, end: pd.Timestamp | None = None, start=None, lat: float) -> pd.DataFrame:
+    """A vessel sailing east along ``lat`` from 9.5 E to 12.5 E in a day, a ping each 30 min."""
+    steps = pd.to_timedelta(np.arange(49) * 30, unit="min")
+    times = start + steps if start is not None else end - steps[::-1]
+    return pd.DataFrame(
+        {
+            S.VESSEL_ID: vessel,
+            S.TIME: times,
+            S.LON: np.linspace(9.5, 12.5, 49),
+            S.LAT: lat,
+            S.SOG: 5.7,
+            S.COG: 90.0,
+        }
+    )
+
+
+#: The track record starts on 10 May (after May's first day): a lane on 10 May, one whose
+#: last ping is May's last second, one from 1 June 00:00 (not May's) and one in June.
+PINGS = pd.concat(
+    [
+        _lane("may", start=pd.Timestamp("2026-05-10 08:00", tz="UTC"), lat=39.5),
+        _lane("edge in", end=pd.Timestamp("2026-05-31 23:59:59", tz="UTC"), lat=40.2),
+        _lane("edge out", start=pd.Timestamp("2026-06-01", tz="UTC"), lat=42.0),
+        _lane("june", start=pd.Timestamp("2026-06-10", tz="UTC"), lat=41.0),
+    ],
+    ignore_index=True,
+)
+
+
+def _seizures() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 150
+    days = rng.uniform(0, 180, n)
+    return pd.DataFrame(
+        {
+            S.TIME: pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(days, unit="D"),
+            S.LON: rng.uniform(9.5, 12.5, n),
+            S.LAT: rng.uniform(39.5, 42.5, n),
+            S.COMMODITY: "cocaine",
+            S.QUANTITY: 1.0,
+        }
+    )
+
+
+def _state(tmp_path, pings):
+    from conftest import config_from
+
+    cfg = config_from(
+        {
+            "run": {"as_of": "2026-06-30", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": list(BBOX), "resolution": RES},
+            "inputs": {
+                "seizures": [{"path": str(tmp_path / "s.csv")}],
+                "tracks": [{"path": str(tmp_path / "a.csv")}],
+            },
+            "score": {
+                "factors": {n: {"weight": w.weight} for n, w in WEIGHTS.items()},
+            },
+        },
+        tmp_path,
+    )
+    cells = np.sort(pipeline.region_to_cells(BBOX, RES)).astype("uint64")
+    # the run's table: every ping's transit (the run's day), AIS observing every cell
+    tr = transit_features(PINGS, RES, until=AS_OF).features.set_index(S.CELL)
+    table = pd.DataFrame({S.CELL: cells, S.SEIZURE_DENSITY: 1.0})
+    table[S.SEIZURE_DENSITY + S.COVERED_SUFFIX] = True
+    for name in TRANSIT:
+        table[name] = tr[name].reindex(cells).fillna(0.0).to_numpy()
+        table[name + S.COVERED_SUFFIX] = True
+    return plugin_state(cfg, _seizures(), pings, cells, table=table, as_of=AS_OF)
+
+
+def _months(state):
+    from pipeline.runner.stages._features import _timeline_transit_factors, _track_history
+
+    cells = state.features.table[S.CELL].to_numpy(dtype="uint64")
+    transit = _timeline_transit_factors(state)
+    assert [f.name for f in transit] == TRANSIT
+    tracks = _track_history(state, cells, transit)
+    return timeline_factors(state.seizures, cells, AS_OF, 3, DENSITY, None, tracks=tracks)
+
+
+def _month(tf, period: str) -> pd.DataFrame:
+    return tf.table[tf.table[S.PERIOD] == period].set_index(S.CELL)
+
+
+def test_each_month_takes_the_transit_of_the_pings_timed_up_to_its_end(tmp_path):
+    state = _state(tmp_path, PINGS)
+    tf = _months(state)
+    assert tf is not None
+    history = tf.periods.set_index(S.PERIOD)["history"]
+    want_history = ",".join([S.SEIZURE_DENSITY, *TRANSIT])
+    assert history.to_dict() == dict.fromkeys(["2026-04", "2026-05", "2026-06"], want_history)
+    # April is before every timed ping: missing in every cell (no AIS coverage), not 0 and not
+    # today's values (main took the run's, as present data)
+    april = _month(tf, "2026-04")
+    for name in TRANSIT:
+        assert april[name].isna().all(), name
+        assert not april[name + S.COVERED_SUFFIX].any(), name
+    # May (the record starts on its 10th) is the library's pass over the pings up to its end,
+    # hand-cut: the lane ending at 23:59:59 on 31 May is May's, the one of 1 June 00:00 is not
+    may = _month(tf, "2026-05")
+    ref = transit_features(PINGS[PINGS[S.TIME] <= MAY_END], RES).features.set_index(S.CELL)
+    covered = may[S.VESSEL_HOURS + S.COVERED_SUFFIX].to_numpy(dtype=bool)
+    assert covered.any() and not covered.all()
+    for name in TRANSIT:
+        want = ref[name].reindex(may.index).fillna(0.0).to_numpy()
+        np.testing.assert_allclose(may[name].to_numpy()[covered], want[covered], rtol=1e-12)
+        assert np.isnan(may[name].to_numpy()[~covered]).all()
+
+    def hours_on(lane: str) -> np.ndarray:
+        lon, lat = PINGS.loc[PINGS[S.VESSEL_ID] == lane, [S.LON, S.LAT]].to_numpy().T
+        return np.nan_to_num(
+            may.loc[np.unique(pipeline.points_to_cells(lon, lat, RES))][S.VESSEL_HOURS]
+        )
+
+    assert hours_on("edge in").min() > 0
+    assert hours_on("edge out").max() == 0 and hours_on("june").max() == 0
+    # June's end is past the last ping: the run's own values
+    june = _month(tf, "2026-06")
+    today = state.features.table.set_index(S.CELL)
+    for name in TRANSIT:
+        np.testing.assert_array_equal(june[name].to_numpy(), today[name].to_numpy())
+
+
+def test_a_month_before_every_ping_is_scored_on_the_factors_it_has(tmp_path):
+    # the weighted score rescales to the covered factors (the density alone in April), as a
+    # back-test origin before the tracks; the month names them missing, not present data
+    from pipeline.render._slider import timeline_payload
+
+    state = _state(tmp_path, PINGS)
+    tf = _months(state)
+    feats = state.features.table
+    tl = score_timeline(feats, tf, WEIGHTS, **OPTS)
+    assert tl is not None
+    first = tl.groupby(S.PERIOD, observed=True)[
+        ["present_data", "present_data_factors", "missing_factors"]
+    ].first()
+    assert first.loc["2026-04"].tolist() == [False, "", "vessel_hours,distinct_vessels"]
+    assert first.loc["2026-05"].tolist() == [False, "", ""]
+    assert first.loc["2026-06"].tolist() == [False, "", ""]
+    alone = score_timeline(feats, tf, {S.SEIZURE_DENSITY: WEIGHTS[S.SEIZURE_DENSITY]}, **OPTS)
+    assert alone is not None
+    april = (tl[S.PERIOD] == "2026-04").to_numpy()
+    np.testing.assert_array_equal(tl.loc[april, S.RISK], alone.loc[april, S.RISK])
+    assert tl.loc[april, S.RISK].max() > 50  # a density scored to 100, not diluted by 0s
+    # the slider's note and the card's month row name them (escaped, as the present data)
+    cells = feats[S.CELL].to_numpy(dtype="uint64")
+    got = timeline_payload(tl, cells)
+    assert got is not None
+    assert got["missing"] == ["vessel hours, distinct vessels", "", ""]
+    assert got["present"] == ["", "", ""]
+
+
+def test_months_of_pings_on_disk_are_those_of_the_table(tmp_path):
+    # A run reading its tracks in chunks, and every Dask run, holds them on disk (a store):
+    # main gave every month before the last ping today's values there, as present data
+    from pipeline.ingest.stream import PingStore, spill_tracks
+
+    csv = tmp_path / "ais.csv"
+    PINGS.assign(**{S.TIME: PINGS[S.TIME].dt.strftime("%Y-%m-%dT%H:%M:%SZ")}).to_csv(
+        csv, index=False
+    )
+    store = PingStore([spill_tracks(csv, tmp_path / "spill", chunk_rows=40, n_buckets=3)])
+    table = _months(_state(tmp_path / "table", PINGS))
+    disk = _months(_state(tmp_path / "disk", store))
+    pd.testing.assert_frame_equal(disk.periods, table.periods)
+    pd.testing.assert_frame_equal(disk.table, table.table)
+    assert _month(disk, "2026-05")[S.VESSEL_HOURS + S.COVERED_SUFFIX].any()
+
+
+def test_a_run_names_the_months_without_transit(small_demo, tmp_path):
+    # The small demo's tracks are the last 4 days of June: April and May have no transit
+    # (main: today's, as present data); the note, the table and the map say so
+    from conftest import small_config
+
+    cfg = small_config(
+        small_demo,
+        tmp_path,
+        hotspots={"enabled": False},
+        evaluate={"enabled": False},
+    )
+    res = pipeline.run_pipeline(cfg)
+    tl = pd.read_parquet(res.out_dir / "timeline.parquet")
+    per = tl.groupby("period", observed=True)[["present_data_factors", "missing_factors"]].first()
+    assert per["present_data_factors"].tolist() == ["nightlights_mean"] * 3
+    assert per["missing_factors"].tolist() == ["vessel_hours", "vessel_hours", ""]
+    said = [n for n in res.manifest["notes"] if n.startswith("timeline: 'vessel_hours'")]
+    assert len(said) == 1 and "cover no cell in 2026-04, 2026-05," in said[0], said
+    assert "not 0" in said[0]
+    page = (res.out_dir / "risk_map.html").read_text("utf-8")
+    assert '"missing":["vessel hours","vessel hours",""]' in page
