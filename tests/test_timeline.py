@@ -246,6 +246,10 @@ def test_run_exports_the_timeline_and_the_uncertainty(small_demo, tmp_path):
     assert per["2026-04"] == per["2026-05"] == per["2026-06"] == "nightlights_mean"
     missing = tl.groupby("period")["missing_factors"].first()
     assert missing.tolist() == ["vessel_hours", "vessel_hours", ""]
+    said = [n for n in res.manifest["notes"] if n.startswith("timeline: 'vessel_hours'")]
+    assert len(said) == 1 and "cover no cell in 2026-04, 2026-05, from" in said[0], said
+    page = (res.out_dir / "risk_map.html").read_text("utf-8")
+    assert '"missing":["vessel hours","vessel hours",""]' in page  # the slider's note, the card
     assert tl["present_data"].all()
     csv = pd.read_csv(res.out_dir / "scores.csv")
     assert {"risk_lower", "risk_upper", "risk_class_stability"} <= set(csv.columns)

@@ -217,24 +217,88 @@ def test_months_of_pings_on_disk_are_those_of_the_table(tmp_path):
     assert _month(disk, "2026-05")[S.VESSEL_HOURS + S.COVERED_SUFFIX].any()
 
 
-def test_a_run_names_the_months_without_transit(small_demo, tmp_path):
-    # The small demo's tracks are the last 4 days of June: April and May have no transit
-    # (main: today's, as present data); the note, the table and the map say so
-    from conftest import small_config
+def test_the_run_notes_the_months_without_transit(tmp_path):
+    # the manifest's note names the months and the factors, and when the first ping was
+    from pipeline.runner.stages._features import _say_months_without_transit
 
-    cfg = small_config(
-        small_demo,
-        tmp_path,
-        hotspots={"enabled": False},
-        evaluate={"enabled": False},
+    state = _state(tmp_path, PINGS)
+    state.notes = []
+    _say_months_without_transit(state, _months(state), TRANSIT)
+    assert state.notes == [
+        "timeline: 'vessel_hours', 'distinct_vessels' cover no cell in 2026-04, from the "
+        "positions timed up to each month's end; the first timed position is of 2026-05-10 "
+        "08:00 UTC: missing in every cell those months (not 0), named in missing_factors; "
+        "their risk on the slider weighs the other factors"
+    ]
+
+
+def test_the_slider_note_and_the_card_name_a_months_missing_transit(page, tmp_path):
+    # main's note read "data up to this month only" (or "present data") on such a month
+    from _maps import open_offline, write_sample_map
+
+    from pipeline.testing import sample_map_data
+    from pipeline.timeline import TimelineFactors
+
+    data = sample_map_data(300, seed=5)
+    s = data.scores
+    cells = s[S.CELL].to_numpy(dtype="uint64")
+    features = s[[S.CELL, S.SEIZURE_DENSITY, S.VESSEL_HOURS]].assign(
+        seizure_density__covered=True, vessel_hours__covered=True
     )
-    res = pipeline.run_pipeline(cfg)
-    tl = pd.read_parquet(res.out_dir / "timeline.parquet")
-    per = tl.groupby("period", observed=True)[["present_data_factors", "missing_factors"]].first()
-    assert per["present_data_factors"].tolist() == ["nightlights_mean"] * 3
-    assert per["missing_factors"].tolist() == ["vessel_hours", "vessel_hours", ""]
-    said = [n for n in res.manifest["notes"] if n.startswith("timeline: 'vessel_hours'")]
-    assert len(said) == 1 and "cover no cell in 2026-04, 2026-05," in said[0], said
-    assert "not 0" in said[0]
-    page = (res.out_dir / "risk_map.html").read_text("utf-8")
-    assert '"missing":["vessel hours","vessel hours",""]' in page
+    months = ["2026-05", "2026-06"]
+    own = ",".join([S.SEIZURE_DENSITY, S.VESSEL_HOURS])
+    table = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    S.CELL: cells,
+                    S.PERIOD: p,
+                    S.SEIZURE_DENSITY: features[S.SEIZURE_DENSITY].to_numpy(),
+                    S.VESSEL_HOURS: np.nan if p == "2026-05" else features[S.VESSEL_HOURS],
+                    S.VESSEL_HOURS + S.COVERED_SUFFIX: p != "2026-05",
+                }
+            )
+            for p in months
+        ],
+        ignore_index=True,
+    )
+    periods = pd.DataFrame({S.PERIOD: months, "cutoff": "", "history": [own, own]})
+    weights = {S.SEIZURE_DENSITY: FactorWeight(weight=2.0), S.VESSEL_HOURS: FactorWeight(weight=1)}
+    data.timeline = score_timeline(
+        features,
+        TimelineFactors(table, periods),
+        weights,
+        class_breaks=data.class_breaks,
+        class_labels=data.class_labels,
+    )
+    open_offline(page, write_sample_map(data, tmp_path))
+    notes = page.evaluate(
+        """() => [0, 1].map((k) => { const s = routeRisk.slider; s.value = k;
+              s.dispatchEvent(new Event('input'));
+              return document.querySelector('.rr-slider-note').textContent; })"""
+    )
+    assert notes[0].endswith(
+        "; data up to this month only; no data by this month's end (missing, not 0; the "
+        "other factors weighed): vessel hours"
+    ), notes[0]
+    assert notes[1].endswith("; data up to this month only"), notes[1]
+    # the card's month row says it too
+    page.evaluate(
+        "() => { const s = routeRisk.slider; s.value = 0; s.dispatchEvent(new Event('input')); }"
+    )
+    hex_id = page.evaluate(
+        """() => { const L0 = routeRisk.layers.risk, c = routeRisk.map.getCenter();
+              let best = 0, bestD = Infinity;
+              for (let i = 0; i < L0.ids.length; i++) {
+                const ll = h3.cellToLatLng(L0.ids[i]);
+                const d = Math.hypot(ll[0] - c.lat, ll[1] - c.lng);
+                if (d < bestD) { bestD = d; best = i; } }
+              return L0.ids[best]; }"""
+    )
+    from test_timeline_browser import _card_rows, _hover
+
+    _hover(page, hex_id)
+    rows = _card_rows(page)
+    assert rows["No data that month"] == "vessel hours (missing, not 0: the other factors weighed)"
+    assert "Present data" not in rows
+    assert page.errors == []
