@@ -434,5 +434,10 @@ def test_a_run_names_the_timeline_months_before_the_first_seizure(small_demo, tm
     assert notes == [
         "timeline: no seizure is on record by the end of 2026-04: their seizure density is "
         "not covered (no data, not a density of zero) and their risk on the slider comes from "
-        "the other factors alone"
+        "the other factors alone",
+        # and the small demo's tracks (the last days of June) give April and May no transit
+        "timeline: 'vessel_hours' cover no cell in 2026-04, 2026-05, from the positions timed "
+        "up to each month's end; the first timed position is of 2026-06-27 00:02 UTC: missing "
+        "in every cell those months (not 0), named in missing_factors; their risk on the "
+        "slider weighs the other factors",
     ]

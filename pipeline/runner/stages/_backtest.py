@@ -143,11 +143,14 @@ class TransitAtOrigin:
         self.why = why
         self.without_pings: list[str] = []
         self._pass: tuple[pd.Timestamp, Any] | None = None
+        self._first: pd.Timestamp | None = None  # the earliest timed ping of a table
 
     def _received_before(self, origin: pd.Timestamp) -> bool:
         pings = self.state.pings
         if isinstance(pings, pd.DataFrame):
-            return bool(len(pings)) and bool((pings[S.TIME] < origin).to_numpy().any())
+            if self._first is None:  # once: a dozen months ask, not a scan each
+                self._first = pings[S.TIME].min() if len(pings) else pd.NaT
+            return bool(pd.notna(self._first) and self._first < origin)
         until = origin - pd.Timedelta(1, "ns")
         return bool(pings.received_cells(self.state.config.area.resolution, until=until).size)
 
