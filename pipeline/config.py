@@ -478,10 +478,11 @@ class HotspotConfig(HotspotOptions):
 class TimelineConfig(_Model):
     """The monthly risk behind the map's time slider (see :mod:`pipeline.timeline`).
 
-    Month *m* uses only the data up to *m*; a factor without history that month (rasters,
-    context layers, plug-ins, tracks that start later) takes today's values and the month is
-    marked ``present_data`` (not for a fixed geography such as the distance to the coast,
-    the same in every month).
+    Month *m* uses only the data up to *m* (the transit factors: the positions timed up to
+    its end, missing before every timed position, named in ``missing_factors``); a factor
+    without history that month (rasters, context layers, plug-ins) takes today's values and
+    the month is marked ``present_data`` (not for a fixed geography such as the distance to
+    the coast, the same in every month).
     """
 
     months: int = Field(

@@ -401,6 +401,9 @@ def test_months_before_the_first_record_and_cells_unobserved_today_are_no_data()
     assert before.sum() == 3 * cells.size
     assert tl.loc[before, S.RISK].isna().all()
     assert (tl.loc[before, S.RISK_CLASS] == "no data").all()
+    # and the months name their density missing (not 0), the later ones nothing
+    assert (tl.loc[before, "missing_factors"] == S.SEIZURE_DENSITY).all()
+    assert (tl.loc[~before, "missing_factors"] == "").all()
     after = tl[~before]
     unseen = np.isin(after[S.CELL], features[S.CELL].to_numpy()[:5])
     assert after.loc[unseen, S.RISK].isna().all()
