@@ -118,12 +118,19 @@ def _state(tmp_path, pings):
     return plugin_state(cfg, _seizures(), pings, cells, table=table, as_of=AS_OF)
 
 
-def _months(state):
-    from pipeline.runner.stages._features import _timeline_transit_factors, _track_history
+def _factors(state) -> list:
+    from pipeline.runner.stages._features import _timeline_transit_factors
 
-    cells = state.features.table[S.CELL].to_numpy(dtype="uint64")
     transit = _timeline_transit_factors(state)
     assert [f.name for f in transit] == TRANSIT
+    return transit
+
+
+def _months(state):
+    from pipeline.runner.stages._features import _track_history
+
+    cells = state.features.table[S.CELL].to_numpy(dtype="uint64")
+    transit = _factors(state)
     tracks = _track_history(state, cells, transit)
     return timeline_factors(state.seizures, cells, AS_OF, 3, DENSITY, None, tracks=tracks)
 
@@ -198,6 +205,43 @@ def test_a_month_before_every_ping_is_scored_on_the_factors_it_has(tmp_path):
     assert got is not None
     assert got["missing"] == ["vessel hours, distinct vessels", "", ""]
     assert got["present"] == ["", "", ""]
+
+
+def test_a_month_ending_just_before_the_first_ping_has_no_transit(tmp_path):
+    # the first ping at 1 June 00:00, the instant after May's last: May has none (missing,
+    # NaN), not a pass over no pings (0 vessel-hours)
+    june = PINGS[PINGS[S.TIME] >= pd.Timestamp("2026-06-01", tz="UTC")]
+    assert june[S.TIME].min() == MAY_END + pd.Timedelta(1, "ns")
+    tf = _months(_state(tmp_path, june.reset_index(drop=True)))
+    # May's own history (main: none, so the score took today's values: present data)
+    history = tf.periods.set_index(S.PERIOD)["history"]
+    assert history["2026-05"] == ",".join([S.SEIZURE_DENSITY, *TRANSIT])
+    may = _month(tf, "2026-05")
+    for name in TRANSIT:
+        assert may[name].isna().all() and not may[name + S.COVERED_SUFFIX].any(), name
+    # the shared pass says so (the back-test's note of an origin before every ping)
+    from pipeline.runner.stages._backtest import TransitAtOrigin
+
+    state = _state(tmp_path / "origin", june.reset_index(drop=True))
+    at = TransitAtOrigin(state, _factors(state))
+    origin = pd.Timestamp("2026-06-01", tz="UTC")  # a ping at the origin is not before it
+    at.replace(state.features.table[[S.CELL]], origin)
+    assert at.without_pings == [origin.isoformat()]
+
+
+def test_a_factor_taken_from_today_is_present_data_not_missing(tmp_path):
+    # a raster that covers no cell today is today's in every month (present data): the
+    # months' missing factors are those of their own history alone
+    state = _state(tmp_path, PINGS)
+    feats = state.features.table.assign(sar_mean=np.nan, sar_mean__covered=False)
+    weights = {**WEIGHTS, "sar_mean": FactorWeight(weight=1.0)}
+    tl = score_timeline(feats, _months(state), weights, **OPTS)
+    assert tl is not None
+    first = tl.groupby(S.PERIOD, observed=True)[["present_data_factors", "missing_factors"]]
+    assert first.first().to_dict("list") == {
+        "present_data_factors": ["sar_mean"] * 3,
+        "missing_factors": ["vessel_hours,distinct_vessels", "", ""],
+    }
 
 
 def test_months_of_pings_on_disk_are_those_of_the_table(tmp_path):
