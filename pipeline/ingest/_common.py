@@ -363,6 +363,8 @@ def read_text_table(
     records_trailing: bool | None = None,
     line_offset: int = 0,
     names_ours: bool = False,
+    header_again: bool = False,
+    header_units: dict[str, str] | None = None,
 ) -> TextTable:
     """Read a delimited text file as strings, collecting ragged rows instead of failing.
 
@@ -397,11 +399,23 @@ def read_text_table(
     names_ours : bool, default False
         ``data``'s first line is the names :func:`header_for_records` gave a file without a
         header (a later chunk of it): the notes word it so, as the first chunk's do.
+    header_again : bool, default False
+        A record that is the header line again (files joined end to end, ``cat a.csv
+        b.csv``; see :func:`header_again_pattern`) is no record: it goes to ``bad_rows``
+        (``repeated_header``), and so does a units row below it naming the units of the
+        file's own (:func:`units_row`); one naming others is refused.
+    header_units : dict, optional
+        The file's units row (a later chunk, whose first line is the header put in front of
+        it): the line below that header is then no units row, and a units row below a
+        repeated header is compared with these.
 
     Raises
     ------
     SourceUnreadable
         If the file is missing, empty or not a delimited table.
+    InputError
+        With ``header_again``, a units row below a repeated header naming other units than
+        the file's first one (or than none).
     """
     name = path.name
     data = source_bytes(path, data, "a header line and records")
@@ -443,7 +457,7 @@ def read_text_table(
     trailing = False
     stripped = note_at = 0  # the first line whose trailing delimiter is dropped (0: none)
     if find_header:
-        skipped, delim = _title_lines(head, delimiter)
+        skipped, delim = title_lines(head, delimiter)
         if skipped:
             cut = 0
             for _ in range(skipped):
@@ -472,7 +486,11 @@ def read_text_table(
         notes.append(headerless_note(name, header, delim, named))
         header = next(csv.reader([named], delimiter=delim))
     units: dict[str, str] = {}
-    below = data.find(b"\n", first_end + 1) if named is None and first_end >= 0 else -1
+    below = (
+        data.find(b"\n", first_end + 1)
+        if named is None and first_end >= 0 and header_units is None
+        else -1
+    )
     if below > first_end and (found := units_row(data[first_end + 1 : below], header, delim)):
         # ERDDAP's .csv: the line below the header gives each column's unit.  Read as a
         # record it was rejected, its units lost; it is taken out of the parse (the lines
@@ -520,6 +538,11 @@ def read_text_table(
     # names put in front of a headerless file's first record are no line of it, skipped
     # title lines are (the numbers below are shifted so after the parse)
     worded = line_offset + pre + skipped - (1 if named is not None else 0) + (1 if units else 0)
+    again = (
+        _headers_again(data, names, delim)
+        if header_again and named is None and not names_ours
+        else None
+    )
     if stripped:
         # The line ends inside a quoted value (a note of several lines) are no record's
         # end: their delimiter is the value's own; _parse_table finds them and keeps it.
@@ -575,6 +598,9 @@ def read_text_table(
         table = _parse_table(data, name, names, delim, notes, keep, shift=worded)
     table.encoding = enc
     table.records_trailing = trailing
+    if again is not None:
+        first_units = header_units if header_units is not None else units
+        _drop_headers_again(table, again, first_units, name, worded)
     if named is not None:  # the line in front of the first record is no line of the file
         table.lines = table.lines - 1
         table.bad_rows["row"] = table.bad_rows["row"] - 1
@@ -924,7 +950,7 @@ def headerless_note(name: str, first: list[str], delim: str, named: str) -> str:
     )
 
 
-def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
+def title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
     """Return (title lines above the header, delimiter) of the start of a text table.
 
     Titles are leading lines holding at most one value; the header is the first line after
@@ -961,6 +987,114 @@ def _title_lines(head: str, delimiter: str | None) -> tuple[int, str]:
         if k and any(len([f for f in lines[k].split(d) if f.strip()]) >= 2 for d in candidates):
             return plain  # a line of several values that heads no table: not a title
     return plain
+
+
+def header_again_pattern(header: bytes, delim: str) -> re.Pattern[bytes]:
+    """Return the pattern of a line that is ``header`` again (files joined end to end).
+
+    It matches a line end followed by a line of the header's fields, in its order, each
+    maybe quoted, with blanks around it and in any ASCII case, the line maybe ending with
+    one delimiter more (the lookahead leaves the line's own end unmatched).  ``header`` is
+    the header line as UTF-8 without its line end.
+    """
+    text = header.decode("utf-8", errors="replace").rstrip("\r")
+    try:
+        fields = next(csv.reader([text], delimiter=delim), [])
+    except csv.Error:
+        fields = text.split(delim)
+    sep = re.escape(delim.encode())
+    cells = [rb'[ \t]*"?' + re.escape(f.strip().encode()) + rb'"?[ \t]*' for f in fields]
+    return re.compile(
+        rb"\n" + sep.join(cells) + rb"(?:" + sep + rb"[ \t]*)?\r?(?=\n)", re.IGNORECASE
+    )
+
+
+@dataclass
+class _HeadersAgain:
+    """Lines (of a table's text, its header line 1) that are the header again, and below."""
+
+    lines: np.ndarray  # int64: the header again
+    texts: list[str]
+    below: np.ndarray  # int64: the line below each that is a units row
+    below_units: list[dict[str, str]]
+    below_texts: list[str]
+
+
+def _headers_again(data: bytes, names: list[str], delim: str) -> _HeadersAgain:
+    """Find the lines of ``data`` (LF ends, the header first) that are its header again.
+
+    Few: one per file joined.  The line below each is looked at as a units row
+    (:func:`units_row`).  Lines inside a quoted value are found too: only those where a
+    record starts are taken out (:func:`_drop_headers_again`).
+    """
+    first_end = data.find(b"\n")
+    pattern = header_again_pattern(data[: max(first_end, 0)], delim)
+    starts = np.fromiter((m.start() for m in pattern.finditer(data)), dtype="int64")
+    empty = np.zeros(0, dtype="int64")
+    if first_end < 0 or not len(starts):
+        return _HeadersAgain(empty, [], empty, [], [])
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    lines = np.searchsorted(ends, starts, side="right") + 1  # the line after that end
+    texts, below, below_units, below_texts = [], [], [], []
+    for at, line in zip(starts.tolist(), lines.tolist(), strict=True):
+        end = data.find(b"\n", at + 1)
+        texts.append(data[at + 1 : end].decode("utf-8", errors="replace").rstrip("\r"))
+        nxt = data.find(b"\n", end + 1)
+        row = data[end + 1 : nxt if nxt >= 0 else len(data)].rstrip(b"\r")
+        found = units_row(row, names, delim) if row.strip() else {}
+        if found:
+            below.append(line + 1)
+            below_units.append(found)
+            below_texts.append(row.decode("utf-8", errors="replace"))
+    return _HeadersAgain(
+        lines.astype("int64"), texts, np.asarray(below, dtype="int64"), below_units, below_texts
+    )
+
+
+def _drop_headers_again(
+    table: TextTable, again: _HeadersAgain, units: dict[str, str], name: str, shift: int
+) -> None:
+    """Move the records that are the header again (and units rows below them) to bad rows.
+
+    A units row below a repeated header that names other units than ``units`` (the file's
+    first units row) is refused: read under the first one's units, the second export's
+    speeds in knots were read as metres per second (1.94 times too fast), exit 0.
+    """
+    heads = np.isin(table.lines, again.lines)
+    start = set(table.lines[heads].tolist())  # a record starts there: no quoted value's line
+    records = set(table.lines[np.isin(table.lines, again.below)].tolist())
+    taken = [b for b in again.below.tolist() if b - 1 in start and b in records]
+    below = np.isin(table.lines, taken)
+    for line, found in zip(again.below.tolist(), again.below_units, strict=True):
+        if line in taken and found != units:
+            first = dict(units) or "none"
+            raise InputError(
+                f"{name}: line {line + shift} is a units row below the header repeated "
+                f"(exports joined end to end) naming {found!r}; the first one names "
+                f"{first!r}: join files of the same units, or read them as separate inputs"
+            )
+    drop = heads | below
+    if not drop.any():
+        return
+    text_of = dict(zip(again.lines.tolist(), again.texts, strict=True))
+    text_of.update(zip(again.below.tolist(), again.below_texts, strict=True))
+    rows = table.lines[drop]
+    rejects = pd.DataFrame(
+        {
+            "source_file": name,
+            "row": rows,
+            "column": "*",
+            "value": [text_of[r][:200] for r in rows.tolist()],
+            "rule": "repeated_header",
+            "message": "the header line (or its units row) again (files joined end to end): "
+            "not a record",
+        },
+        columns=list(REJECT_COLUMNS),
+    )
+    table.frame = table.frame[~drop].reset_index(drop=True)
+    table.lines = table.lines[~drop]
+    table.bad_rows = pd.concat([table.bad_rows, rejects], ignore_index=True)
+    table.n_bad += len(rejects)
 
 
 def _group_row(fields: list[str], rest: list[str], delim: str) -> bool:

@@ -93,6 +93,7 @@ from ._common import (
     DecodedLines,
     DottedDegrees,
     LowercaseS,
+    TextTable,
     add_broken_notes,
     as_source,
     decide_misplaced,
@@ -100,6 +101,7 @@ from ._common import (
     dotted_evidence,
     empty_csv,
     first_failing,
+    header_again_pattern,
     header_for_records,
     legacy_note,
     lowercase_s_evidence,
@@ -107,6 +109,7 @@ from ._common import (
     missing_memo_off,
     read_text_table,
     sniff_delimiter,
+    title_lines,
     units_row_report,
 )
 from ._dates import (
@@ -703,16 +706,77 @@ def _csv_spans(
 
     ``delimiter`` is the configured one (None: the one the start of the file shows, as the
     first chunk's read finds it), which says where a field, and so a quoted value, starts.
+    A piece whose last line is the header again (files joined end to end) leaves that line
+    to the next piece: the units row below it is then read below it (cut there, it was the
+    next chunk's first line, taken for that chunk's own units row and dropped unseen).
     """
     sample = fh.read(1 << 20)
     fh.seek(0)
     per_line = max(len(sample) / max(_count_lines(sample), 1), 8.0)
     chunk_bytes = int(max(per_line * chunk_rows, 1 << 16))
+    delim = _cut_delimiter(sample, delimiter)
     offset, line = 0, 1
-    for piece in _pieces(fh, chunk_bytes, survey.eol, _cut_delimiter(sample, delimiter)):
-        yield offset, piece, line
-        offset += len(piece)
-        line += _count_lines(piece)
+    carry = b""
+    again: re.Pattern[bytes] | None = None
+    for piece in _pieces(fh, chunk_bytes, survey.eol, delim):
+        if again is None:  # the first piece: after its header, a line may be it again
+            top, n_lines, _ = _header_line(_utf8(piece, survey), survey.eol, delimiter)
+            again = header_again_pattern(top.rstrip(b"\r\n"), delim)
+            at = 0
+            for _ in range(n_lines):
+                nxt = piece.find(survey.eol, at)
+                at = len(piece) if nxt < 0 else nxt + len(survey.eol)
+            head, piece = piece[:at], piece[at:]
+        else:
+            head, piece = b"", carry + piece
+        carry, piece = _header_again_at_end(piece, survey, delim, again)
+        piece = head + piece
+        if piece:
+            yield offset, piece, line
+            offset += len(piece)
+            line += _count_lines(piece)
+    if carry:
+        yield offset, carry, line
+
+
+def _header_again_at_end(
+    piece: bytes, survey: _Survey, delim: str, again: re.Pattern[bytes]
+) -> tuple[bytes, bytes]:
+    """Return ``(carried, kept)``: the piece's last line when it is the header again."""
+    eol = survey.eol
+    end = len(piece) - len(eol) if piece.endswith(eol) else len(piece)
+    start = piece.rfind(eol, 0, end) + 1
+    last = _utf8(piece[start:end], survey).rstrip(b"\r")
+    found = again.match(b"\n" + last + b"\n")
+    if found is None or found.end() != len(last) + 1:
+        return b"", piece
+    if start and _record_end(piece[:start], eol, delim) != start - 1:
+        return b"", piece  # the line is inside a quoted value: no header
+    return piece[start:], piece[:start]
+
+
+def _header_line(first_piece: bytes, eol: bytes, delimiter: str | None) -> tuple[bytes, int, int]:
+    """Return the header line of a file's first piece (UTF-8), its line and the titles.
+
+    Past Excel's ``sep=`` line and the title lines above the header (as
+    :func:`~pipeline.ingest._common.read_text_table` skips them with ``find_header``):
+    ``(header line with its end, lines up to and with it, title lines skipped)``.
+    """
+    text = first_piece[3:] if first_piece.startswith(b"\xef\xbb\xbf") else first_piece
+    end = text.find(eol)
+    above = 0
+    sep = SEP_LINE.match(text[: max(end, 0)].decode("utf-8", "ignore").strip() + "\n")
+    if end >= 0 and sep:
+        above, text = 1, text[end + len(eol) :]
+        delimiter = delimiter or sep.group(1)
+    head = text[: 1 << 16].decode("utf-8", errors="ignore")
+    head = head.replace("\r\n", "\n").replace("\r", "\n")
+    skipped, _ = title_lines(head, delimiter)
+    for _ in range(skipped):
+        text = text[text.find(eol) + len(eol) :]
+    end = text.find(eol)
+    top = text[: end + len(eol)] if end >= 0 else text + eol
+    return top, above + skipped + 1, skipped
 
 
 def _cut_delimiter(sample: bytes, delimiter: str | None) -> str:
@@ -737,18 +801,22 @@ def _utf8(piece: bytes, survey: _Survey) -> bytes:
 def _header_of(first_piece: bytes, survey: _Survey, delimiter: str | None, name: str) -> bytes:
     """Return the header line of the file (read_text_table checks it, reads its names).
 
-    A file without a header (its first line a record) gets the names the first chunk's
-    read gave it (:func:`~pipeline.ingest._common.header_for_records`, decided on the same
-    first 64 KiB as a whole read), in front of every later chunk.
+    The header is the line below Excel's ``sep=`` line and any title lines (a report's
+    name, a row of column groups), as the first chunk's read finds it: put in front of a
+    later chunk, the title was taken for its header.  A file without a header (its first
+    line a record) gets the names the first chunk's read gave it
+    (:func:`~pipeline.ingest._common.header_for_records`, decided on the same first 64 KiB
+    as a whole read), in front of every later chunk.
     """
+    header, _, skipped = _header_line(first_piece, survey.eol, delimiter)
+    if skipped:
+        return header  # below a title, the header is the line below it (no record)
     first_piece = first_piece[3:] if first_piece.startswith(b"\xef\xbb\xbf") else first_piece
     end = first_piece.find(survey.eol)
     sep = SEP_LINE.match(first_piece[: max(end, 0)].decode("utf-8", "ignore").strip() + "\n")
-    if end >= 0 and sep:  # Excel's 'sep=;' line: not the header, its delimiter the file's
+    if end >= 0 and sep:
         first_piece = first_piece[end + len(survey.eol) :]
-        end = first_piece.find(survey.eol)
         delimiter = delimiter or sep.group(1)
-    header = first_piece[: end + 1] if end >= 0 else first_piece + b"\n"
     head = first_piece[: 1 << 16].decode("utf-8", errors="ignore")
     head = head.replace("\r\n", "\n").replace("\r", "\n")
     named = header_for_records(head, delimiter or sniff_delimiter(head), name, 2 if sep else 1)
@@ -795,6 +863,7 @@ class _State:
     # decided (on the first 64 KiB, as a whole read does): every later chunk reads so
     trailing: bool | None = None
     headerless: bool = False  # the file has no header line (the first chunk found)
+    units: dict[str, str] = field(default_factory=dict)  # its units row (the first chunk's)
     # what the evidence of the columns found by their values quotes, over the chunks read
     # (the whole file's, as a read in one piece quotes it)
     content: _ContentEvidence = field(default_factory=lambda: _ContentEvidence())
@@ -1561,8 +1630,8 @@ def _start_csv_layout(state: _State, raw: pd.DataFrame, table) -> None:
     state.assumptions.update(encoding=table.encoding, delimiter=table.delimiter, schema=schema)
     if table.units:
         state.assumptions["units_row"] = units_row_report(table.units, table.header_line)
-    if not table.header_line:
-        state.assumptions["header_line"] = NO_HEADER
+    if table.header_line != 1:  # below a title (find_header), or none
+        state.assumptions["header_line"] = table.header_line or NO_HEADER
     state.crs = src.crs
 
 
@@ -1582,11 +1651,11 @@ def _csv_date_order(
     """
     with reopen() as fh:
         columns = (
-            read_text_table(
-                state.src.path,
-                encoding="utf-8",
+            _read_piece(
+                state,
+                k,
+                text,
                 delimiter=state.delim,
-                data=text,
                 usecols=[column],
                 records_trailing=state.trailing,
             ).frame[column]
@@ -1656,12 +1725,13 @@ def _csv_columns(
 ) -> Iterator[pd.DataFrame]:
     """Yield ``columns`` of a whole CSV, a chunk at a time (the file closed when done)."""
     with reopen() as fh:
-        for text, _line in _csv_chunks(fh, state.name, survey, chunk_rows, state.src.delimiter):
-            yield read_text_table(
-                state.src.path,
-                encoding="utf-8",
+        chunks = _csv_chunks(fh, state.name, survey, chunk_rows, state.src.delimiter)
+        for k, (text, _line) in enumerate(chunks):
+            yield _read_piece(
+                state,
+                k,
+                text,
                 delimiter=state.delim,
-                data=text,
                 usecols=columns,
                 records_trailing=state.trailing,
             ).frame
@@ -1782,12 +1852,13 @@ def _csv_position_scan(
     assert state.layout is not None
     found, dotted = LowercaseS(), DottedDegrees()
     with reopen() as fh:
-        for text, _line in _csv_chunks(fh, state.name, survey, chunk_rows, state.src.delimiter):
-            raw = read_text_table(
-                state.src.path,
-                encoding="utf-8",
+        chunks = _csv_chunks(fh, state.name, survey, chunk_rows, state.src.delimiter)
+        for k, (text, _line) in enumerate(chunks):
+            raw = _read_piece(
+                state,
+                k,
+                text,
                 delimiter=state.delim,
-                data=text,
                 usecols=state.usecols,
                 records_trailing=state.trailing,
             ).frame
@@ -1835,6 +1906,24 @@ def _stream_csv(
         del text
 
 
+def _read_piece(state: _State, k: int, text: bytes, **kwargs: Any) -> TextTable:
+    """Read the ``k``-th piece of a CSV (UTF-8) as :func:`~pipeline.ingest.read_tracks` reads.
+
+    The title lines above the first piece's header are skipped; a header repeated below it
+    (files joined end to end) and its units row are no record; a later piece is read below
+    the file's header, its repeated headers' units rows compared with the file's units row.
+    """
+    return read_text_table(
+        state.src.path,
+        encoding="utf-8",
+        data=text,
+        find_header=not k,
+        header_again=True,
+        header_units=state.units if k else None,
+        **kwargs,
+    )
+
+
 def _csv_chunk(
     state: _State,
     k: int,
@@ -1847,11 +1936,11 @@ def _csv_chunk(
     """Read and check the ``k``-th piece of a CSV (UTF-8, with the header line first)."""
     src = state.src
     delim = state.delim if k else src.delimiter
-    table = read_text_table(
-        src.path,
-        encoding="utf-8",
+    table = _read_piece(
+        state,
+        k,
+        text,
         delimiter=delim,
-        data=text,
         usecols=state.usecols,
         records_trailing=state.trailing if k else None,
         line_offset=line0 - 2 if k else 0,
@@ -1869,6 +1958,7 @@ def _csv_chunk(
         state.delim = table.delimiter  # a whole-file scan of the layout reads with it
         state.trailing = table.records_trailing
         state.headerless = not table.header_line
+        state.units = dict(table.units)
         _start_csv_layout(state, table.frame, table)
         _finish_layout(state)
         assert state.layout is not None
@@ -2674,6 +2764,7 @@ class _FileTask:
     delim: str | None = None
     trailing: bool | None = None
     headerless: bool = False
+    units: dict[str, str] = field(default_factory=dict)
     usecols: list[str] | None = None
     assumptions: dict[str, Any] = field(default_factory=dict)
     sample_room: int = SCALE_SAMPLE  # of the speed scale's sample, after the first chunks
@@ -2701,6 +2792,7 @@ class _ChunkDone:
     misplaced: Any = None
     trailing: bool | None = None
     headerless: bool = False
+    units: dict[str, str] = field(default_factory=dict)
     content: _ContentEvidence | None = None
     identity: pd.DataFrame = field(default_factory=empty_identity)
     scale: ScaleEvidence | None = None  # its sample, if any, in scale_sample (on disk)
@@ -2715,7 +2807,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
     k = int(block[0])
     state = _State(f.name, f.src, f.folder, f.n_buckets, f.aoi_bbox, f.aoi_polygon)
     state.layout, state.crs, state.delim, state.usecols = f.layout, f.crs, f.delim, f.usecols
-    state.trailing, state.headerless = f.trailing, f.headerless
+    state.trailing, state.headerless, state.units = f.trailing, f.headerless, f.units
     state.assumptions = dict(f.assumptions)
     state.sample_room = f.sample_room
     if f.kind == "csv" and f.survey is not None:
@@ -2771,6 +2863,7 @@ def _chunk_task(item: tuple[int, tuple], files: list[_FileTask]) -> _ChunkDone:
         delim=state.delim,
         trailing=state.trailing,
         headerless=state.headerless,
+        units=state.units,
         content=state.content,
         usecols=state.usecols,
         misplaced=state.misplaced,
@@ -2956,7 +3049,7 @@ def spill_tracks_partitioned(
         else:
             _add_chunk_statements(st.assumptions, r.assumptions, st.name)
         st.layout, st.crs, st.delim, st.usecols = r.layout, r.crs, r.delim, r.usecols
-        st.trailing, st.headerless = r.trailing, r.headerless
+        st.trailing, st.headerless, st.units = r.trailing, r.headerless, r.units
         st.chunk_first.append(r.first_row)
         st.reject_parts.append([r.reject_part])
         st.candidates.append(r.candidates)
@@ -2965,7 +3058,7 @@ def spill_tracks_partitioned(
     def ship(i: int) -> None:  # what the next chunks of file i start from
         f, st = files[i], states[i]
         f.layout, f.crs, f.delim, f.usecols = st.layout, st.crs, st.delim, st.usecols
-        f.trailing, f.headerless = st.trailing, st.headerless
+        f.trailing, f.headerless, f.units = st.trailing, st.headerless, st.units
         f.sample_room = SCALE_SAMPLE - st.scale.sampled
         f.assumptions = (
             {"pair_col": st.assumptions["pair_col"], "time_col": st.assumptions["time_col"]}

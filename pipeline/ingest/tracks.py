@@ -43,7 +43,8 @@ no scale are refused by their values (:func:`_refuse_raw_tenths`).
 
 Rule ids (first failing rule per ping, in this order): ``ragged_row``, ``unbalanced_quote``
 (a quote opened and not closed before lines that read as records: the line is rejected and
-reading restarts after it), ``geometry_missing`` and ``geometry_wrong_type`` (a feature of a
+reading restarts after it), ``repeated_header`` (the header line again, or the units row below
+it, in files joined end to end; a units row naming other units than the first is refused), ``geometry_missing`` and ``geometry_wrong_type`` (a feature of a
 LineString route layer without any vertex: empty, or not a line; a polygon in a layer of
 points), ``multipoint`` (a MultiPoint feature of several points in a layer of pings: one time
 for all its points; one of a single point is that point), ``vertex_times_count`` (a
@@ -181,6 +182,7 @@ log = logging.getLogger(__name__)
 TRACK_RULES = (
     "ragged_row",
     "unbalanced_quote",
+    "repeated_header",
     "malformed_json",
     "not_a_json_object",
     "geometry_missing",
@@ -495,7 +497,12 @@ def read_tracks(
     if fmt in ("csv", "json"):
         table = (
             read_text_table(
-                src.path, encoding=src.encoding, delimiter=src.delimiter, data=opened.data
+                src.path,
+                encoding=src.encoding,
+                delimiter=src.delimiter,
+                data=opened.data,
+                find_header=True,
+                header_again=True,
             )
             if fmt == "csv"
             else read_json_records(
@@ -503,8 +510,8 @@ def read_tracks(
             )
         )
         notes += table.notes
-        if fmt == "csv" and not table.header_line:
-            assumptions["header_line"] = NO_HEADER
+        if fmt == "csv" and table.header_line != 1:
+            assumptions["header_line"] = table.header_line or NO_HEADER
         pre, n_pre = table.bad_rows, table.n_bad
         raw, rows = table.frame, table.lines
         schema = src.schema_ if src.schema_ != "auto" else detect_ais_schema(list(raw.columns))
