@@ -50,11 +50,10 @@ def _sorted_sog(res) -> list[float]:
 @pytest.mark.parametrize(
     "above",
     [
-        ["Vessel track export 2026-06-01"],
         ["Vessel track export 2026-06-01,,,,"],
         ["MarineTraffic - Vessel Positions Report", "Generated: 2026-06-01 10:00 UTC", ""],
     ],
-    ids=["title", "title-commas", "report-title-date-blank"],
+    ids=["title-commas", "report-title-date-blank"],
 )
 def test_title_lines_above_a_tracks_header_are_skipped_lines_stay_physical(tmp_path, above):
     bad = "235000001,2023-01-01T00:30:00Z,95.0,-1.23,5.0"  # a latitude of 95, at its line
@@ -154,19 +153,6 @@ def test_a_plain_repeated_header_is_one_repeated_header_reject(tmp_path):
     assert _sorted_sog(res) == [5.0] * 3 + [6.0] * 3
 
 
-def test_whole_and_chunked_reads_of_small_joined_exports_agree(tmp_path):
-    lines = ["Vessel track export 2026-06-01"]
-    lines += _erddap("m s-1", 235000001, 50.1) + _erddap("m s-1", 235000002, 50.3)
-    lines += [ERDDAP_HEAD, "2023-01-01T01:00:00Z,50.5,-1.5,5.0,235000003", "x,y"]
-    path = write_text(tmp_path, "w.csv", "\n".join(lines) + "\n")
-    whole = track_outcome(path, "whole", 0, tmp_path, "units_row")
-    chunks = track_outcome(path, "chunks", 2, tmp_path, "units_row")
-    assert whole[0] == chunks[0] == {"ragged_row": 1, "repeated_header": 3}
-    assert whole[1] == chunks[1]  # the pings, bytes
-    assert whole[2] == chunks[2]  # the rejects, bytes (lines 7, 8, 12, 14)
-    assert whole[4] == chunks[4] and whole[4]["line"] == 3
-
-
 PIECE = 1 << 16  # a chunk's piece is at least 64 KiB, cut at the last line end in it
 SECOND = [f"2023-01-02T00:{i}0:00Z,50.3{i},-1.4{i},5.0,235000002" for i in range(3)] + ["x,y"]
 
@@ -227,9 +213,25 @@ def test_a_chunk_starting_with_a_units_like_record_keeps_it_as_a_record(tmp_path
 
 
 def test_read_text_table_keeps_a_header_repeated_inside_a_quoted_value(tmp_path):
-    text = 'mmsi,note\n1,"two lines\nmmsi,note"\n2,x\nmmsi,note\n3,y\n'
+    text = 'mmsi,note\n1,"two lines\nmmsi,note\nend"\n2,x\nmmsi,note\n3,y\n'
     table = read_text_table(write_text(tmp_path, "q.csv", text), header_again=True)
     assert table.frame["mmsi"].tolist() == ["1", "2", "3"]
-    assert table.frame["note"].tolist()[0] == "two lines\nmmsi,note"
-    assert table.bad_rows["row"].tolist() == [5]
+    assert table.frame["note"].tolist()[0] == "two lines\nmmsi,note\nend"
+    assert table.lines.tolist() == [2, 5, 7]
+    assert table.bad_rows["row"].tolist() == [6]
     assert table.bad_rows["rule"].tolist() == ["repeated_header"]
+
+
+def test_a_half_quoted_header_line_is_no_header_again(tmp_path):
+    text = 'mmsi,note\n1,x\nmmsi,"note\nUTC,kg"\n2,y\n'
+    table = read_text_table(write_text(tmp_path, "h.csv", text), header_again=True)
+    assert table.frame["note"].tolist() == ["x", "note\nUTC,kg", "y"]
+    assert table.n_bad == 0
+
+
+def test_a_repeated_header_in_other_case_with_other_units_is_refused(tmp_path):
+    # another tool's export of the same columns, upper case: its units row is compared too
+    second = [ERDDAP_HEAD.upper(), *_erddap("knots", 235000002, 50.3)[1:]]
+    lines = _erddap("m s-1", 235000001, 50.1) + second
+    with pytest.raises(InputError, match="line 7 is a units row"):
+        read_tracks(write_text(tmp_path, "c.csv", "\n".join(lines) + "\n"))

@@ -993,7 +993,7 @@ def header_again_pattern(header: bytes, delim: str) -> re.Pattern[bytes]:
     """Return the pattern of a line that is ``header`` again (files joined end to end).
 
     It matches a line end followed by a line of the header's fields, in its order, each
-    maybe quoted, with blanks around it and in any ASCII case, the line maybe ending with
+    quoted or not, with blanks around it and in any ASCII case, the line maybe ending with
     one delimiter more (the lookahead leaves the line's own end unmatched).  ``header`` is
     the header line as UTF-8 without its line end.
     """
@@ -1003,7 +1003,10 @@ def header_again_pattern(header: bytes, delim: str) -> re.Pattern[bytes]:
     except csv.Error:
         fields = text.split(delim)
     sep = re.escape(delim.encode())
-    cells = [rb'[ \t]*"?' + re.escape(f.strip().encode()) + rb'"?[ \t]*' for f in fields]
+    # a field quoted or not, never half quoted: a line matched is a whole record's line (a
+    # quote it opened would make the lines below part of its last value)
+    names = [re.escape(f.strip().encode()) for f in fields]
+    cells = [rb'[ \t]*(?:"' + n + rb'"|' + n + rb")[ \t]*" for n in names]
     return re.compile(
         rb"\n" + sep.join(cells) + rb"(?:" + sep + rb"[ \t]*)?\r?(?=\n)", re.IGNORECASE
     )
