@@ -235,3 +235,16 @@ def test_a_repeated_header_in_other_case_with_other_units_is_refused(tmp_path):
     lines = _erddap("m s-1", 235000001, 50.1) + second
     with pytest.raises(InputError, match="line 7 is a units row"):
         read_tracks(write_text(tmp_path, "c.csv", "\n".join(lines) + "\n"))
+
+
+def test_an_export_of_other_column_order_joined_end_to_end_is_refused(tmp_path):
+    # before: the second export's header a record (rejected as mmsi_invalid) and its
+    # records read under the first header: latitude -1.4 and longitude 50.3, exit 0
+    first = [ERDDAP_HEAD, *_erddap("m s-1", 235000001, 50.1)[2:]]
+    second = ["time,longitude,latitude,sog,mmsi"]
+    second += [f"2023-01-02T00:{i}0:00Z,-1.4{i},50.3{i},5.0,235000002" for i in range(3)]
+    path = write_text(tmp_path, "o.csv", "\n".join(first + second) + "\n")
+    whole = track_outcome(path, "whole", 0, tmp_path)
+    chunks = track_outcome(path, "chunks", 2, tmp_path)
+    assert whole[0] == chunks[0] == "refused"
+    assert whole[1] == chunks[1] and "line 5 'time,longitude,latitude,sog,mmsi'" in whole[1]

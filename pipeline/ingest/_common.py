@@ -1021,6 +1021,55 @@ class _HeadersAgain:
     below: np.ndarray  # int64: the line below each that is a units row
     below_units: list[dict[str, str]]
     below_texts: list[str]
+    #: (line, text) of the lines naming the header's columns in another order
+    reordered: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _headers_reordered(data: bytes, delim: str) -> list[tuple[int, str]]:
+    """Return (line, text) of the lines of ``data`` that name its header's columns reordered.
+
+    Another export's header (``time,longitude,latitude`` below ``time,latitude,longitude``,
+    files joined end to end): every column named once, ASCII case and blanks aside, in
+    another order.  Its records were read under the first header's columns.
+    """
+    first_end = data.find(b"\n")
+    text = data[: max(first_end, 0)].decode("utf-8", errors="replace").rstrip("\r")
+    try:
+        fields = next(csv.reader([text], delimiter=delim), [])
+    except csv.Error:
+        return []
+    named = sorted({f.strip() for f in fields if f.strip()}, key=len, reverse=True)
+    if first_end < 0 or len(named) < 2:
+        return []
+    alt = b"|".join(re.escape(f.encode()) for f in named)
+    cell = rb'[ \t]*(?:"(?:' + alt + rb')"|(?:' + alt + rb"))?[ \t]*"
+    sep = re.escape(delim.encode())
+    # a line's first character tells most records apart at C speed (a date, a number)
+    heads = {f[:1].lower() for f in named} | {f[:1].upper() for f in named} | {'"', delim}
+    first = b"".join(re.escape(h.encode()) for h in sorted(heads))
+    pattern = re.compile(
+        rb"\n(?=[ \t]*["
+        + first
+        + rb"])"
+        + sep.join([cell] * len(fields))
+        + rb"(?:"
+        + sep
+        + rb"[ \t]*)?\r?(?=\n)",
+        re.IGNORECASE,
+    )
+    own = [f.strip().casefold() for f in fields]
+    found = []
+    for m in pattern.finditer(data):  # few: a line of the header's names only
+        line_text = m.group(0)[1:].decode("utf-8", errors="replace").rstrip("\r")
+        try:
+            cells = [c.strip().casefold() for c in next(csv.reader([line_text], delimiter=delim))]
+        except csv.Error:
+            continue
+        if len(cells) == len(own) + 1 and not cells[-1]:
+            cells = cells[:-1]
+        if sorted(cells) == sorted(own) and cells != own:
+            found.append((data.count(b"\n", 0, m.start() + 1) + 1, line_text))
+    return found
 
 
 def _headers_again(data: bytes, names: list[str], delim: str) -> _HeadersAgain:
@@ -1034,8 +1083,9 @@ def _headers_again(data: bytes, names: list[str], delim: str) -> _HeadersAgain:
     pattern = header_again_pattern(data[: max(first_end, 0)], delim)
     starts = np.fromiter((m.start() for m in pattern.finditer(data)), dtype="int64")
     empty = np.zeros(0, dtype="int64")
+    reordered = _headers_reordered(data, delim)
     if first_end < 0 or not len(starts):
-        return _HeadersAgain(empty, [], empty, [], [])
+        return _HeadersAgain(empty, [], empty, [], [], reordered)
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     lines = np.searchsorted(ends, starts, side="right") + 1  # the line after that end
     texts, below, below_units, below_texts = [], [], [], []
@@ -1050,7 +1100,12 @@ def _headers_again(data: bytes, names: list[str], delim: str) -> _HeadersAgain:
             below_units.append(found)
             below_texts.append(row.decode("utf-8", errors="replace"))
     return _HeadersAgain(
-        lines.astype("int64"), texts, np.asarray(below, dtype="int64"), below_units, below_texts
+        lines.astype("int64"),
+        texts,
+        np.asarray(below, dtype="int64"),
+        below_units,
+        below_texts,
+        reordered,
     )
 
 
@@ -1061,8 +1116,18 @@ def _drop_headers_again(
 
     A units row below a repeated header that names other units than ``units`` (the file's
     first units row) is refused: read under the first one's units, the second export's
-    speeds in knots were read as metres per second (1.94 times too fast), exit 0.
+    speeds in knots were read as metres per second (1.94 times too fast), exit 0.  So is a
+    record naming the header's columns in another order (another export's header): its
+    records were read under the first header's columns (latitudes as longitudes).
     """
+    records_at = set(table.lines[np.isin(table.lines, [r[0] for r in again.reordered])].tolist())
+    for line, text in again.reordered:
+        if line in records_at:
+            raise InputError(
+                f"{name}: line {line + shift} {text[:120]!r} names the header's columns in "
+                "another order (exports of other columns joined end to end): its records "
+                "would be read under the first header's columns; read them as separate inputs"
+            )
     heads = np.isin(table.lines, again.lines)
     start = set(table.lines[heads].tolist())  # a record starts there: no quoted value's line
     records = set(table.lines[np.isin(table.lines, again.below)].tolist())
