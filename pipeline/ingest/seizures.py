@@ -978,6 +978,7 @@ def _normalise(
     roles = [r for r in ROLES if not (use_geometry and r in (LAT, LON, "coords"))]
     with missing_memo():  # the same columns' missing values, asked for by each test
         header_again = _repeated_header(raw)
+        _refuse_header_reordered(raw, rows, header_again, name)
         units_again = _units_rows_again(raw, rows, header_again, header_units, name)
         header_again = header_again | units_again
         choice = infer_columns(
@@ -1810,6 +1811,44 @@ def _repeated_header(raw: pd.DataFrame) -> np.ndarray:
             "int64"
         )
     return (same >= 2) & (same == filled)
+
+
+def _refuse_header_reordered(
+    raw: pd.DataFrame, rows: np.ndarray, header_again: np.ndarray, name: str
+) -> None:
+    """Refuse a record naming every named column, in another order (another export's header).
+
+    ``cat a.csv b.csv`` of exports whose columns differ in order: the second header line
+    was a rejected record and the records below it were read under the first header's
+    columns (``date,longitude,latitude`` below ``date,latitude,longitude``: 13.4°N 52.5°E
+    placed at 52.5°N 13.4°E), exit 0.  As the tracks reader, the seizures reader refuses
+    such a file naming the line.  Columns without a name (``Unnamed: 5``, Excel's empty
+    columns) are left out of the set compared.
+
+    Raises
+    ------
+    InputError
+        Naming the first such line.
+    """
+    named = [c for c in raw.columns if str(c).strip() and not str(c).startswith("Unnamed:")]
+    if len(named) < 2:
+        return
+    names = {str(c).strip().casefold() for c in named}
+    if len(names) < len(named):  # the same name twice: no order to compare
+        return
+    hits = np.ones(len(raw), dtype=bool)
+    for c in named:  # every named column holds one of the names, the row as a whole all
+        hits &= as_text(raw[c]).str.strip().str.casefold().isin(names).to_numpy()
+    hits &= ~header_again
+    for i in np.flatnonzero(hits):  # few: one per file joined, most files none
+        cells = as_text(raw.iloc[i][named]).str.strip().str.casefold()
+        if set(cells) == names:
+            text = ",".join(as_text(raw.iloc[i]).tolist())
+            raise InputError(
+                f"{name}: line {int(rows[i])} {text[:120]!r} names the header's columns in "
+                "another order (exports of other columns joined end to end): its records "
+                "would be read under the first header's columns; read them as separate inputs"
+            )
 
 
 def _split_date(
