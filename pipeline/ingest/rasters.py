@@ -2025,6 +2025,33 @@ def _refuse_unplaced(da: xr.DataArray, src: RasterSource, name: str) -> None:
     )
 
 
+def _refuse_value_or_index(coord: np.ndarray, dim: str, spec: int, name: str, listing) -> None:
+    """Refuse a whole number that no step holds but that lies among the steps' values.
+
+    Copernicus Marine's depths (0.494, 1.541, ... 9.573, 11.405, ... m): ``depth: 10`` names
+    no step, and read as an index it is the 11th, 15.81 m, not the 10 m meant.  A number
+    beyond every value (``depth: 0``, the surface step) is still an index, as documented, and
+    one beyond the steps too is refused as matching none.
+    """
+    if not np.issubdtype(coord.dtype, np.number) or not -coord.size <= spec < coord.size:
+        return  # beyond the steps too: refused as matching none
+    values = coord.astype("float64")
+    ok = np.flatnonzero(np.isfinite(values))
+    if ok.size == 0 or not values[ok].min() <= spec <= values[ok].max():
+        return
+    near = ok[np.argsort(np.abs(values[ok] - spec), kind="stable")[:2]]
+    # as the file holds them: a float32 depth of 9.573 is 9.573, not 9.572999954223633
+    nearest = sorted({float(str(coord[k])) for k in near})
+    lo, hi = float(str(coord[ok].min())), float(str(coord[ok].max()))
+    raise InputError(
+        f"{name}: select {dim}: {spec!r} is no value of {dim!r} (its {coord.size} step(s) "
+        f"from {listing!r} span {lo!r}..{hi!r}), read as a 0-based index it is step "
+        f"{spec % coord.size} ({float(str(coord[spec]))}); write "
+        f"{dim}: {{value: V}} with one of its values (nearest: {nearest!r}), or "
+        f"{dim}: {{index: {spec}}} for the step by its place"
+    )
+
+
 def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArray, str]:
     """Pick one step of ``dim`` by value or index; return it and what was picked."""
     n = int(da.sizes[dim])
@@ -2065,6 +2092,7 @@ def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArr
     elif isinstance(spec, int):
         idx, how = by_value(spec), "value"
         if idx is None:
+            _refuse_value_or_index(coord, dim, spec, name, listing)
             idx, how = spec, "index"
     else:
         idx, how = by_value(spec), "value"
