@@ -4,6 +4,14 @@ Copernicus Marine's depths are the levels of its model (0.494, 1.541, 2.646, ...
 11.405 m): ``select: {depth: 10}`` names no step, and was read as a 0-based index, the 11th
 level, 15.81 m, stated only as ``index 10 -> index 10 (15.81)``: the 10 m meant became
 another depth's temperatures without a word in the run's output.
+
+A vehicle fleet's telematics export (Teltonika, Geotab: ``vehicle,timestamp,latitude,
+longitude,speed,angle``) writes its speed in km/h under a plain ``speed``; a phone logger's
+CSV (GPSLogger for Android) in m/s.  Both were read as knots, the AIS unit, under a note-less
+"knots assumed": trucks at 46 km/h sailed at 46 kn (1.85 times), a walker at 1.4 m/s at
+1.4 kn (half), and a truck crawling at 3 km/h (1.6 kn, loitering) was not.  Only a tenfold
+ratio to the positions' speed was refused, and a logger writing a fix every 10 s gave no
+stretch to compare at all (successive pings under a minute apart were skipped).
 """
 
 from __future__ import annotations
@@ -15,8 +23,8 @@ import xarray as xr
 from _corpus import IGNORE_PENDING_DEPRECATION
 
 from pipeline.errors import InputError
-from pipeline.ingest import open_raster
-from pipeline.ingest.options import RasterSource
+from pipeline.ingest import open_raster, read_tracks
+from pipeline.ingest.options import RasterSource, TrackSource
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -88,3 +96,53 @@ def test_a_depth_step_by_its_value_its_index_or_outside_the_values_is_read(tmp_p
     levels = tmp_path / "levels.nc"
     write_cmems(levels, np.array([0, 5, 10, 20], dtype="float32"))
     assert _level(levels, {"depth": 10}) == 2
+
+
+# ----------------------------------------------------------------------------- speeds
+
+
+def _moving_csv(path, header: str, unit_per_kn: float, *, step_s: int, vehicles: int = 3):
+    """Write vehicles heading north, each ping's speed in the unit given (1 kn = unit_per_kn)."""
+    rows = [f"vehicle,timestamp,latitude,longitude,{header},angle"]
+    truth = []
+    for v in range(vehicles):
+        lat, t = 45.0 + 0.2 * v, pd.Timestamp("2024-03-05 08:00:00")
+        for k in range(40):
+            kn = 15.0 + 5.0 * np.sin(k / 7 + v)
+            rows.append(f"T{v},{t:%Y-%m-%d %H:%M:%S},{lat:.7f},14.0,{kn * unit_per_kn:.3f},0")
+            truth.append(round(kn * unit_per_kn, 3) / unit_per_kn)
+            lat += kn * 1.852 * step_s / 3600 / 111.195  # due north at that speed
+            t += pd.Timedelta(seconds=step_s)
+    path.write_text("\n".join(rows) + "\n")
+    return path, np.array(truth)
+
+
+@pytest.mark.parametrize(
+    ("unit", "per_kn", "step_s"),
+    [("km/h", 1.852, 60), ("m/s", 1852 / 3600, 10), ("km/h", 1.852, 5)],
+    ids=["kmh-minutely", "ms-every-10s", "kmh-every-5s"],
+)
+def test_a_plain_speed_in_another_unit_than_knots_is_refused(tmp_path, unit, per_kn, step_s):
+    path, _ = _moving_csv(tmp_path / "fleet.csv", "speed", per_kn, step_s=step_s)
+    with pytest.raises(InputError, match=rf"names no unit, read as knots gives .* {unit}\?") as e:
+        read_tracks(path)
+    assert f"speed_unit: {unit!r}" in str(e.value) and f"'speed [{unit}]'" in str(e.value)
+    # told the unit, the speeds are the positions' in knots
+    told = read_tracks(TrackSource(path=path, speed_unit=unit))
+    _, truth = _moving_csv(tmp_path / "again.csv", "speed", per_kn, step_s=step_s)
+    np.testing.assert_allclose(told.frame.sort_values(["vessel_id", "time"])["sog_kn"], truth)
+
+
+def test_a_speed_whose_header_or_config_names_its_unit_is_read_as_named(tmp_path):
+    path, truth = _moving_csv(tmp_path / "geotab.csv", "Speed (km/h)", 1.852, step_s=60)
+    got = read_tracks(path).frame.sort_values(["vessel_id", "time"])
+    np.testing.assert_allclose(got["sog_kn"], truth)
+    plain, _ = _moving_csv(tmp_path / "plain.csv", "speed", 1.852, step_s=60)
+    as_knots = read_tracks(TrackSource(path=plain, speed_unit="kn")).frame
+    assert as_knots["sog_kn"].max() > 20 * 1.85 - 1  # read as told, 1.85 times the positions'
+
+
+def test_a_plain_speed_in_knots_is_read_as_knots(tmp_path):
+    path, truth = _moving_csv(tmp_path / "ais.csv", "speed", 1.0, step_s=10)
+    got = read_tracks(path).frame.sort_values(["vessel_id", "time"])
+    np.testing.assert_allclose(got["sog_kn"], truth)

@@ -3581,8 +3581,8 @@ def _speed_ratios(
 ) -> np.ndarray:
     """Return reported / positional speed over the moving stretches between pings.
 
-    A stretch is two successive pings of one vessel 1 min to 3 h apart whose positions
-    give 1 to ``max_kn`` kn and whose reported speeds are both above zero.
+    A stretch is a ping and its vessel's first ping 1 min or more later (at most 3 h) whose
+    positions give 1 to ``max_kn`` kn and whose reported speeds are both above zero.
     """
     m = min(len(vid), SCALE_SAMPLE)
     tn = np.asarray(t[:m], dtype="datetime64[ns]")
@@ -3595,14 +3595,16 @@ def _speed_ratios(
     i = idx[np.lexsort((ti, code))]
     c = np.sort(code)
     ts = tn[i].view("int64")
-    dt_h = (ts[1:] - ts[:-1]) / 3.6e12
-    pos_kn = (
-        haversine_km(x[i[:-1]], y[i[:-1]], x[i[1:]], y[i[1:]])
-        / _KNOT_KM
-        / np.where(dt_h > 0, dt_h, np.nan)
-    )
-    use = (c[1:] == c[:-1]) & (dt_h >= 1 / 60) & (dt_h <= 3) & (pos_kn >= 1) & (pos_kn <= max_kn)
-    rep = (s[i[:-1]] + s[i[1:]]) / 2
+    # Each ping with its vessel's first ping a minute or more later: a phone or a receiver
+    # logging every second has such stretches too (successive pings alone gave it none).
+    ms = (ts - ts.min()) // 1_000_000
+    key = c.astype("int64") * (int(ms.max()) + 4 * 3_600_000) + ms
+    j = np.minimum(np.searchsorted(key, key + 60_000, side="left"), key.size - 1)
+    a, b = i, i[j]
+    dt_h = (ts[j] - ts) / 3.6e12
+    pos_kn = haversine_km(x[a], y[a], x[b], y[b]) / _KNOT_KM / np.where(dt_h > 0, dt_h, np.nan)
+    use = (c[j] == c) & (dt_h >= 1 / 60) & (dt_h <= 3) & (pos_kn >= 1) & (pos_kn <= max_kn)
+    rep = (s[a] + s[b]) / 2
     return rep[use] / pos_kn[use]
 
 
@@ -3615,12 +3617,14 @@ def _check_speed_scale(
     parts: dict,
     name: str,
 ) -> None:
-    """Refuse a speed column that reads ten times what the positions give.
+    """Refuse a speed column that reads ten times, or in another unit, what the positions give.
 
     A speed in tenths of a knot (AIS raw units) under a plain ``sog`` header would be taken
     as knots: every ship ten times as fast.  Decided by the median over the moving stretches
     of the records checked together (a chunk of a streamed file, or the whole file), when
-    most of them agree.
+    most of them agree.  So is a fleet tracker's plain ``speed`` in km/h (a truck at 4 km/h
+    read as 4 kn is no longer loitering) or a phone logger's in m/s, when no header, schema
+    or config states the unit.
     """
     ratio = _speed_ratios(vid, t, lon, lat, sog_kn)
     if ratio.size < 3:
@@ -3636,6 +3640,25 @@ def _check_speed_scale(
             f"({col + ' [0.1 kn]'!r}) or convert the column to knots; set speed_unit in the "
             "config to read the column as it is anyway"
         )
+    speed_unit = parts.get("speed_unit") or {}
+    if speed_unit.get("by", "default") != "default":
+        return  # a unit the header, the schema or the config states is read as stated
+    for unit, (lo, hi) in _UNSTATED_UNITS.items():
+        if lo <= med <= hi and np.mean((ratio >= lo) & (ratio <= hi)) >= 0.6:
+            col = parts.get("sog_col") or "speed"
+            raise InputError(
+                f"{name}: speed column {col!r}, whose header names no unit, read as knots "
+                f"gives {med:.2f} times the speed the positions give (median over "
+                f"{ratio.size} moving stretches): {unit}? set speed_unit: {unit!r} in the "
+                f"config, or write the unit in the header ({col + ' [' + unit + ']'!r}); "
+                "speed_unit: 'kn' reads it as knots anyway"
+            )
+
+
+#: Units a plain speed header of a vehicle tracker or phone logger holds (reported over
+#: positional speed when read as knots): km/h reads 1.852 times, m/s 0.514 times.  mph
+#: (1.151) is too near knots for the positions to tell apart.
+_UNSTATED_UNITS = {"km/h": (1.6, 2.15), "m/s": (0.44, 0.6)}
 
 
 #: AIS raw units: (largest value in degrees or knots, raw 'not available', unit, header).
