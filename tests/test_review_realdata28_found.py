@@ -12,9 +12,15 @@ CSV (GPSLogger for Android) in m/s.  Both were read as knots, the AIS unit, unde
 1.4 kn (half), and a truck crawling at 3 km/h (1.6 kn, loitering) was not.  Only a tenfold
 ratio to the positions' speed was refused, and a logger writing a fix every 10 s gave no
 stretch to compare at all (successive pings under a minute apart were skipped).
+
+Google Takeout's ``Records.json`` wrote some negative ``latitudeE7``/``longitudeE7`` as
+unsigned 32-bit numbers (``4294962296`` for -5000, -0.0005 degrees; every reader of the
+format subtracts 2^32): a phone's fixes west of Greenwich were rejected as out of range.
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -146,3 +152,38 @@ def test_a_plain_speed_in_knots_is_read_as_knots(tmp_path):
     path, truth = _moving_csv(tmp_path / "ais.csv", "speed", 1.0, step_s=10)
     got = read_tracks(path).frame.sort_values(["vessel_id", "time"])
     np.testing.assert_allclose(got["sog_kn"], truth)
+
+
+# ----------------------------------------------------------------------------- Takeout
+
+
+def test_takeout_records_written_unsigned_are_read_signed(tmp_path):
+    lons_e7 = [30000, 15000, 0, -15000, -30000, -45000]
+    locations = [
+        {
+            "latitudeE7": 515000000,
+            "longitudeE7": v % 2**32,  # as Takeout wrote the negative ones
+            "accuracy": 10,
+            "timestamp": f"2022-03-01T10:0{k}:00Z",
+        }
+        for k, v in enumerate(lons_e7)
+    ]
+    # a number from 2^31 that no sign makes a latitude stays out of range, rejected
+    locations.append(
+        {"latitudeE7": 3_000_000_000, "longitudeE7": 0, "timestamp": "2022-03-01T10:09:00Z"}
+    )
+    path = tmp_path / "Records.json"
+    path.write_text(json.dumps({"locations": locations}, indent=2))
+    got = read_tracks(TrackSource(path=path, vessel_id="phone"))
+    f = got.frame.sort_values("time")
+    np.testing.assert_allclose(f["lon"], np.array(lons_e7) / 1e7, atol=1e-12)
+    np.testing.assert_allclose(f["lat"], 51.5)
+    assert got.rejects["rule"].tolist() == ["lat_out_of_range"]
+    assert any(
+        n.endswith(
+            "3 position(s) with a latitudeE7/longitudeE7 from 2^31 up, Takeout's "
+            "negative numbers written unsigned, read signed (value - 2^32: "
+            "4294967295 is -1e-7 degrees), as its readers do"
+        )
+        for n in got.notes
+    )

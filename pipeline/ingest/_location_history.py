@@ -100,6 +100,7 @@ class _Out:
         self.kinds: Counter[str] = Counter()
         self.passed: Counter[str] = Counter()
         self.by_device = False
+        self.wrapped = 0
 
     def degrees(
         self, kind: str, at: int, text: Any, time: Any, pattern: re.Pattern, extra: dict
@@ -116,11 +117,33 @@ class _Out:
         self, kind: str, at: int, where: dict, time: Any, extra: dict, track: str | None = None
     ) -> None:
         rec: dict[str, Any] = {"track_id": track or self.name, "record": kind, "time": time}
-        rec.update(where)
+        rec.update(self._signed_e7(where))
         rec.update({k: v for k, v in extra.items() if v is not None})
         self.records.append(rec)
         self.offsets.append(at)
         self.kinds[kind] += 1
+
+    def _signed_e7(self, where: dict) -> dict:
+        """Return ``where`` with Takeout's unsigned-written negative degrees x 10^7 signed.
+
+        Takeout wrote some negative ``latitudeE7``/``longitudeE7`` as unsigned 32-bit
+        numbers (``4294967295`` for -1, i.e. -1e-7 degrees: gis.stackexchange 318918), which
+        its readers fix by subtracting 2^32; read as written they were rejected as out of
+        range, a track's fixes west of Greenwich or south of the equator lost.  Only a value
+        from 2^31 that is a latitude or longitude once signed is taken so.
+        """
+        out = dict(where)
+        wrapped = False
+        for key, limit in (("latitudeE7", 90), ("longitudeE7", 180)):
+            v = out.get(key)
+            if not (isinstance(v, str) and v.isascii() and v.isdigit() and len(v) == 10):
+                continue
+            n = int(v)
+            if 2**31 <= n < 2**32 and 2**32 - n <= limit * 10**7:
+                out[key] = self.number(str(n - 2**32))
+                wrapped = True
+        self.wrapped += wrapped
+        return out
 
 
 def location_history_records(
@@ -162,6 +185,12 @@ def location_history_records(
     else:
         said += f"; one device's history, one track named {name!r} unless vessel_id is set"
     notes = [said]
+    if out.wrapped:
+        notes.append(
+            f"{name}: {out.wrapped} position(s) with a latitudeE7/longitudeE7 from 2^31 up, "
+            "Takeout's negative numbers written unsigned, read signed (value - 2^32: "
+            "4294967295 is -1e-7 degrees), as its readers do"
+        )
     if out.passed:
         passed = ", ".join(f"{n} {k}" for k, n in sorted(out.passed.items()))
         notes.append(f"{name}: not positions, not read: {passed}")
