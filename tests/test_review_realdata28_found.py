@@ -3,7 +3,10 @@
 Copernicus Marine's depths are the levels of its model (0.494, 1.541, 2.646, ... 9.573,
 11.405 m): ``select: {depth: 10}`` names no step, and was read as a 0-based index, the 11th
 level, 15.81 m, stated only as ``index 10 -> index 10 (15.81)``: the 10 m meant became
-another depth's temperatures without a word in the run's output.
+another depth's temperatures without a word in the run's output.  And on a 3-hourly
+file (Copernicus Marine's hourly/3-hourly currents), ``select: {time: "2024-01-01T06:00"}``
+read the day's last step, 21:00, stated as ``-> index 7 (2024-01-01)``: any time of a day
+matched every step of that day, and the steps were listed by their day alone.
 
 A vehicle fleet's telematics export (Teltonika, Geotab: ``vehicle,timestamp,latitude,
 longitude,speed,angle``) writes its speed in km/h under a plain ``speed``; a phone logger's
@@ -187,3 +190,49 @@ def test_takeout_records_written_unsigned_are_read_signed(tmp_path):
         )
         for n in got.notes
     )
+
+
+# ----------------------------------------------------------------------------- sub-daily steps
+
+
+def write_three_hourly(path) -> None:
+    """Write uo(time, latitude, longitude) every 3 h over two days; a step's value is its index."""
+    lat = np.arange(30.0, 31.0, 0.25) + 0.125
+    lon = np.arange(-20.0, -19.0, 0.25) + 0.125
+    steps = pd.date_range("2024-01-01", periods=16, freq="3h")
+    cube = np.broadcast_to(np.arange(16.0)[:, None, None], (16, lat.size, lon.size))
+    ds = xr.Dataset(
+        {"uo": (("time", "latitude", "longitude"), cube)},
+        coords={
+            "time": steps,
+            "latitude": ("latitude", lat, {"units": "degrees_north"}),
+            "longitude": ("longitude", lon, {"units": "degrees_east"}),
+        },
+    )
+    ds.to_netcdf(path, engine="h5netcdf")
+
+
+@pytest.mark.parametrize(
+    ("value", "step", "said"),
+    [
+        ("2024-01-01T06:00", 2, "index 2 (2024-01-01T06:00:00)"),
+        ({"value": "2024-01-02 12:00:00"}, 12, "index 12 (2024-01-02T12:00:00)"),
+        ("2024-01-01T00:00", 0, "index 0 (2024-01-01T00:00:00)"),
+        ("2024-01-01", 7, "index 7 (2024-01-01T21:00:00, the last of the 8 steps that day)"),
+        (-1, 15, "index 15 (2024-01-02T21:00:00)"),
+    ],
+    ids=["six", "noon-value", "midnight", "day", "last"],
+)
+def test_a_time_of_day_selects_that_step_and_says_its_clock(tmp_path, value, step, said):
+    path = tmp_path / "cmems_mod_glo_phy_anfc_0.083deg_PT3H-i.nc"
+    write_three_hourly(path)
+    da = open_raster(RasterSource(path=path, variable="uo", select={"time": value}))
+    assert float(da.max()) == step
+    assert da.attrs["assumptions"]["selection"]["time"].endswith(f"-> {said}")
+
+
+def test_a_time_of_day_no_step_holds_is_refused_listing_the_clocks(tmp_path):
+    path = tmp_path / "uo.nc"
+    write_three_hourly(path)
+    with pytest.raises(InputError, match=r"matches no step.*'2024-01-01T03:00:00', '2024-01"):
+        open_raster(RasterSource(path=path, variable="uo", select={"time": "2024-01-01T07:00"}))

@@ -2052,28 +2052,47 @@ def _refuse_value_or_index(coord: np.ndarray, dim: str, spec: int, name: str, li
     )
 
 
+def _names_a_day(value: Any, want: pd.Timestamp) -> bool:
+    """Whether a time ``select`` value names a whole day (``2024-01-01``), not a moment."""
+    if want != want.normalize() or isinstance(value, dt.datetime | pd.Timestamp | np.datetime64):
+        return False
+    return not (isinstance(value, str) and ":" in value)
+
+
 def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArray, str]:
     """Pick one step of ``dim`` by value or index; return it and what was picked."""
     n = int(da.sizes[dim])
     coord = da[dim].to_numpy() if dim in da.coords else np.arange(n)
     is_time = np.issubdtype(coord.dtype, np.datetime64)
     listing: list[Any]
+    daily = False
     if is_time:
-        listing = [str(pd.Timestamp(v).date()) for v in coord[:8]]
+        stamps = pd.DatetimeIndex(coord)
+        daily = bool((stamps == stamps.normalize()).all())
+        # the steps of a sub-daily axis with their clock: a day alone hides which was read
+        listing = [str(t.date()) if daily else t.isoformat() for t in stamps[:8]]
     elif np.issubdtype(coord.dtype, np.floating):
         # as the file holds them: a float32 depth of 1.541 is 1.541, not 1.5410000085830688
         listing = [float(str(v)) for v in coord[:8]]
     else:
         listing = [v.item() if hasattr(v, "item") else v for v in coord[:8]]
+    that_day = 0
 
     def by_value(value) -> int | None:
+        nonlocal that_day
         if is_time:
             try:
                 want = pd.Timestamp(value)
             except (ValueError, TypeError):
                 return None
-            day = pd.DatetimeIndex(coord).normalize()
-            hit = np.flatnonzero((pd.DatetimeIndex(coord) == want) | (day == want.normalize()))
+            stamps = pd.DatetimeIndex(coord)
+            if _names_a_day(value, want):
+                # a day on a sub-daily axis: its last step, as time: a date reads it (said)
+                hit = np.flatnonzero(stamps.normalize() == want)
+                that_day = hit.size
+            else:
+                # a time of day is that step only: 06:00 was read as the day's last, 21:00
+                hit = np.flatnonzero(stamps == want)
         elif np.issubdtype(coord.dtype, np.number) and not isinstance(value, str):
             hit = np.flatnonzero(np.isclose(coord.astype("float64"), float(value)))
         else:
@@ -2104,6 +2123,12 @@ def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArr
         )
     idx = idx % n
     label = listing[idx] if idx < len(listing) else coord[idx]
+    if is_time and idx >= len(listing):
+        label = (
+            str(pd.Timestamp(coord[idx]).date()) if daily else pd.Timestamp(coord[idx]).isoformat()
+        )
+    if that_day > 1 and how == "value":
+        label = f"{label}, the last of the {that_day} steps that day"
     given = spec.index if isinstance(spec, DimSelect) and how == "index" else spec
     if isinstance(spec, DimSelect) and how == "value":
         given = spec.value
