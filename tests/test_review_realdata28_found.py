@@ -19,6 +19,13 @@ stretch to compare at all (successive pings under a minute apart were skipped).
 Google Takeout's ``Records.json`` wrote some negative ``latitudeE7``/``longitudeE7`` as
 unsigned 32-bit numbers (``4294962296`` for -5000, -0.0005 degrees; every reader of the
 format subtracts 2^32): a phone's fixes west of Greenwich were rejected as out of range.
+
+Global Fishing Watch's events (``id,type,start,end,lat,lon,vessel_id,...``: loitering,
+encounters, port visits) and a tracker's stops report (``Start Time``, ``End Time``) given
+as tracks were read as pings at each row's start ("time taken from column 'start' by its
+values"): a vessel loitering five hours at one place left a ping, its hours were lost or
+drawn along a line to its next event.  Such a table whose time no header names is now
+refused; a stops report's ``Start Time`` is read at each start, said in a note.
 """
 
 from __future__ import annotations
@@ -236,3 +243,51 @@ def test_a_time_of_day_no_step_holds_is_refused_listing_the_clocks(tmp_path):
     write_three_hourly(path)
     with pytest.raises(InputError, match=r"matches no step.*'2024-01-01T03:00:00', '2024-01"):
         open_raster(RasterSource(path=path, variable="uo", select={"time": "2024-01-01T07:00"}))
+
+
+# ----------------------------------------------------------------------------- periods
+
+GFW_EVENTS = """id,type,start,end,lat,lon,vessel_id,vessel_ssvid,vessel_name,duration_hrs
+e1,loitering,2023-01-01T02:00:00Z,2023-01-01T07:30:00Z,-5.10,-81.40,v1,412000001,SHIP A,5.5
+e2,loitering,2023-01-01T09:00:00Z,2023-01-01T13:00:00Z,-5.20,-81.30,v1,412000001,SHIP A,4.0
+e3,loitering,2023-01-03T01:00:00Z,2023-01-03T06:00:00Z,-6.00,-82.00,v1,412000001,SHIP A,5.0
+e4,loitering,2023-01-01T03:00:00Z,2023-01-01T10:00:00Z,-4.90,-81.20,v2,412000002,SHIP B,7.0
+e5,loitering,2023-01-02T03:00:00Z,2023-01-02T10:00:00Z,-4.95,-81.25,v2,412000002,SHIP B,7.0
+"""
+
+STOPS = """Device,Start Time,End Time,Latitude,Longitude,Duration,Address
+van-1,2024-03-05 08:00:00,2024-03-05 08:40:00,45.3301,14.4402,40 min,Riva 1
+van-1,2024-03-05 09:10:00,2024-03-05 09:25:00,45.3421,14.4102,15 min,Korzo 5
+van-2,2024-03-05 08:05:00,2024-03-05 10:00:00,45.3201,14.4702,115 min,Pomerio 3
+van-2,2024-03-05 10:30:00,2024-03-05 11:00:00,45.3101,14.4802,30 min,Riva 9
+"""
+
+
+def test_a_table_of_periods_whose_time_no_header_names_is_refused(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(GFW_EVENTS)
+    with pytest.raises(InputError, match=r"'start' and 'end' give each record a period"):
+        read_tracks(path)
+    told = read_tracks(TrackSource(path=path, columns={"time": "start"}))
+    assert len(told.frame) == 5 and not any("period" in n for n in told.notes)
+
+
+def test_a_stops_report_is_read_at_each_start_and_says_so(tmp_path):
+    path = tmp_path / "stops.csv"
+    path.write_text(STOPS)
+    got = read_tracks(path)
+    assert len(got.frame) == 4
+    assert (
+        "stops.csv: 'Start Time' and 'End Time' give each record a period: each is read as one "
+        "ping at its start, the hours it lasted not attributed to its place"
+    ) in " ".join(got.notes)
+
+
+def test_a_ping_time_beside_another_periods_end_is_read(tmp_path):
+    path = tmp_path / "ais.csv"
+    path.write_text(
+        "mmsi,timestamp,lat,lon,sog,voyage_start,voyage_end\n"
+        "412000001,2023-01-01T02:00:00Z,-5.10,-81.40,8.0,2022-12-30,2023-01-05\n"
+        "412000001,2023-01-01T02:10:00Z,-5.10,-81.38,8.0,2022-12-30,2023-01-05\n"
+    )
+    assert len(read_tracks(path).frame) == 2

@@ -113,6 +113,7 @@ from ._columns import (
     check_spellings_agree,
     compose_coordinate,
     coordinate_parts,
+    date_fit,
     fallback_column,
     gridded_hours,
     hemisphere_missing,
@@ -1230,7 +1231,9 @@ def layout_report(parts: dict, name: str, crs) -> tuple[dict[str, Any], list[str
     if parts.get("speed_unit"):
         stated["speed_unit"] = parts["speed_unit"]
     notes += [
-        parts[k] for k in ("speed_note", "fill_note", "parts_note", "offset_note") if parts.get(k)
+        parts[k]
+        for k in ("speed_note", "fill_note", "parts_note", "offset_note", "period_note")
+        if parts.get(k)
     ]
     grid = (parts.get("picks") or {}).get("grid")
     if grid is not None:
@@ -1261,6 +1264,9 @@ def _columns_from_table(
     pick = {r: choice.get(r) for r in ROLES}
     evidence = dict(choice.evidence)
     _refuse_gridded(raw, pick, evidence, name)
+    period_note = None
+    if "time" not in over:
+        period_note = _refuse_periods(raw, pick["time"], evidence.get("time") or {}, name)
     pick["pair"] = None
     if (pick["lat"] is None or pick["lon"] is None) and not {"lat", "lon"} & set(over):
         pair = _geojson_point_column(raw)
@@ -1377,6 +1383,7 @@ def _columns_from_table(
         "cog": raw[pick["cog"]] if pick["cog"] else None,
         "fill_note": fill_note,
         "parts_note": parts_note,
+        "period_note": period_note,
         "coordinate_parts": split,
         "is_mmsi": vid_col is not None and "mmsi" in name_tokens(vid_col),
         "dayfirst": dayfirst,
@@ -1394,6 +1401,56 @@ def _columns_from_table(
         **zone,
         "picks": pick,
     }
+
+
+#: A period's first word -> the words of its last (``start``/``end``, ``from``/``to``).
+_PERIOD_ENDS = {
+    "start": ("end", "stop", "finish"),
+    "begin": ("end",),
+    "from": ("to", "until"),
+    "first": ("last",),
+}
+
+
+def _refuse_periods(
+    raw: pd.DataFrame, time_col: str | None, time_evidence: dict, name: str
+) -> str | None:
+    """Refuse a table of periods (a start and an end a row) that only looks like pings.
+
+    Global Fishing Watch's events (loitering, encounters, port visits: ``start``, ``end``,
+    ``lat``, ``lon``, ``vessel``) give each row a span at one place, and no header names a
+    time: read as pings at their starts (the column found by its values), a vessel's hours
+    there were lost or drawn along a line to its next event.  Where the start's header names
+    a time (a tracker's stops report's ``Start Time`` beside ``End Time``) each row is read
+    at its start as before, and the returned note says so.  A ``columns: {time: ...}`` reads
+    them as told, without a word.
+    """
+    if time_col is None:
+        return None
+    toks = name_tokens(time_col)
+    for k, tok in enumerate(toks):
+        for end_word in _PERIOD_ENDS.get(tok, ()):
+            want = [*toks[:k], end_word, *toks[k + 1 :]]
+            ends = [c for c in raw.columns if c != time_col and name_tokens(c) == want]
+            if not ends or date_fit(raw[ends[0]]) < 0.8:
+                continue
+            if time_evidence.get("by") == "content":
+                raise InputError(
+                    f"{name}: {time_col!r} and {ends[0]!r} give each record a period at one "
+                    "place, not a moment, and no header names a time (an events table: Global "
+                    "Fishing Watch's loitering, encounters or port visits); read as pings each "
+                    "would sit at its start, and the hours it lasted would be lost or drawn "
+                    "along a line to the next: give the positions themselves (AIS, GPS fixes), "
+                    f"or set columns: {{time: {time_col!r}}} to read each record as one "
+                    "position at its start"
+                )
+            return (
+                f"{name}: {time_col!r} and {ends[0]!r} give each record a period: each is read "
+                "as one ping at its start, the hours it lasted not attributed to its place "
+                "(a stops or events table is no track: give the positions themselves, or set "
+                f"columns: {{time: {time_col!r}}} to read it so without this note)"
+            )
+    return None
 
 
 def _refuse_gridded(raw: pd.DataFrame, pick: dict, evidence: dict, name: str) -> None:
