@@ -212,7 +212,7 @@ def dated_rasters(state: RunState) -> dict[str, list]:
 
     A raster opened with ``time: latest`` whose time steps are dates (a NetCDF's monthly
     SAR detections) has its step of ``as_of`` in the run; a run at a back-test origin
-    would have opened the latest step on or before the origin, which
+    would have opened the latest step before the origin, which
     :class:`RasterStepsAtOrigin` takes.  A fixed date, a window of steps and steps that are
     no dates stay as the run opened them (present data).
     """
@@ -244,10 +244,11 @@ def _dated_steps(da) -> list:
 
 
 class RasterStepsAtOrigin:
-    """The factors of a dated raster at a back-test origin: its latest step on or before it.
+    """The factors of a dated raster at a back-test origin: its latest step before it.
 
-    The raster is opened again as the run opens it, with ``as_of`` the origin, and its
-    factors computed on the origin's cells (the step the run took keeps the run's values).
+    The raster is opened again as the run opens it, with ``as_of`` one nanosecond before the
+    origin (a step at the origin is the test window's, as a ping or a seizure there is), and
+    its factors computed on the origin's cells (the step the run took keeps the run's values).
     An origin before every step has the raster's factors missing (NaN, not covered):
     ``without_step`` maps each such origin (ISO text) to the rasters.
     """
@@ -268,7 +269,9 @@ class RasterStepsAtOrigin:
             da = open_raster(
                 r["source"],
                 memory_budget_mb=cfg.ingest.memory_budget_mb,
-                as_of=origin,
+                # a step at the origin is the test window's, as a ping there is: a run of
+                # the day before (as_of the end of that day) has no step after it
+                as_of=origin - pd.Timedelta(1, "ns"),
                 by_centres=cfg.zonal.method == "centre",
             )
         except InputError:  # the run opened it: only every step after the origin refuses it
@@ -347,7 +350,7 @@ def _features_at(
 
     The density and the plug-ins that read the seizures are recomputed from the events before
     ``origin``, the transit factors from the pings before it and a dated raster's factors
-    from its step on or before it (``transit``); the other factors (other rasters) describe
+    from its step before it (``transit``); the other factors (other rasters) describe
     the present and are taken as they are now: a documented look-ahead on those only.
     """
     from ...builtin_factors import density_on_cells
@@ -590,13 +593,14 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
         for o in result.get("origins", []):
             for name in without_step.get(o["origin"], []):
                 o.setdefault("notes", []).append(
-                    f"raster {name!r} has no time step on or before this origin: "
+                    f"raster {name!r} has no time step before this origin: "
                     f"{', '.join(repr(f.name) for f in stepped[name])} missing in every cell "
                     "here (not 0), and the published method used the other factors"
                 )
         result.setdefault("notes", []).append(
             f"dated raster(s) {', '.join(map(repr, stepped))} taken at each origin at the "
-            "latest time step on or before it (time: latest), not the step of the run's day"
+            "latest time step before it (time: latest; a step at the origin is the test "
+            "window's), not the step of the run's day"
         )
     if dated:
         transit = at.transit if isinstance(at, AtOrigin) else at
@@ -702,7 +706,7 @@ def present_data_factors(state: RunState) -> list[str]:
 
     The seizure density and the plug-ins that count seizures are recomputed at each origin,
     the transit factors from the positions before it (:func:`transit_at_origin_factors`), a
-    dated raster's from its step on or before it (:func:`dated_rasters`); every other
+    dated raster's from its step before it (:func:`dated_rasters`); every other
     factor the score uses (rasters of one step, a fixed date or a window of steps,
     plug-ins made ``time_dependent=False`` or reading no seizures) is not: the weighted
     score's factors of weight > 0, the fitted model's candidates (every factor
