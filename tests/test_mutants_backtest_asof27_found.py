@@ -5,8 +5,10 @@ the origin) and a dated raster's factors at its step on or before it.  Mutants t
 survived the back-test's tests: the pass cut a day early or at the origin itself on pings
 on disk, a ping exactly at the origin counted as received before it, the fitted model's
 training rows took the run's transit beside a plug-in, the weighted score's dated raster
-kept the run's step, the memo kept no transit options, and evaluation.json lost the
-raster's name and its notes.  References: the library's pass on hand-cut pings, its AIS
+kept the run's step, a curvilinear raster reopened without zonal method centre (refused,
+so missing at every origin), the memo kept no transit options, and evaluation.json lost
+the raster's name and its notes.  A raster step exactly at an origin was taken there: the
+product now takes the step before it, as it cuts the pings.  References: the library's pass on hand-cut pings, its AIS
 coverage on them, and the zonal statistics of the step opened by date.
 """
 
@@ -385,3 +387,60 @@ def test_a_raster_of_a_fixed_date_or_of_undated_steps_stays_present_data(tmp_pat
     state.rasters = [{"name": "sar", "source": src, "data": data}]
     assert dated_rasters(state) == {}
     assert present_data_factors(state) == ["sar_mean"]
+
+
+def test_a_curvilinear_dated_raster_is_reopened_by_centres_as_the_run_reads_it(tmp_path):
+    # zonal method: centre reads a curvilinear grid by its pixel centres; reopened at an
+    # origin without it, the grid was refused, taken as "no step before the origin": its
+    # factor missing at every origin.  The reference: h3 and pandas on the October pixels.
+    import xarray as xr
+    from _rasters import LAT_ATTRS, LON_ATTRS, centre_reference, grid_values, rotated_grid
+    from conftest import config_from
+
+    from pipeline.ingest import open_raster
+    from pipeline.runner.stages._backtest import RasterStepsAtOrigin, dated_rasters
+
+    lat, lon = rotated_grid()
+    values = grid_values((3, *lat.shape))
+    dims = ("eta_rho", "xi_rho")
+    ds = xr.Dataset(
+        {"v": (("time", *dims), values)},
+        coords={
+            "lat": (dims, lat, LAT_ATTRS),
+            "lon": (dims, lon, LON_ATTRS),
+            "time": ("time", pd.to_datetime(["2024-06-01", "2024-10-01", "2024-12-01"])),
+        },
+    )
+    path = tmp_path / "roms.nc"
+    ds.to_netcdf(path, engine="h5netcdf")
+    cfg = config_from(
+        {
+            "run": {"as_of": "2025-01-01", "out_dir": str(tmp_path / "out")},
+            "area": {"bbox": [99.5, 9.5, 100.8, 10.8], "resolution": 7},
+            "zonal": {"method": "centre"},
+            "inputs": {
+                "seizures": [{"path": str(tmp_path / "s.csv")}],
+                "rasters": [{"path": str(path), "name": "v", "variable": "v"}],
+            },
+            "score": {"factors": {S.SEIZURE_DENSITY: {"weight": 1}, "v_mean": {"weight": 1}}},
+        },
+        tmp_path,
+    )
+    src = cfg.inputs.rasters[0]
+    cells = np.unique(pipeline.points_to_cells(lon.ravel(), lat.ravel(), 7))
+    state = plugin_state(
+        cfg,
+        S.empty_seizures(),
+        pd.DataFrame(columns=S.PING_COLUMNS),
+        cells,
+        as_of=END,
+        area=SimpleNamespace(given=True, bbox=(99.5, 9.5, 100.8, 10.8)),
+    )
+    state.rasters = [
+        {"name": "v", "source": src, "data": open_raster(src, as_of=END, by_centres=True)}
+    ]
+    table = pd.DataFrame({S.CELL: cells, "v_mean": 0.0, "v_mean__covered": True})
+    got = RasterStepsAtOrigin(state, dated_rasters(state)).replace(table, ORIGIN)
+    want = centre_reference(lat, lon, values[1], cells, 7)["mean"].to_numpy()
+    assert np.isfinite(want).sum() > 100
+    np.testing.assert_allclose(got["v_mean"].to_numpy(), want, rtol=1e-12)
