@@ -217,10 +217,12 @@ def test_the_memo_of_one_nights_options_gives_another_nights_its_own_values(tmp_
     assert np.nansum(got["second", "fresh"][S.VESSEL_HOURS]) == 0
 
 
-def test_the_fitted_models_training_rows_beside_a_plug_in_take_the_origins_transit(tmp_path):
+@pytest.mark.parametrize("plugin", [True, False], ids=["beside a plug-in", "alone"])
+def test_the_fitted_models_training_rows_take_the_origins_transit(tmp_path, plugin):
     # With a plug-in that counts seizures the training rows take the plug-in at their own
-    # origins and the transit the forecast origin knows: the pings after the origin (a new
-    # lane through the test window's seizures) move nothing.
+    # origins and the transit the forecast origin knows, without one the origin's table:
+    # the pings after the origin (a new lane) move nothing.  The as-of tests' seizures
+    # had the model select no factor at all, which left this unchecked.
     from pipeline.runner.stages._backtest import published_method
 
     # half the year's seizures along the old lane: the model selects its transit
@@ -238,7 +240,7 @@ def test_the_fitted_models_training_rows_beside_a_plug_in_take_the_origins_trans
     cells = cell_universe(ev, RES, OPTS.universe_km)
     got = []
     for i, pings in enumerate((OLD, pd.concat([OLD, NEW], ignore_index=True))):
-        state = _state(tmp_path / str(i), pings, model="fitted", plugin=True, events=ev)
+        state = _state(tmp_path / str(i), pings, model="fitted", plugin=plugin, events=ev)
         got.append(published_method(state)(ev, cells, ORIGIN))
     assert set(TRANSIT) & set(got[0].info["selected"]), got[0].info
     np.testing.assert_array_equal(got[0].expected, got[1].expected, strict=True)
