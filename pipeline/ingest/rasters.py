@@ -1060,8 +1060,12 @@ def _refuse_ungeoreferenced(ds, name: str) -> None:
     raise InputError(f"{name}: raster has no geotransform (its pixels have no position); {how}")
 
 
-def _packing(da: xr.DataArray) -> str | None:
-    """Say how packed values were decoded (a band scale or offset other than 1 and 0)."""
+def _packing(da: xr.DataArray, words: tuple[str, str] = ("band scales", "offsets")) -> str | None:
+    """Say how packed values were decoded (a band scale or offset other than 1 and 0).
+
+    ``words`` name the scale and the offset as the file calls them (a GeoTIFF's band
+    scales and offsets, a NetCDF variable's ``scale_factor`` and ``add_offset``).
+    """
     enc = da.encoding
     scales = enc.get("scales") or ([enc["scale_factor"]] if "scale_factor" in enc else [])
     offsets = enc.get("offsets") or ([enc["add_offset"]] if "add_offset" in enc else [])
@@ -1069,9 +1073,11 @@ def _packing(da: xr.DataArray) -> str | None:
     offsets = [float(v) for v in offsets]
     if all(v == 1.0 for v in scales) and all(v == 0.0 for v in offsets):
         return None
+    scales = scales or [1.0] * len(offsets)  # one of the two stated: the other is its
+    offsets = offsets or [0.0] * len(scales)  # default
     return (
         f"stored {enc.get('rasterio_dtype', enc.get('dtype', '?'))} values decoded as "
-        f"value x scale + offset (band scales {scales}, offsets {offsets})"
+        f"value x scale + offset ({words[0]} {scales}, {words[1]} {offsets})"
     )
 
 
@@ -1626,6 +1632,8 @@ def _open_netcdf(
         "rechunk it (nccopy -c lat/512,lon/512 in.nc out.nc, with its dimension names)",
     )
     _check_packing_numbers(da.encoding, name, f"variable {var!r}")
+    if packed := _packing(da, ("scale_factor", "add_offset")):  # CF packing, decoded by
+        assumptions["scale_offset"] = packed  # xarray: said as a GeoTIFF band's is
     flags = [k for k in ("flag_values", "flag_masks", "flag_meanings") if k in da.attrs]
     special = _special_flag_values(da.attrs)
     if special is not None:
