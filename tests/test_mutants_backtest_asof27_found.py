@@ -446,3 +446,22 @@ def test_a_curvilinear_dated_raster_is_reopened_by_centres_as_the_run_reads_it(t
     want = centre_reference(lat, lon, values[1], cells, 7)["mean"].to_numpy()
     assert np.isfinite(want).sum() > 100
     np.testing.assert_allclose(got["v_mean"].to_numpy(), want, rtol=1e-12)
+
+
+def test_the_present_data_sentence_names_the_dated_rasters_steps_before_each_origin(
+    tmp_path, monkeypatch
+):
+    # The sentence naming the factors of the run's day listed what else each origin sees
+    # only before it (the density, the plug-ins, the transit) but not a dated raster, read
+    # at its latest step before the origin since the twenty-seventh session.
+    from pipeline.runner.stages import _backtest
+
+    state, _ = _raster_run(tmp_path)
+    monkeypatch.setattr(_backtest, "present_data_factors", lambda s: ["ports_distance"])
+    early = OPTS.model_copy(update={"end": pd.Timestamp("2024-06-30").date(), "train_days": 180})
+    res = _backtest._back_test_result(state, early)
+    assert res["present_data"].startswith("present data: 'ports_distance' takes its values")
+    assert res["present_data"].endswith(
+        "see only the seizures before each origin, the dated rasters' factors only their "
+        "latest time step before it"
+    ), res["present_data"]

@@ -643,6 +643,11 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
             + " may be a look-ahead; the seizure density, the plug-ins that count seizures "
             "and the baselines see only the seizures before each origin"
             + (", the transit factors only the positions before it" if dated else "")
+            + (
+                ", the dated rasters' factors only their latest time step before it"
+                if stepped
+                else ""
+            )
         )
         result.setdefault("notes", []).insert(0, result["present_data"])
     for name, rasters in raster_read_plugins(state).items():
