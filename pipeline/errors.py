@@ -43,6 +43,10 @@ class InputError(RouteRiskError, ValueError):
     """An input file was read but cannot be used (no usable column, wrong CRS, ...)."""
 
 
+class NoTimeStepBefore(InputError):
+    """Every time step of a raster opened with ``time: latest`` is after the run's ``as_of``."""
+
+
 class AmbiguousDateOrder(InputError):
     """Dates could be day-first or month-first and none of the values read decides."""
 

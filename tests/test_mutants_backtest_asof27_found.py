@@ -465,3 +465,32 @@ def test_the_present_data_sentence_names_the_dated_rasters_steps_before_each_ori
         "see only the seizures before each origin, the dated rasters' factors only their "
         "latest time step before it"
     ), res["present_data"]
+
+
+def test_a_step_before_an_origin_that_its_checks_refuse_is_said_not_as_no_step(
+    tmp_path, monkeypatch
+):
+    # Every refusal of the raster reopened at an origin read as "no time step before this
+    # origin": a date held by two steps before it (the run's own step passed) left the
+    # factors missing - right - under a note naming the wrong cause.
+    import test_backtest_transit_as_of_found as base
+
+    from pipeline.runner.stages._backtest import RasterStepsAtOrigin, dated_rasters
+
+    monkeypatch.setattr(base, "STEPS", pd.to_datetime(["2024-10-01", "2024-10-01", "2024-12-01"]))
+    state, src = _raster_state(tmp_path)
+    cells = state.cells
+    table = pd.DataFrame({S.CELL: cells, "sar_mean": _sar_mean(src, "2024-12-01", cells)})
+    table["sar_mean__covered"] = table["sar_mean"].notna()
+    at = RasterStepsAtOrigin(state, dated_rasters(state))
+    got = at.replace(table, ORIGIN)  # 2024-11-02: October's step, held twice
+    assert got["sar_mean"].isna().all() and not got["sar_mean__covered"].any()
+    assert at.without_step == {ORIGIN.isoformat(): ["sar"]}
+    said = at.why_missing(ORIGIN.isoformat(), "sar")
+    assert said.startswith("raster 'sar' could not be read at its latest time step before")
+    assert "2024-10-01" in said, said
+    early = pd.Timestamp("2024-09-01", tz="UTC")  # before every step: said so
+    assert at.replace(table, early)["sar_mean"].isna().all()
+    assert at.why_missing(early.isoformat(), "sar") == (
+        "raster 'sar' has no time step before this origin"
+    )

@@ -79,7 +79,7 @@ from xarray.core.indexing import (
 
 from .._ctype import use_ascii_case
 from .._terminal import share_to_percent
-from ..errors import InputError, SourceUnreadable
+from ..errors import InputError, NoTimeStepBefore, SourceUnreadable
 from ._common import as_source
 from .options import DimSelect, RasterSource, TimeWindow
 
@@ -2198,7 +2198,7 @@ def _select_time(
         limit = as_of.tz_convert("UTC").tz_localize(None) if as_of.tzinfo else as_of
         before = np.flatnonzero(np.asarray(times <= limit))
         if before.size == 0:
-            raise InputError(
+            raise NoTimeStepBefore(
                 f"{name}: every time step ({times.min().isoformat()} to "
                 f"{times.max().isoformat()}) is after the run's as_of "
                 f"({limit.date().isoformat()}); give the file of that day, or a date: "

@@ -250,7 +250,10 @@ class RasterStepsAtOrigin:
     origin (a step at the origin is the test window's, as a ping or a seizure there is), and
     its factors computed on the origin's cells (the step the run took keeps the run's values).
     An origin before every step has the raster's factors missing (NaN, not covered):
-    ``without_step`` maps each such origin (ISO text) to the rasters.
+    ``without_step`` maps each such origin (ISO text) to the rasters.  A step before the
+    origin that the raster's checks refuse (a date held by two steps) leaves them missing
+    too; ``refused`` keeps the refusal's line, which the origin's note gives
+    (:meth:`why_missing`), not "no time step".
     """
 
     def __init__(self, state: RunState, rasters: dict[str, list]) -> None:
@@ -258,9 +261,17 @@ class RasterStepsAtOrigin:
         self.rasters = rasters
         self.factors = [f for fs in rasters.values() for f in fs]
         self.without_step: dict[str, list[str]] = {}
+        self.refused: dict[tuple[str, str], str] = {}
+
+    def why_missing(self, origin: str, name: str) -> str:
+        """Say why raster ``name`` has no values at ``origin`` (ISO text), for its note."""
+        reason = self.refused.get((origin, name))
+        if reason is None:
+            return f"raster {name!r} has no time step before this origin"
+        return f"raster {name!r} could not be read at its latest time step before this origin ({reason})"
 
     def _step_at(self, r: dict, origin: pd.Timestamp):
-        from ...errors import InputError
+        from ...errors import InputError, NoTimeStepBefore
         from ...grid import average_hexagon_edge_length
         from ...ingest import clip_raster, open_raster
 
@@ -274,7 +285,10 @@ class RasterStepsAtOrigin:
                 as_of=origin - pd.Timedelta(1, "ns"),
                 by_centres=cfg.zonal.method == "centre",
             )
-        except InputError:  # the run opened it: only every step after the origin refuses it
+        except NoTimeStepBefore:  # every step after the origin
+            return None
+        except InputError as exc:  # a check of the step before it (the run's step passed)
+            self.refused[(origin.isoformat(), r["name"])] = str(exc).splitlines()[0]
             return None
         bbox = self.state.area.bbox
         if bbox is not None:
@@ -589,14 +603,15 @@ def _back_test_result(state: RunState, options: Any) -> dict[str, Any]:
     stepped = dated_rasters(state)
     result["as_of_origin_factors"] = dated + [f.name for fs in stepped.values() for f in fs]
     if stepped:
-        without_step = at.rasters.without_step if isinstance(at, AtOrigin) else {}
-        for o in result.get("origins", []):
-            for name in without_step.get(o["origin"], []):
-                o.setdefault("notes", []).append(
-                    f"raster {name!r} has no time step before this origin: "
-                    f"{', '.join(repr(f.name) for f in stepped[name])} missing in every cell "
-                    "here (not 0), and the published method used the other factors"
-                )
+        steps = at.rasters if isinstance(at, AtOrigin) else None
+        if steps is not None:
+            for o in result.get("origins", []):
+                for name in steps.without_step.get(o["origin"], []):
+                    o.setdefault("notes", []).append(
+                        f"{steps.why_missing(o['origin'], name)}: "
+                        f"{', '.join(repr(f.name) for f in stepped[name])} missing in every "
+                        "cell here (not 0), and the published method used the other factors"
+                    )
         result.setdefault("notes", []).append(
             f"dated raster(s) {', '.join(map(repr, stepped))} taken at each origin at the "
             "latest time step before it (time: latest; a step at the origin is the test "
