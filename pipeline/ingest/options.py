@@ -341,8 +341,9 @@ class DimSelect(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     index: int | None = Field(None, description="0-based position; negative counts from the end.")
-    value: float | str | dt.date | None = Field(
-        None, description="Coordinate value (a number, or a date for a time dimension)."
+    value: float | str | dt.datetime | dt.date | None = Field(
+        None,
+        description="Coordinate value (a number, or a date or time for a time dimension).",
     )
 
     @model_validator(mode="after")
@@ -426,7 +427,7 @@ class RasterSource(BaseModel):
         description="NetCDF time step: 'latest', a date (the step on that day), or a "
         "TimeWindow aggregate.",
     )
-    select: dict[str, int | float | dt.date | str | DimSelect] = Field(
+    select: dict[str, int | float | dt.datetime | dt.date | str | DimSelect] = Field(
         default_factory=dict,
         description="One step of any other dimension, e.g. {level: 850, time: -1}: a number "
         "is a coordinate value when the dimension has it, else a 0-based index (negative "

@@ -2093,6 +2093,9 @@ def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArr
                 want = pd.Timestamp(value)
             except (ValueError, TypeError):
                 return None
+            if want.tz is not None:
+                # a file's zone-less times are UTC (CF): 06:00Z is its 06:00 step, matched none
+                want = want.tz_convert("UTC").tz_localize(None)
             stamps = pd.DatetimeIndex(coord)
             if _names_a_day(value, want):
                 # a day on a sub-daily axis: its last step, as time: a date reads it (said)
