@@ -106,6 +106,7 @@ from ..schema import (
     VESSEL_ID,
     empty_pings,
 )
+from ..sphere import initial_bearing_deg
 from ._archive import COMPRESSION_SUFFIXES, read_compressed_head
 from ._columns import (
     WholeFile,
@@ -3635,11 +3636,13 @@ def _speed_ratios(
     sog_kn: np.ndarray,
     *,
     max_kn: float = 60.0,
+    straight: bool = False,
 ) -> np.ndarray:
     """Return reported / positional speed over the moving stretches between pings.
 
     A stretch is a ping and its vessel's first ping 1 min or more later (at most 3 h) whose
     positions give 1 to ``max_kn`` kn and whose reported speeds are both above zero.
+    ``straight``: only the stretches the next one goes on from within 30 degrees.
     """
     m = min(len(vid), SCALE_SAMPLE)
     tn = np.asarray(t[:m], dtype="datetime64[ns]")
@@ -3661,6 +3664,18 @@ def _speed_ratios(
     dt_h = (ts[j] - ts) / 3.6e12
     pos_kn = haversine_km(x[a], y[a], x[b], y[b]) / _KNOT_KM / np.where(dt_h > 0, dt_h, np.nan)
     use = (c[j] == c) & (dt_h >= 1 / 60) & (dt_h <= 3) & (pos_kn >= 1) & (pos_kn <= max_kn)
+    if straight:
+        # A stretch the vessel turned on gives less than its speed: a ferry seen hourly out
+        # and back read 1.8 times its SOG, as km/h would.  Taken only where the next stretch
+        # goes on within 30 degrees.
+        k = j[j]
+        dt2_h = (ts[k] - ts[j]) / 3.6e12
+        turn = (
+            initial_bearing_deg(x[b], y[b], x[i[k]], y[i[k]])
+            - initial_bearing_deg(x[a], y[a], x[b], y[b])
+            + 180.0
+        ) % 360.0 - 180.0
+        use &= (c[k] == c) & (dt2_h >= 1 / 60) & (dt2_h <= 3) & (np.abs(turn) <= 30.0)
     rep = (s[a] + s[b]) / 2
     return rep[use] / pos_kn[use]
 
@@ -3681,7 +3696,7 @@ def _check_speed_scale(
     of the records checked together (a chunk of a streamed file, or the whole file), when
     most of them agree.  So is a fleet tracker's plain ``speed`` in km/h (a truck at 4 km/h
     read as 4 kn is no longer loitering) or a phone logger's in m/s, when no header, schema
-    or config states the unit.
+    or config states the unit, judged on the stretches the vessel kept its course over.
     """
     ratio = _speed_ratios(vid, t, lon, lat, sog_kn)
     if ratio.size < 3:
@@ -3700,6 +3715,11 @@ def _check_speed_scale(
     speed_unit = parts.get("speed_unit") or {}
     if speed_unit.get("by", "default") != "default":
         return  # a unit the header, the schema or the config states is read as stated
+    # 1.85 times is what a turn gives too (a ferry seen hourly out and back): straight only
+    ratio = _speed_ratios(vid, t, lon, lat, sog_kn, straight=True)
+    if ratio.size < 3:
+        return
+    med = float(np.median(ratio))
     for unit, (lo, hi) in _UNSTATED_UNITS.items():
         if lo <= med <= hi and np.mean((ratio >= lo) & (ratio <= hi)) >= 0.6:
             col = parts.get("sog_col") or "speed"
