@@ -544,8 +544,8 @@ def test_each_period_counts_the_events_up_to_its_last_instant_and_as_of():
     assert tl.periods == ["2026-01", "2026-02", "2026-03"]
     assert tl.table["value"].tolist() == [1.0, 2.0, 3.0]
     assert tl.cutoffs == [
-        "2026-01-31T23:59:59.999999+00:00",
-        "2026-02-28T23:59:59.999999+00:00",
+        "2026-01-31T23:59:59.999999999+00:00",  # a month's last nanosecond
+        "2026-02-28T23:59:59.999999999+00:00",
         "2026-03-15T12:00:00+00:00",
     ]
     # a value on a break is in the class above it

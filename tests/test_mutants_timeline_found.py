@@ -147,7 +147,9 @@ def test_a_month_cut_at_as_of_in_its_first_minutes_is_that_month():
         june.start_time.tz_localize("UTC"),
         july.start_time.tz_localize("UTC"),
     ]
-    assert [c for c, _ in calls] == [june.end_time.tz_localize("UTC"), as_of]
+    # June's last nanosecond (Period.end_time stops at the microsecond), July's as_of
+    june_end = july.start_time.tz_localize("UTC") - pd.Timedelta(1, "ns")
+    assert [c for c, _ in calls] == [june_end, as_of]
     assert tf.periods["history"].tolist() == [f"{S.SEIZURE_DENSITY},{S.VESSEL_HOURS}"] * 2
     got = tf.table[tf.table[S.PERIOD] == "2026-07"].set_index(S.CELL)
     want, _ = density_on_cells(ev[ev[S.TIME] <= as_of], CELLS, as_of, DENSITY, None)

@@ -159,7 +159,10 @@ def timeline_table(
     limit = _utc(as_of) if as_of is not None else None
     frames, cutoffs = [], []
     for period in index:  # one scoring per period (a handful), each vectorised
-        cutoff = pd.Timestamp(period.end_time).tz_localize("UTC")
+        # the period's last nanosecond, as the times are (``Period.end_time`` stops at the
+        # microsecond: a time in a month's last microsecond was the next month's, and the
+        # back-test's origin at the next month's start saw it before it)
+        cutoff = (period + 1).start_time.as_unit("ns").tz_localize("UTC") - pd.Timedelta(1, "ns")
         if limit is not None and limit < cutoff:
             cutoff = limit
         past = events[times <= cutoff]
