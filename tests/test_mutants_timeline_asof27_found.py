@@ -222,3 +222,20 @@ def test_an_event_in_a_months_last_microsecond_is_the_months():
     )
     assert tl.table["value"].tolist() == [1.0, 2.0]
     assert tl.cutoffs[0] == "2026-01-31T23:59:59.999999999+00:00"
+
+
+def test_a_lane_over_the_months_end_from_the_memo_is_cut_there(tmp_path):
+    # a lane sailing over May's last midnight: its 31 May block ends with a segment to the 1
+    # June ping in a later pass (kept in the back-test's memo), none in May's; May's month,
+    # computed after that later pass and again the next night, is May's pings' pass
+    from pipeline.runner.cache import StageCache
+    from pipeline.runner.stages._backtest import TransitAtOrigin
+
+    over = _lane("over", end=JUNE_1 + pd.Timedelta(hours=12), lat=40.6)
+    pings = pd.concat([PINGS, over], ignore_index=True)
+    for night in ("first", "next"):
+        state = _state(tmp_path / night, pings)
+        state.cache, state.code = StageCache(tmp_path / "cache"), "code"
+        later = TransitAtOrigin(state, _factors(state))
+        later.replace(state.features.table[[S.CELL]], pd.Timestamp("2026-06-20", tz="UTC"))
+        _assert_month_is(_month(_months(state), "2026-05"), pings[pings[S.TIME] <= MAY_END])
