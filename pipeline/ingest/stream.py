@@ -939,26 +939,21 @@ class _State:
 
         ``"f.csv: 2 date(s) outside ... rejected"`` from two chunks is one note of 4, as the
         whole file's read would say, never the first chunk's 2 (de-duplicated by its text).
+        A note first said by a later chunk goes before the next of that chunk's notes that an
+        earlier chunk said, where a read of the whole file says it (a count of times whose
+        own offset disagrees with their header, said before the count of times placed).
         """
-        for t in texts:
+        for j, t in enumerate(texts):
             if self._add_order_note(t) or self._add_broken_note(t):
                 continue
             if t in self.notes and not _COUNTED_NOTE.match(t):
                 continue
             m = _COUNTED_NOTE.match(t)
-            same = next(
-                (
-                    i
-                    for i, old in enumerate(self.notes)
-                    if m
-                    and (o := _COUNTED_NOTE.match(old))
-                    and o["head"] == m["head"]
-                    and _same_counted(o["rest"], m["rest"])
-                ),
-                None,
-            )
+            same = self._said(t)
             if same is None:
-                self.notes.append(t)
+                later = (self._said(u) for u in texts[j + 1 :])
+                at = next((i for i in later if i is not None), len(self.notes))
+                self.notes.insert(at, t)
             else:
                 o = _COUNTED_NOTE.match(self.notes[same])
                 assert o is not None and m is not None
@@ -967,6 +962,24 @@ class _State:
                 _, k2, tail2 = _rejected_tail(m["rest"])
                 rest = body + (f"; {k + k2} {tail or tail2}" if k + k2 else "")
                 self.notes[same] = f"{m['head']}: {total} {rest}"
+
+    def _said(self, text: str) -> int | None:
+        """Return where the notes say ``text`` (or count its records with another count)."""
+        if text in self.notes:
+            return self.notes.index(text)
+        m = _COUNTED_NOTE.match(text)
+        if m is None:
+            return None
+        return next(
+            (
+                i
+                for i, old in enumerate(self.notes)
+                if (o := _COUNTED_NOTE.match(old))
+                and o["head"] == m["head"]
+                and _same_counted(o["rest"], m["rest"])
+            ),
+            None,
+        )
 
     def _add_broken_note(self, text: str) -> bool:
         """Add a chunk's note of unclosed quotes to the file's (True if it is one).

@@ -1267,7 +1267,7 @@ def _columns_from_table(
     _refuse_gridded(raw, pick, evidence, name)
     period_note = None
     if "time" not in over:
-        period_note = _refuse_periods(raw, pick["time"], evidence.get("time") or {}, name)
+        period_note = _refuse_periods(raw, pick["time"], evidence.get("time") or {}, name, whole)
     pick["pair"] = None
     if (pick["lat"] is None or pick["lon"] is None) and not {"lat", "lon"} & set(over):
         pair = _geojson_point_column(raw)
@@ -1414,7 +1414,11 @@ _PERIOD_ENDS = {
 
 
 def _refuse_periods(
-    raw: pd.DataFrame, time_col: str | None, time_evidence: dict, name: str
+    raw: pd.DataFrame,
+    time_col: str | None,
+    time_evidence: dict,
+    name: str,
+    whole: WholeFile | None = None,
 ) -> str | None:
     """Refuse a table of periods (a start and an end a row) that only looks like pings.
 
@@ -1424,16 +1428,30 @@ def _refuse_periods(
     there were lost or drawn along a line to its next event.  Where the start's header names
     a time (a tracker's stops report's ``Start Time`` beside ``End Time``) each row is read
     at its start as before, and the returned note says so.  A ``columns: {time: ...}`` reads
-    them as told, without a word.
+    them as told, without a word.  ``whole`` (``raw`` the first chunk of a file) looks for the
+    end's dates over the whole file: an ``end`` blank in the first chunk and filled further
+    on is a period's end too (read in chunks, such a file was read as pings, exit 0).
     """
     if time_col is None:
         return None
+
+    def dates(values: pd.Series) -> bool:
+        return date_fit(values) >= 0.8
+
+    spread = whole if whole is not None and whole.any_of is not None and whole.more() else None
     toks = name_tokens(time_col)
     for k, tok in enumerate(toks):
         for end_word in _PERIOD_ENDS.get(tok, ()):
             want = [*toks[:k], end_word, *toks[k + 1 :]]
             ends = [c for c in raw.columns if c != time_col and name_tokens(c) == want]
-            if not ends or date_fit(raw[ends[0]]) < 0.8:
+            if not ends or not (
+                dates(raw[ends[0]])
+                or (
+                    spread is not None
+                    and spread.any_of is not None
+                    and spread.any_of(ends[0], dates)
+                )
+            ):
                 continue
             if time_evidence.get("by") == "content":
                 raise InputError(
