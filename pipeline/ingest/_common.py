@@ -1002,6 +1002,10 @@ def header_again_pattern(header: bytes, delim: str) -> re.Pattern[bytes]:
         fields = next(csv.reader([text], delimiter=delim), [])
     except csv.Error:
         fields = text.split(delim)
+    if len(fields) > 1 and not fields[-1].strip():
+        # a header ending with the delimiter (read_text_table drops it): the other export's
+        # may not, and the optional delimiter below takes the one that does
+        fields = fields[:-1]
     sep = re.escape(delim.encode())
     # a field quoted or not, never half quoted: a line matched is a whole record's line (a
     # quote it opened would make the lines below part of its last value)
@@ -1038,6 +1042,10 @@ def _headers_reordered(data: bytes, delim: str) -> list[tuple[int, str]]:
         fields = next(csv.reader([text], delimiter=delim), [])
     except csv.Error:
         return []
+    if len(fields) > 1 and not fields[-1].strip():
+        # a header ending with the delimiter: another export's header may not (below a
+        # header 'time,latitude,longitude,', 'time,longitude,latitude' was read as records)
+        fields = fields[:-1]
     named = sorted({f.strip() for f in fields if f.strip()}, key=len, reverse=True)
     if first_end < 0 or len(named) < 2:
         return []
@@ -1134,7 +1142,11 @@ def _drop_headers_again(
     taken = [b for b in again.below.tolist() if b - 1 in start and b in records]
     below = np.isin(table.lines, taken)
     for line, found in zip(again.below.tolist(), again.below_units, strict=True):
-        if line in taken and found != units:
+        # below a repeated header a record starts: a units row there is compared even when
+        # it is no record of the file's width (below a header ending with the delimiter,
+        # the other export's 'UTC,...,knots,' lost that one and was a ragged row, its
+        # knots read as m s-1)
+        if line - 1 in start and found != units:
             first = dict(units) or "none"
             raise InputError(
                 f"{name}: line {line + shift} is a units row below the header repeated "

@@ -1,0 +1,139 @@
+"""Mutation pass over today's track CSV shapes: repeated and reordered headers, joined exports.
+
+Found by mutating ``header_again_pattern``, ``_headers_again``, ``_drop_headers_again``,
+``_headers_reordered`` (``pipeline/ingest/_common.py``) and ``_header_again_at_end``
+(``pipeline/ingest/stream.py``) and by probing the shapes joined exports take:
+
+- a header ending with the delimiter (an export that ends every line so) over another export's
+  plain header: the second header matched neither the repeated header's pattern nor the
+  reordered one's, so a second export of other column order was read under the first header
+  (latitude -1.4 and longitude 50.3 for a ship at 50.3N 1.4W, exit 0), and one of other units
+  had its units row rejected as a ragged row, its knots read as m s-1 (1.94 times too fast);
+- read in chunks, a repeated header starting with the second file's byte-order mark (``cat`` of
+  two exports saved with one) at the end of a piece was not handed to the next piece: its
+  units row, the next chunk's first line, was read as a record, the knots below it as m s-1,
+  where the whole file is refused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION, write_text
+from _ingest_stage import track_outcome
+from test_erddap_units_row_found import MPS_TO_KN
+
+from pipeline.errors import InputError
+from pipeline.ingest import read_tracks
+from pipeline.ingest._common import header_again_pattern, read_text_table
+from pipeline.schema import SOG
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+HEAD = "time,latitude,longitude,sog,mmsi"
+UNITS = "UTC,degrees_north,degrees_east,{},"
+
+
+def _rows(mmsi: int, lat0: float, end: str = "", day: int = 1) -> list[str]:
+    return [
+        f"2023-01-0{day}T00:{i}0:00Z,{lat0 + i / 100:.2f},-1.2{i},5.0,{mmsi}{end}" for i in range(3)
+    ]
+
+
+# ------------------------------------------------------------ a header ending with the delimiter
+
+
+def test_a_plain_reordered_header_below_one_ending_with_the_delimiter_is_refused(tmp_path):
+    # before: the second header an mmsi_invalid reject, its records read with latitude and
+    # longitude swapped, exit 0
+    second = [f"2023-01-02T00:{i}0:00Z,-1.4{i},50.3{i},5.0,235000002" for i in range(3)]
+    lines = [HEAD + ",", *_rows(235000001, 50.1, ","), "time,longitude,latitude,sog,mmsi", *second]
+    path = write_text(tmp_path, "o.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="line 5 'time,longitude,latitude,sog,mmsi' names"):
+        read_tracks(path)
+
+
+def test_other_units_below_a_plain_header_again_under_one_ending_with_the_delimiter_refused(
+    tmp_path,
+):
+    # before: the header again an mmsi_invalid reject, its units row a ragged row (one
+    # trailing delimiter dropped from every line), the knots below read as m s-1
+    lines = [HEAD + ",", UNITS.format("m s-1") + ",", *_rows(235000001, 50.1, ",")]
+    lines += [HEAD, UNITS.format("knots"), *_rows(235000002, 50.3, day=2)]
+    path = write_text(tmp_path, "u.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="line 7 is a units row below the header repeated"):
+        read_tracks(path)
+
+
+def test_a_plain_header_again_below_one_ending_with_the_delimiter_is_a_repeated_header(tmp_path):
+    lines = [HEAD + ",", *_rows(235000001, 50.1, ","), HEAD, *_rows(235000002, 50.3, day=2)]
+    res = read_tracks(write_text(tmp_path, "p.csv", "\n".join(lines) + "\n"))
+    assert (res.n_read, len(res.frame), res.by_rule) == (7, 6, {"repeated_header": 1})
+    assert res.rejects["row"].tolist() == [5]
+    assert sorted(res.lines.tolist()) == [2, 3, 4, 6, 7, 8]
+
+
+@pytest.mark.parametrize(
+    ("header", "line", "found"),
+    [
+        ("a,b,", "\na,b\n", True),
+        ("a,b,", "\na,b,\n", True),
+        ("a,b", "\na,b,\n", True),
+        ("a,b", "\na,b,,\n", False),
+        ("a,,b", "\na,b\n", False),
+    ],
+    ids=["trailing-plain", "trailing-trailing", "plain-trailing", "plain-two-more", "blank-inside"],
+)
+def test_header_again_pattern_takes_one_trailing_delimiter_either_way(header, line, found):
+    assert (header_again_pattern(header.encode(), ",").search(line.encode()) is not None) is found
+
+
+# ------------------------------------------------------------ read in chunks: a BOM at the cut
+
+PIECE = 1 << 16  # a chunk's piece is at least 64 KiB, cut at the last line end in it
+
+
+def _bom_at_the_cut(tmp_path, unit: str):
+    """An ERDDAP export whose first piece ends with the header again, after a BOM."""
+    head = f"{HEAD}\n{UNITS.format('m s-1')}\n".encode()
+    last = b"\xef\xbb\xbf" + HEAD.encode() + b"\n"
+    rec = "2023-01-01T{h:02d}:{m:02d}:{s:02d}Z,50.1{pad},-1.2,5.0,235000001\n"
+    size = len(rec.format(h=0, m=0, s=0, pad=""))
+    n, rest = divmod(PIECE - len(head) - len(last), size)
+    body = [
+        rec.format(h=i // 3600, m=i // 60 % 60, s=i % 60, pad="0" * rest if i == n - 1 else "")
+        for i in range(n)
+    ]
+    data = head + "".join(body).encode() + last
+    assert len(data) == PIECE  # the cut is below the header again
+    tail = [UNITS.format(unit), *_rows(235000002, 50.3, day=2)]
+    path = tmp_path / "bom.csv"
+    path.write_bytes(data + ("\n".join(tail) + "\n").encode())
+    return path, n
+
+
+def test_a_bom_header_again_at_a_cut_over_other_units_is_refused_read_in_chunks(tmp_path):
+    # before, in chunks: the units row a vessel_missing reject, the knots read as m s-1
+    path, n = _bom_at_the_cut(tmp_path, "knots")
+    whole = track_outcome(path, "whole", 0, tmp_path)
+    chunks = track_outcome(path, "chunks", 2, tmp_path)
+    assert whole[0] == chunks[0] == "refused"
+    assert whole[1] == chunks[1] and f"line {n + 4} is a units row" in whole[1]
+
+
+def test_a_bom_header_again_at_a_cut_over_the_same_units_reads_as_whole(tmp_path):
+    path, n = _bom_at_the_cut(tmp_path, "m s-1")
+    whole = track_outcome(path, "whole", 0, tmp_path)
+    chunks = track_outcome(path, "chunks", 2, tmp_path)
+    assert whole[0] == chunks[0] == {"repeated_header": 2}
+    assert whole[1] == chunks[1] and whole[2] == chunks[2]
+    res = read_tracks(path)
+    assert sorted(res.rejects["row"].tolist()) == [n + 3, n + 4]
+    np.testing.assert_allclose(np.unique(res.frame[SOG].to_numpy()), [5.0 * MPS_TO_KN])
+
+
+def test_read_text_table_finds_a_bom_header_again(tmp_path):
+    text = "\n".join([HEAD, *_rows(1, 50.1)]) + "\n\ufeff" + "\n".join([HEAD, *_rows(2, 50.3)])
+    table = read_text_table(write_text(tmp_path, "b.csv", text + "\n"), header_again=True)
+    assert table.bad_rows["row"].tolist() == [5]
+    assert table.bad_rows["rule"].tolist() == ["repeated_header"]
