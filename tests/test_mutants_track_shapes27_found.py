@@ -24,7 +24,7 @@ from _ingest_stage import track_outcome
 from test_erddap_units_row_found import MPS_TO_KN
 
 from pipeline.errors import InputError
-from pipeline.ingest import read_tracks
+from pipeline.ingest import read_seizures, read_tracks
 from pipeline.ingest._common import header_again_pattern, read_text_table
 from pipeline.schema import SOG
 
@@ -137,3 +137,32 @@ def test_read_text_table_finds_a_bom_header_again(tmp_path):
     table = read_text_table(write_text(tmp_path, "b.csv", text + "\n"), header_again=True)
     assert table.bad_rows["row"].tolist() == [5]
     assert table.bad_rows["rule"].tolist() == ["repeated_header"]
+
+
+# ------------------------------------------------------------ seizures: a column without a name
+
+
+def test_a_seizures_header_reordered_beside_a_blank_named_column_is_refused(tmp_path):
+    # a blank name is read as 'column_4', not 'Unnamed: 3': it stood in the set compared, the
+    # second header's blank cell was no name, and its seizure at 13.4N 52.5E was read at
+    # 52.5N 13.4E, exit 0
+    lines = [
+        "date,latitude,longitude,,drug",
+        "2024-01-01,10.1,20.1,x,cocaine",
+        "date,longitude,latitude,,drug",
+        "2024-01-03,52.5,13.4,x,heroin",
+    ]
+    with pytest.raises(InputError, match=r"line 3 .*another order"):
+        read_seizures(write_text(tmp_path, "s.csv", "\n".join(lines) + "\n"))
+
+
+def test_a_seizures_header_again_beside_a_blank_named_column_is_a_repeated_header(tmp_path):
+    lines = [
+        "date,latitude,longitude,,drug",
+        "2024-01-01,10.1,20.1,x,cocaine",
+        "date,latitude,longitude,,drug",
+        "2024-01-03,13.4,52.5,x,heroin",
+    ]
+    res = read_seizures(write_text(tmp_path, "s.csv", "\n".join(lines) + "\n"))
+    assert (res.n_read, len(res.frame), res.by_rule) == (3, 2, {"repeated_header": 1})
+    np.testing.assert_allclose(np.sort(res.frame["lat"].to_numpy()), [10.1, 13.4])

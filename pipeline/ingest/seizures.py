@@ -1822,15 +1822,21 @@ def _refuse_header_reordered(
     was a rejected record and the records below it were read under the first header's
     columns (``date,longitude,latitude`` below ``date,latitude,longitude``: 13.4°N 52.5°E
     placed at 52.5°N 13.4°E), exit 0.  As the tracks reader, the seizures reader refuses
-    such a file naming the line.  Columns without a name (``Unnamed: 5``, Excel's empty
-    columns) are left out of the set compared.
+    such a file naming the line.  Columns without a name (``column_5`` of a CSV's blank
+    name, ``Unnamed: 4`` of a workbook's, Excel's empty columns) are left out of the set
+    compared.
 
     Raises
     ------
     InputError
         Naming the first such line.
     """
-    named = [c for c in raw.columns if str(c).strip() and not str(c).startswith("Unnamed:")]
+    # a blank name is read as 'column_<n>' (read_text_table) or 'Unnamed: <n-1>' (pandas)
+    named = [
+        c
+        for i, c in enumerate(raw.columns)
+        if str(c).strip() and not str(c).startswith("Unnamed:") and str(c) != f"column_{i + 1}"
+    ]
     if len(named) < 2:
         return
     names = {str(c).strip().casefold() for c in named}
