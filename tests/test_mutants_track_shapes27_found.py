@@ -93,23 +93,27 @@ def test_header_again_pattern_takes_one_trailing_delimiter_either_way(header, li
 PIECE = 1 << 16  # a chunk's piece is at least 64 KiB, cut at the last line end in it
 
 
-def _bom_at_the_cut(tmp_path, unit: str):
-    """An ERDDAP export whose first piece ends with the header again, after a BOM."""
+def _at_the_cut(tmp_path, last: bytes, tail: list[str], name: str = "cut.csv"):
+    """An ERDDAP export whose first piece ends with the line ``last``, ``tail`` below it."""
     head = f"{HEAD}\n{UNITS.format('m s-1')}\n".encode()
-    last = b"\xef\xbb\xbf" + HEAD.encode() + b"\n"
     rec = "2023-01-01T{h:02d}:{m:02d}:{s:02d}Z,50.1{pad},-1.2,5.0,235000001\n"
     size = len(rec.format(h=0, m=0, s=0, pad=""))
-    n, rest = divmod(PIECE - len(head) - len(last), size)
+    n, rest = divmod(PIECE - len(head) - len(last) - 1, size)
     body = [
         rec.format(h=i // 3600, m=i // 60 % 60, s=i % 60, pad="0" * rest if i == n - 1 else "")
         for i in range(n)
     ]
-    data = head + "".join(body).encode() + last
-    assert len(data) == PIECE  # the cut is below the header again
-    tail = [UNITS.format(unit), *_rows(235000002, 50.3, day=2)]
-    path = tmp_path / "bom.csv"
+    data = head + "".join(body).encode() + last + b"\n"
+    assert len(data) == PIECE  # the cut is below ``last``
+    path = tmp_path / name
     path.write_bytes(data + ("\n".join(tail) + "\n").encode())
     return path, n
+
+
+def _bom_at_the_cut(tmp_path, unit: str):
+    """An ERDDAP export whose first piece ends with the header again, after a BOM."""
+    tail = [UNITS.format(unit), *_rows(235000002, 50.3, day=2)]
+    return _at_the_cut(tmp_path, b"\xef\xbb\xbf" + HEAD.encode(), tail, "bom.csv")
 
 
 def test_a_bom_header_again_at_a_cut_over_other_units_is_refused_read_in_chunks(tmp_path):
@@ -166,3 +170,120 @@ def test_a_seizures_header_again_beside_a_blank_named_column_is_a_repeated_heade
     res = read_seizures(write_text(tmp_path, "s.csv", "\n".join(lines) + "\n"))
     assert (res.n_read, len(res.frame), res.by_rule) == (3, 2, {"repeated_header": 1})
     np.testing.assert_allclose(np.sort(res.frame["lat"].to_numpy()), [10.1, 13.4])
+
+
+# ------------------------------------------------------------ gaps the mutants showed
+
+
+def test_a_header_again_with_blanks_around_its_names_is_a_repeated_header(tmp_path):
+    # a hand-edited join pads the names: still the header, its units row compared
+    lines = [HEAD, UNITS.format("m s-1"), *_rows(235000001, 50.1)]
+    lines += [" time , latitude ,longitude,\tsog,mmsi ", UNITS.format("knots")]
+    lines += _rows(235000002, 50.3, day=2)
+    with pytest.raises(InputError, match="line 7 is a units row below the header repeated"):
+        read_tracks(write_text(tmp_path, "b.csv", "\n".join(lines) + "\n"))
+    lines[6] = UNITS.format("m s-1")
+    res = read_tracks(write_text(tmp_path, "s.csv", "\n".join(lines) + "\n"))
+    assert (res.n_read, len(res.frame), res.by_rule) == (8, 6, {"repeated_header": 2})
+    assert res.rejects["row"].tolist() == [6, 7]
+
+
+_SECOND = [f"2023-01-02T00:{i}0:00Z,-1.4{i},50.3{i},5.0,235000002" for i in range(3)]
+
+
+@pytest.mark.parametrize(
+    ("second", "end"),
+    [
+        ('"time","longitude","latitude","sog","mmsi"', ""),
+        ("TIME,LONGITUDE,LATITUDE,SOG,MMSI", ""),
+        ("time,longitude,latitude,sog,mmsi,", ","),
+    ],
+    ids=["quoted", "upper-case", "records-ending-with-the-delimiter"],
+)
+def test_another_exports_header_reordered_in_its_own_shape_is_refused(tmp_path, second, end):
+    # the other export quotes its names, writes them in upper case, or ends every line with
+    # the delimiter (as this file's records do, below a header that does not)
+    lines = [HEAD, *_rows(235000001, 50.1, end), second, *[r + end for r in _SECOND]]
+    path = write_text(tmp_path, "r.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError, match="line 5 .* names the header's columns in another order"):
+        read_tracks(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "notes", "lines"),
+    [
+        ('mmsi,note\n1,"a\nnote,mmsi\nb"\n2,y\n', ["a\nnote,mmsi\nb", "y"], [2, 5]),
+        ('mmsi,note\n1,"a\nmmsi,"note"\nUTC,kg\n2,y\n', ['a\nmmsi,note"', "kg", "y"], [2, 4, 5]),
+    ],
+    ids=["reordered-inside-a-value", "units-below-a-header-line-ending-a-value"],
+)
+def test_header_lines_inside_a_quoted_value_are_part_of_it(tmp_path, text, notes, lines):
+    # a line naming the columns reordered inside a note is no other export's header (not
+    # refused); a units-like record below a header line that closes a note is a record
+    table = read_text_table(write_text(tmp_path, "q.csv", text), header_again=True)
+    assert table.frame["note"].tolist() == notes
+    assert table.lines.tolist() == lines
+    assert table.n_bad == 0
+
+
+def test_a_reordered_header_below_a_title_and_units_row_is_refused_at_its_physical_line(tmp_path):
+    # the title (line 1) and the units row (line 3) count: the header again is line 7
+    lines = ["Vessel track export 2026-06-01", HEAD, UNITS.format("m s-1")]
+    lines += [*_rows(235000001, 50.1), "time,longitude,latitude,sog,mmsi", *_SECOND]
+    path = write_text(tmp_path, "t.csv", "\n".join(lines) + "\n")
+    whole = track_outcome(path, "whole", 0, tmp_path)
+    chunks = track_outcome(path, "chunks", 2, tmp_path)
+    assert whole[0] == chunks[0] == "refused"
+    assert whole[1] == chunks[1] and "line 7 'time,longitude,latitude,sog,mmsi'" in whole[1]
+
+
+def test_a_header_line_closing_a_quoted_value_at_a_cut_stays_in_its_piece(tmp_path):
+    # the piece's last line is the header's names after a quote opened the line above:
+    # the piece's end is a record's end as the reader finds it; whole and in chunks alike
+    last = b'2023-01-01T23:00:00Z,50.1,-1.2,5.0,"235000001\ntime,latitude,longitude,sog,"mmsi"'
+    path, _ = _at_the_cut(tmp_path, last, _rows(235000002, 50.3, day=2))
+    whole = track_outcome(path, "whole", 0, tmp_path)
+    chunks = track_outcome(path, "chunks", 2, tmp_path)
+    assert whole[0] == chunks[0]
+    assert whole[1] == chunks[1] and whole[2] == chunks[2]
+
+
+@pytest.mark.parametrize("how", ["chunks", "parts"])
+def test_a_file_ending_with_its_header_again_reads_as_whole_in_chunks(tmp_path, how):
+    lines = [HEAD, *_rows(235000001, 50.1), *_rows(235000002, 50.3, day=2), HEAD]
+    path = write_text(tmp_path, "e.csv", "\n".join(lines) + "\n")
+    whole = track_outcome(path, "whole", 0, tmp_path)
+    chunks = track_outcome(path, how, 2, tmp_path)
+    assert whole[0] == chunks[0] == {"repeated_header": 1}
+    assert whole[2] == chunks[2]
+
+
+def test_a_seizures_record_of_column_names_short_of_the_set_is_a_record(tmp_path):
+    # every named column holds a name, but 'longitude' is none of them: no header reordered
+    lines = [
+        "date,latitude,longitude,drug",
+        "2024-01-01,10.1,20.1,cocaine",
+        "date,latitude,latitude,drug",
+        "2024-01-03,13.4,52.5,heroin",
+    ]
+    res = read_seizures(write_text(tmp_path, "s.csv", "\n".join(lines) + "\n"))
+    assert (res.n_read, len(res.frame)) == (3, 2)
+    assert res.rejects["row"].tolist() == [3]
+
+
+def test_a_workbooks_header_reordered_beside_an_unnamed_column_is_refused(tmp_path):
+    # pandas names a workbook's blank header cell 'Unnamed: 3': left out of the set compared
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [
+        ["date", "latitude", "longitude", None, "drug"],
+        ["2024-01-01", 10.1, 20.1, "x", "cocaine"],
+        ["date", "longitude", "latitude", None, "drug"],
+        ["2024-01-03", 52.5, 13.4, "x", "heroin"],
+    ]:
+        sheet.append(row)
+    path = tmp_path / "s.xlsx"
+    book.save(path)
+    with pytest.raises(InputError, match=r"line 3 .*another order"):
+        read_seizures(path)
