@@ -196,7 +196,8 @@ def test_values_read_as_not_available_are_counted_on_accepted_pings_only(tmp_pat
     rows = []
     for k in range(20):
         lat = "91" if k == 3 else f"{50 + k / 500:.4f}"  # k=3: rejected (position_unavailable)
-        sog = "102.3" if k in (3, 5, 7) else "-4" if k == 9 else "5.0"
+        # 8.6 kn: the positions' speed (a unit-less speed far from it is refused as km/h, m/s)
+        sog = "102.3" if k in (3, 5, 7) else "-4" if k == 9 else "8.6"
         cog = "360" if k in (3, 4) else "90"
         rows.append(f"235000001,2024-01-01T00:{k:02d}:00Z,{lat},{-1 + k / 500:.4f},{sog},{cog}")
     rows += [rows[5], rows[9]]  # repeats of a 102.3 and a negative ping: rejected (duplicate)

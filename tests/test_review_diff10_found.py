@@ -46,7 +46,7 @@ def _appended_exports(path: Path, first_trailing: bool) -> Path:
     for part, ship in enumerate((235000001, 235000002)):
         trailing = (part == 0) == first_trailing
         for k in range(1500):
-            sog = "" if k % 2 and not trailing else "9.5"
+            sog = "" if k % 2 and not trailing else "5.1"  # the positions' 5.1 kn
             lines.append(
                 f"{ship},2024-01-01T{k // 360:02d}:{(k // 6) % 60:02d}:{(k % 6) * 10:02d}Z,"
                 f"{50 + k / 5000:.4f},{-1 + k / 5000:.4f},{sog}" + ("," if trailing else "")
