@@ -586,47 +586,6 @@ def test_the_back_test_s_kernel_is_said_too_narrow_only_when_the_back_test_runs(
         assert [n.split(" km ")[0] for n in narrow_kernel_notes(cfg, 100.0)] == said
 
 
-def _pings_and_seizures_seen(ctx):
-    return np.full(ctx.cells.size, len(ctx.pings) + 100.0 * len(ctx.seizures))
-
-
-def test_a_month_recomputed_from_the_tracks_sees_what_lies_at_its_cutoff_and_nothing_later():
-    """A month's transit factors recomputed from the positions (the slider) see the
-    positions and the seizures up to its cutoff (the last instant it covers), inclusive, and
-    none after it.
-
-    Mutants: the positions at the cutoff left out (``<``), every seizure of the record
-    given to the month (later ones included).
-    """
-    from types import SimpleNamespace
-
-    from pipeline.factors import Factor
-    from pipeline.runner.stages._features import _track_history
-
-    cells = _region()
-    june = pd.Period("2026-06", "M")
-    start, cutoff = june.start_time.tz_localize("UTC"), june.end_time.tz_localize("UTC")
-    times = [start, start + 3 * DAY, cutoff, cutoff + DAY]  # the record runs past June
-    pings = pd.DataFrame({S.TIME: times})
-    seizures = pd.DataFrame({S.TIME: [start + DAY, cutoff, cutoff + 2 * DAY]})
-    state = SimpleNamespace(
-        config=SimpleNamespace(
-            area=SimpleNamespace(resolution=6), factors=SimpleNamespace(options={})
-        ),
-        features=SimpleNamespace(table=pd.DataFrame({S.CELL: cells})),
-        pings=pings,
-        seizures=seizures,
-        vessel_identity=None,
-        ports=None,
-        context={},
-        cells=cells,
-    )
-    seen = Factor("seen", "n", "d", _pings_and_seizures_seen, needs=("seizures", "tracks"))
-    got = _track_history(state, cells, [seen])(cutoff, start)
-    assert got is not None
-    assert set(got["seen"]) == {3.0 + 200.0}  # 3 positions, 2 seizures up to the cutoff
-
-
 def test_the_timeline_is_kept_per_as_of(tmp_path, monkeypatch):
     """The months of the slider end at ``as_of``: the same inputs a day later are another
     timeline (the last month's cutoff moved), not last night's from the cache.
