@@ -26,24 +26,7 @@ import io
 import pandas as pd
 import pytest
 from _ingest_stage import track_outcome
-
-T0 = pd.Timestamp("2024-03-05T00:00:00")
-N = 1800  # about 90 kB: two chunks of 64 KiB or more
-LATE = 1500  # a record of the second chunk (the first holds 1,200 to 1,400)
-
-
-def _write(path, header: str, rows: list[str]):
-    """CRLF line ends, a BOM, no newline after the last line."""
-    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join([header, *rows]).encode("utf-8"))
-    return path
-
-
-def _when(i: int, fmt: str = "%Y-%m-%dT%H:%M:%SZ") -> str:
-    return (T0 + pd.Timedelta(minutes=i // 3)).strftime(fmt)
-
-
-def _deg(i: int) -> tuple[str, str]:
-    return f"{10 + i * 1e-4 + (i % 3) * 0.01:.5f}", f"{75 + i * 1e-4 + (i % 3) * 0.01:.5f}"
+from test_parity_ingest27_found import LATE, N, _deg, _when, _write
 
 
 def _periods(header: str) -> tuple[str, list[str]]:
