@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from _corpus import write_lines
+from test_parity_ingest27_found import _pieces_of
 
 from pipeline.errors import InputError
 from pipeline.ingest import read_seizures, read_tracks
@@ -88,23 +89,6 @@ def _few_south(n: int, south: list[int]) -> pd.DataFrame:
     return pd.DataFrame({"Lat": [f"{10 + k * 1e-5:.5f}" for k in range(n)], "H": h, "Lon": "75.0"})
 
 
-def _pieces(frame: pd.DataFrame, rows: int):
-    from pipeline.ingest._columns import WholeFile
-
-    def pieces(columns):
-        for a in range(0, len(frame), rows):
-            yield frame.iloc[a : a + rows][columns].reset_index(drop=True)
-
-    return WholeFile(
-        pairs_of=lambda t, vs: {},
-        filled_of=lambda cols: cols,
-        more=lambda: len(frame) > rows,
-        head=lambda cols, n: frame[cols].head(n),
-        rows=rows,
-        pieces=pieces,
-    )
-
-
 @pytest.mark.parametrize("how", ["whole", "pieces"])
 def test_a_few_south_letters_between_the_spaced_records_are_refused(how):
     # 20,000 records: the spaced ones are every 4th (20,000 // 5,000); three southern
@@ -113,7 +97,7 @@ def test_a_few_south_letters_between_the_spaced_records_are_refused(how):
     from pipeline.ingest._columns import coordinate_parts
 
     frame = _few_south(20_000, [9_001, 12_002, 17_003])
-    raw, whole = (frame, None) if how == "whole" else (frame.iloc[:1000], _pieces(frame, 1000))
+    raw, whole = (frame, None) if how == "whole" else (frame.iloc[:1000], _pieces_of(frame, 1000))
     with pytest.raises(InputError, match=r"'H' holds hemisphere letters \(N/S; 3 like 'S'\)"):
         coordinate_parts(raw, "Lat", "lat", {"Lat", "Lon"}, "f.csv", whole)
 
@@ -123,7 +107,7 @@ def test_letters_of_the_north_only_are_no_refusal(how):
     from pipeline.ingest._columns import coordinate_parts
 
     frame = _few_south(20_000, [])
-    raw, whole = (frame, None) if how == "whole" else (frame.iloc[:1000], _pieces(frame, 1000))
+    raw, whole = (frame, None) if how == "whole" else (frame.iloc[:1000], _pieces_of(frame, 1000))
     assert coordinate_parts(raw, "Lat", "lat", {"Lat", "Lon"}, "f.csv", whole) == {}
 
 
