@@ -1126,7 +1126,9 @@ def _drop_headers_again(
     first units row) is refused: read under the first one's units, the second export's
     speeds in knots were read as metres per second (1.94 times too fast), exit 0.  So is a
     record naming the header's columns in another order (another export's header): its
-    records were read under the first header's columns (latitudes as longitudes).
+    records were read under the first header's columns (latitudes as longitudes).  A
+    repeated header with no units row below it, below a first one with one, is refused too:
+    its export's records would be read in the first one's units.
     """
     records_at = set(table.lines[np.isin(table.lines, [r[0] for r in again.reordered])].tolist())
     for line, text in again.reordered:
@@ -1153,6 +1155,24 @@ def _drop_headers_again(
                 f"(exports joined end to end) naming {found!r}; the first one names "
                 f"{first!r}: join files of the same units, or read them as separate inputs"
             )
+    if units:
+        # an export of the same columns without a units row (another tool's, or a units
+        # row cut off) below the first one's: its records were read under the first one's
+        # units (5 kn read as 9.72 kn under 'm s-1'), exit 0; the case turned round (a
+        # units row below the repeated header only) is refused above
+        bare = start - {b - 1 for b in again.below.tolist()}
+        # a header line right below an unbalanced quote may be part of that value (a read
+        # in chunks keeps it so, at a cut): not judged
+        quoted = table.bad_rows["row"][table.bad_rows["rule"] == "unbalanced_quote"]
+        kept = table.lines[~heads]
+        for line in sorted(bare - {int(r) + 1 for r in quoted.tolist()}):
+            if (kept > line).any():
+                raise InputError(
+                    f"{name}: line {line + shift} is the header repeated (exports joined end "
+                    f"to end) with no units row below it; the first one names {dict(units)!r}: "
+                    "the records below it would be read in those units; join files of the "
+                    "same units, or read them as separate inputs"
+                )
     drop = heads | below
     if not drop.any():
         return

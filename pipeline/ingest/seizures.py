@@ -1769,7 +1769,8 @@ def _units_rows_again(
 
     One naming the first units row's units is the header again; one naming others is
     refused: the first row's units were applied to every record (the second download's
-    1500 kg, below its own 'kg', read as 1.5 kg under the first one's 'g').
+    1500 kg, below its own 'kg', read as 1.5 kg under the first one's 'g'); so is a repeated
+    header with no units row below it, below a first one with one.
 
     Raises
     ------
@@ -1781,6 +1782,15 @@ def _units_rows_again(
     cols = [str(c) for c in raw.columns]
     for i in np.flatnonzero(header_again[:-1]) + 1:  # few: one per file joined
         found = units_of_fields(as_text(raw.iloc[i]).tolist(), cols)
+        if not found and header_units and not header_again[i]:
+            # an export of the same columns without a units row below the first one's: its
+            # 1500 (kg) was read as 1.5 kg under the first one's 'g', exit 0
+            raise InputError(
+                f"{name}: line {int(rows[i - 1])} is the header repeated (exports joined end "
+                f"to end) with no units row below it; the first one names "
+                f"{dict(header_units)!r}: the records below it would be read in those units; "
+                "join files of the same units, or read them as separate inputs"
+            )
         if not found:
             continue
         if found != (header_units or {}):

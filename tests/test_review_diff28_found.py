@@ -1,0 +1,82 @@
+"""Review of the 48 commits 2bedd4a..671d486 for quiet wrong values: what was found.
+
+A track CSV of ERDDAP exports joined end to end is refused when a repeated header's units
+row names other units than the first one's, and when the first header has none and the
+repeated one has one.  The case turned round was read: a first export with its units row
+(``m s-1``) joined to an export of the same columns without one (another tool's, knots) had
+the second export's speeds read in the first one's units, 5 kn read as 9.72 kn, exit 0.
+Such a repeated header is now refused naming its line, read whole, in chunks and as a Dask
+run's tasks.  The seizures reader had the same gap (a second export's 1500 kg, under no
+units row, read as 1.5 kg under the first one's ``g``), refused the same way.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION, write_text
+from _ingest_stage import track_outcome
+
+from pipeline.errors import InputError
+from pipeline.ingest import read_seizures, read_tracks
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+ERDDAP_HEAD = "time,latitude,longitude,sog,mmsi"
+
+
+def _export(unit: str | None, mmsi: int, lat0: float) -> list[str]:
+    rows = [f"2023-01-01T00:{i}0:00Z,{lat0 + i / 100:.2f},-1.2{i},5.0,{mmsi}" for i in range(3)]
+    units = [f"UTC,degrees_north,degrees_east,{unit},"] if unit else []
+    return [ERDDAP_HEAD, *units, *rows]
+
+
+def test_a_repeated_track_header_without_the_first_ones_units_row_is_refused(tmp_path):
+    # before: the second export's 5 kn read under the first one's 'm s-1' as 9.72 kn, exit 0
+    lines = _export("m s-1", 235000001, 50.1) + _export(None, 235000002, 50.3)
+    path = write_text(tmp_path, "j.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"line 6 is the header repeated .* no units row"):
+        read_tracks(path)
+    for how, rows in (("chunks", 2), ("chunks", 3), ("chunks", 4), ("parts", 2)):
+        got = track_outcome(path, how, rows, tmp_path / f"{how}{rows}")
+        assert got[0] == "refused" and "line 6 is the header repeated" in got[1]
+
+
+def test_a_repeated_track_header_at_the_end_or_with_the_same_units_is_no_refusal(tmp_path):
+    # nothing read below the last line; the same units row below it is the header again
+    last = _export("m s-1", 235000001, 50.1) + [ERDDAP_HEAD]
+    res = read_tracks(write_text(tmp_path, "e.csv", "\n".join(last) + "\n"))
+    assert (res.n_read, len(res.frame), res.by_rule) == (4, 3, {"repeated_header": 1})
+    same = _export("m s-1", 235000001, 50.1) + _export("m s-1", 235000002, 50.3)
+    res = read_tracks(write_text(tmp_path, "s.csv", "\n".join(same) + "\n"))
+    assert (res.n_read, len(res.frame), res.by_rule) == (8, 6, {"repeated_header": 2})
+    # neither export with a units row: a plain repeated header, as before
+    plain = _export(None, 235000001, 50.1) + _export(None, 235000002, 50.3)
+    res = read_tracks(write_text(tmp_path, "p.csv", "\n".join(plain) + "\n"))
+    assert (res.n_read, len(res.frame), res.by_rule) == (7, 6, {"repeated_header": 1})
+
+
+SEIZURE_HEAD = "time,latitude,longitude,drug,quantity"
+GRAMS = [
+    SEIZURE_HEAD,
+    "UTC,degrees_north,degrees_east,,g",
+    "2024-01-01T00:00:00Z,10.1,20.1,coke,300",
+    "2024-01-02T00:00:00Z,10.2,20.2,coke,1500",
+]
+
+
+def test_a_repeated_seizure_header_without_the_first_ones_units_row_is_refused(tmp_path):
+    # before: the second export's 1500 (kg) read under the first one's 'g' as 1.5 kg, exit 0
+    lines = [*GRAMS, SEIZURE_HEAD, "2024-01-03T00:00:00Z,10.3,20.3,coke,1500"]
+    path = write_text(tmp_path, "s.csv", "\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"line 5 is the header repeated .* no units row"):
+        read_seizures(path)
+
+
+def test_a_repeated_seizure_header_with_the_same_units_row_or_last_is_read(tmp_path):
+    same = [*GRAMS, SEIZURE_HEAD, GRAMS[1], "2024-01-03T00:00:00Z,10.3,20.3,coke,1500"]
+    res = read_seizures(write_text(tmp_path, "s.csv", "\n".join(same) + "\n"))
+    assert (res.n_read, len(res.frame)) == (5, 3)
+    assert sorted(res.frame["quantity"].round(9).tolist()) == [0.3, 1.5, 1.5]
+    last = [*GRAMS, SEIZURE_HEAD]
+    res = read_seizures(write_text(tmp_path, "e.csv", "\n".join(last) + "\n"))
+    assert (res.n_read, len(res.frame)) == (3, 2)
