@@ -1055,10 +1055,14 @@ def _headers_reordered(data: bytes, delim: str) -> list[tuple[int, str]]:
     # a line's first character tells most records apart at C speed (a date, a number)
     heads = {f[:1].lower() for f in named} | {f[:1].upper() for f in named} | {'"', delim}
     first = b"".join(re.escape(h.encode()) for h in sorted(heads))
+    # and every name somewhere on the line: a cell may be blank (a header's blank name), and
+    # a spreadsheet's blank rows (',,,,', by the hundred thousand) each went to the loop below
+    every = b"".join(rb"(?=[^\n]*" + re.escape(f.encode()) + rb")" for f in named)
     pattern = re.compile(
         rb"\n(?=[ \t]*["
         + first
         + rb"])"
+        + every
         + sep.join([cell] * len(fields))
         + rb"(?:"
         + sep
