@@ -80,6 +80,15 @@ def test_a_repeated_seizure_header_with_the_same_units_row_or_last_is_read(tmp_p
     last = [*GRAMS, SEIZURE_HEAD]
     res = read_seizures(write_text(tmp_path, "e.csv", "\n".join(last) + "\n"))
     assert (res.n_read, len(res.frame)) == (3, 2)
+    # the header twice in a row: the units row below the second one is compared
+    twice = [*GRAMS, SEIZURE_HEAD, *same[4:]]
+    res = read_seizures(write_text(tmp_path, "t.csv", "\n".join(twice) + "\n"))
+    assert (res.n_read, len(res.frame)) == (6, 3)
+    # neither export with a units row: a plain repeated header, as before
+    plain = [GRAMS[0], *GRAMS[2:], SEIZURE_HEAD, same[-1]]
+    res = read_seizures(write_text(tmp_path, "p.csv", "\n".join(plain) + "\n"))
+    assert (res.n_read, len(res.frame)) == (4, 3)
+    assert sorted(res.frame["quantity"].round(9).tolist()) == [300.0, 1500.0, 1500.0]
 
 
 @pytest.mark.parametrize(
