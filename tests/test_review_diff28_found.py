@@ -123,3 +123,42 @@ def test_a_spreadsheets_blank_rows_are_not_parsed_one_by_one_for_a_reordered_hea
     found = _common._headers_reordered(text.encode(), ",")
     assert [line for line, _ in found] == [505]
     assert len(calls) == 2  # the header's line and the reordered one's
+
+
+def _ambiguous_then(tmp_path, second: list[str]):
+    """An ERDDAP export whose first 64 KiB piece leaves the date order open, ``second`` below.
+
+    The read in chunks scans the later pieces for the order (day 13 decides): that scan is
+    the first read of the repeated header below.
+    """
+    rows = [
+        f"{1 + i // 1440 % 12:02d}/{1 + i // 200 % 9:02d}/2023 {i // 60 % 24:02d}:{i % 60:02d}:00,"
+        f"{50 + i / 100000:.5f},-1.2{i % 10},5.0,235000001"
+        for i in range(2000)
+    ]
+    later = [f"13/01/2023 00:{i}0:00,50.3{i},-1.4{i},5.0,235000002" for i in range(3)]
+    lines = [ERDDAP_HEAD, "UTC,degrees_north,degrees_east,m s-1,", *rows, *second, *later]
+    path = write_text(tmp_path, "scan.csv", "\n".join(lines) + "\n")
+    assert path.stat().st_size > 1 << 16  # the repeated header is in a later piece
+    return path
+
+
+@pytest.mark.parametrize(
+    ("second", "said"),
+    [
+        ([ERDDAP_HEAD], "line 2003 is the header repeated"),
+        ([ERDDAP_HEAD, "UTC,degrees_north,degrees_east,knots,"], "line 2004 is a units row"),
+        (["time,longitude,latitude,sog,mmsi"], "line 2003 'time,longitude,latitude,sog,mmsi'"),
+    ],
+    ids=["no-units-row", "other-units", "reordered"],
+)
+def test_a_refusal_met_by_a_whole_file_scan_of_a_later_piece_names_the_files_line(
+    tmp_path, second, said
+):
+    # before: the date-order scan read the later piece without its line offset and the
+    # refusal named the piece's line (666 for the file's 2003)
+    path = _ambiguous_then(tmp_path, second)
+    whole = track_outcome(path, "whole", 0, tmp_path)
+    chunks = track_outcome(path, "chunks", 500, tmp_path)
+    assert whole[0] == chunks[0] == "refused"
+    assert said in whole[1] and whole[1] == chunks[1]

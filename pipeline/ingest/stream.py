@@ -1670,11 +1670,12 @@ def _csv_date_order(
                 state,
                 k,
                 text,
+                line,
                 delimiter=state.delim,
                 usecols=[column],
                 records_trailing=state.trailing,
             ).frame[column]
-            for k, (text, _line) in enumerate(
+            for k, (text, line) in enumerate(
                 _csv_chunks(fh, state.name, survey, chunk_rows, state.src.delimiter)
             )
             if k  # the first chunk did not decide
@@ -1741,11 +1742,12 @@ def _csv_columns(
     """Yield ``columns`` of a whole CSV, a chunk at a time (the file closed when done)."""
     with reopen() as fh:
         chunks = _csv_chunks(fh, state.name, survey, chunk_rows, state.src.delimiter)
-        for k, (text, _line) in enumerate(chunks):
+        for k, (text, line) in enumerate(chunks):
             yield _read_piece(
                 state,
                 k,
                 text,
+                line,
                 delimiter=state.delim,
                 usecols=columns,
                 records_trailing=state.trailing,
@@ -1868,11 +1870,12 @@ def _csv_position_scan(
     found, dotted = LowercaseS(), DottedDegrees()
     with reopen() as fh:
         chunks = _csv_chunks(fh, state.name, survey, chunk_rows, state.src.delimiter)
-        for k, (text, _line) in enumerate(chunks):
+        for k, (text, line) in enumerate(chunks):
             raw = _read_piece(
                 state,
                 k,
                 text,
+                line,
                 delimiter=state.delim,
                 usecols=state.usecols,
                 records_trailing=state.trailing,
@@ -1921,12 +1924,14 @@ def _stream_csv(
         del text
 
 
-def _read_piece(state: _State, k: int, text: bytes, **kwargs: Any) -> TextTable:
+def _read_piece(state: _State, k: int, text: bytes, line0: int, **kwargs: Any) -> TextTable:
     """Read the ``k``-th piece of a CSV (UTF-8) as :func:`~pipeline.ingest.read_tracks` reads.
 
     The title lines above the first piece's header are skipped; a header repeated below it
     (files joined end to end) and its units row are no record; a later piece is read below
     the file's header, its repeated headers' units rows compared with the file's units row.
+    ``line0`` is the physical line of the piece's first record: a refusal names the file's
+    line (a whole-file scan's read of a later piece named the piece's, line 666 for 2003).
     """
     return read_text_table(
         state.src.path,
@@ -1935,6 +1940,7 @@ def _read_piece(state: _State, k: int, text: bytes, **kwargs: Any) -> TextTable:
         find_header=not k,
         header_again=True,
         header_units=state.units if k else None,
+        line_offset=line0 - 2 if k else 0,  # the header line (line 1) stands in front
         **kwargs,
     )
 
@@ -1955,10 +1961,10 @@ def _csv_chunk(
         state,
         k,
         text,
+        line0,
         delimiter=delim,
         usecols=state.usecols,
         records_trailing=state.trailing if k else None,
-        line_offset=line0 - 2 if k else 0,
         names_ours=state.headerless if k else False,
     )
     offset = line0 - 2 if k else 0  # the header line (line 1) stands in front of a chunk
