@@ -1363,7 +1363,7 @@ def _normalise(
     tcol = pick[TIME]
     split = _split_date(raw, tcol, over)
     if split is not None:  # GTD's iyear/imonth/iday: one date of three columns
-        date_values, tcol, split_note = split
+        date_values, tcol, split_note, split_bad, split_written = split
         notes.append(f"{name}: {split_note}")
         evidence[TIME] = {"column": tcol, "evidence": split_note}
         raw = raw.assign(**{tcol: date_values})
@@ -1415,6 +1415,17 @@ def _normalise(
     if zones["offset_note"]:
         notes.append(zones["offset_note"])
     times = parsed.times
+    if split is not None and split_bad.any():
+        rules.append(
+            Rule(
+                "date_unparseable",
+                split_bad,
+                tcol,
+                "date {value} (year/month/day) has no valid month or day: a month is "
+                "1-12, a day 1-31 (0 or empty: unknown)",
+                split_written,
+            )
+        )
     rules.append(Rule("date_missing", parsed.missing, tcol, "date is missing", raw[tcol]))
     rules.append(
         Rule(
@@ -1867,9 +1878,15 @@ def _refuse_header_reordered(
             )
 
 
+#: Share of a month or day column's values that must be months (1-12) or days (1-31), or 0
+#: for unknown, for it to be read as one; each record whose part is none of them (a
+#: typed ``13`` or ``32``) is then rejected, never the whole column left out for it.
+_SPLIT_PART_MIN_SHARE = 0.9
+
+
 def _split_date(
     raw: pd.DataFrame, tcol: str | None, over: dict
-) -> tuple[pd.Series, str, str] | None:
+) -> tuple[pd.Series, str, str, np.ndarray, pd.Series] | None:
     """Join a year column with the month and day columns beside it into one date column.
 
     An export that keeps a date in three columns (the Global Terrorism Database's ``iyear``,
@@ -1877,8 +1894,13 @@ def _split_date(
     January of its year.  Only when the date column holds bare years, was not named in the
     config, and columns named as a month (1-12) and a day (1-31) hold whole numbers; a month
     or day of 0 or missing (GTD's "unknown") leaves the date at year or month precision,
-    which the date reader notes.  Without a date column, a column named as a year is the
-    year.  Returns the joined text, its column label and a note.
+    which the date reader notes.  A month or day that is none of these (``13``, ``32``, a
+    typo among a column of months or days) leaves its record with no date to read: it is
+    flagged for rejection, while the rest of the column is read (a column of such values
+    beyond a tenth of it is no month or day column).  Without a date column, a column
+    named as a year is the year.  Returns the joined text, its column label, a note, the
+    records whose month or day is out of range and their parts as written
+    (``2017/13/1``).
     """
     if over.get(TIME) is not None:
         return None
@@ -1901,7 +1923,7 @@ def _split_date(
         return None
     by_name = {normalise_name(c): c for c in raw.columns if c != tcol}
 
-    def part(names: frozenset[str], top: int) -> pd.Series | None:
+    def part(names: frozenset[str], top: int) -> tuple[pd.Series, pd.Series] | None:
         found = [by_name[n] for n in sorted(names) if n in by_name]
         if len(found) != 1:
             return None
@@ -1911,25 +1933,35 @@ def _split_date(
             number = number.fillna(month_numbers(text).astype("Float64"))
         given = text.notna() & (text != "")
         whole = number.notna() & (number == number.round()) & (number >= 0) & (number <= top)
-        if not given.any() or not whole[given].all():
+        if not given.any() or whole[given].mean() < _SPLIT_PART_MIN_SHARE:
             return None
-        return number.astype("Int64").rename(found[0])
+        # a part out of range ('13', '32') was read as the whole column's none: GTD's days
+        # all left out for one typed 32, or its file refused for one month 13
+        return number.where(whole).astype("Int64").rename(found[0]), given & ~whole
 
-    month, day = part(_MONTH_NAMES, 12), part(_DAY_NAMES, 31)
-    if month is None:
+    month_part, day_part = part(_MONTH_NAMES, 12), part(_DAY_NAMES, 31)
+    if month_part is None:
         return None
+    month, bad = month_part
+    day = day_part[0] if day_part is not None else None
     year = years.str.replace(r"\.0+$", "", regex=True)
     weekday = _weekday_column(raw, by_name, year, month, day)
     if weekday is not None:
         day = None
+    elif day_part is not None:
+        bad = bad | day_part[1]
+    bad = bad & filled
     m_ok = month.fillna(0) > 0
     d_ok = m_ok & (day.fillna(0) > 0) if day is not None else pd.Series(False, index=raw.index)
     text = year.where(~m_ok, year + "-" + month.astype("string").str.zfill(2))
     if day is not None:
         text = text.where(~d_ok, text + "-" + day.astype("string").str.zfill(2))
-    text = text.where(filled, years)
-    label = "/".join([tcol, str(month.name), *([str(day.name)] if day is not None else [])])
-    unknown = int((filled & ~d_ok).sum())
+    text = text.where(filled, years).where(~bad)
+    parts = [tcol, str(month.name), *([str(day.name)] if day is not None else [])]
+    label = "/".join(parts)
+    written = raw[parts].astype("string").fillna("").apply(lambda c: c.str.strip())
+    written = written.agg("/".join, axis=1) if bad.any() else pd.Series("", index=raw.index)
+    unknown = int((filled & ~d_ok & ~bad).sum())
     note = (
         f"dates joined from the columns {label!r} (year, month"
         + (", day" if day is not None else "")
@@ -1942,8 +1974,15 @@ def _split_date(
             if unknown
             else ""
         )
+        + (f"; {int(bad.sum())} whose month or day is out of range rejected" if bad.any() else "")
     )
-    return text.astype(object).where(text.notna(), None), label, note
+    return (
+        text.astype(object).where(text.notna(), None),
+        label,
+        note,
+        bad.to_numpy(dtype=bool),
+        written,
+    )
 
 
 #: Weekday names and abbreviations (English, Spanish, Portuguese, French, German).

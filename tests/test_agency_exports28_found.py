@@ -1,0 +1,76 @@
+"""Incident and seizure tables as other agencies export them, read for quiet wrong values.
+
+Each file is hand-written in the shape of a public export (the Global Terrorism Database's
+``iyear``/``imonth``/``iday``, NGA ASAM, ACLED, GDELT, IMB, spreadsheets saved as CSV) and
+checked record by record against dates and positions worked out by hand.  A test named
+``..._found`` failed before its fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
+
+from pipeline.ingest import read_seizures
+
+pytestmark = IGNORE_PENDING_DEPRECATION
+
+GTD_HEADER = "eventid,iyear,imonth,iday,latitude,longitude,attacktype1_txt\n"
+
+
+def _gtd(first: tuple[str, str]) -> str:
+    """A GTD extract of 12 hijackings: the first dated 2017/``first``, the others 1-11 January."""
+    month, day = first
+    rows = [f"201799990001,2017,{month},{day},4.3167,6.2333,Hijacking\n"]
+    rows += [f"2017010{i:02d}0002,2017,1,{i},5.35,5.35,Hijacking\n" for i in range(1, 12)]
+    return GTD_HEADER + "".join(rows)
+
+
+@pytest.mark.parametrize(
+    ("month", "day"),
+    [("1", "32"), ("13", "1"), ("13", "0"), ("x", "4"), ("1.5", "3")],
+    ids=["day-32", "month-13", "month-13-no-day", "month-text", "month-fraction"],
+)
+def test_one_gtd_month_or_day_out_of_range_is_rejected_alone_found(tmp_path, month, day):
+    # One typed day 32 among GTD's days left the 'iday' column out: every record of the
+    # file was placed on the 1st of its month (noted, but 11 right days lost); one month 13
+    # refused the whole file as having 'no date column'.  The record is rejected now.
+    res = read_seizures(write_text(tmp_path, "gtd.csv", _gtd((month, day))))
+    assert_accounted(res)
+    assert res.by_rule == {"date_unparseable": 1}
+    rej = res.rejects.iloc[0]
+    assert (int(rej["row"]), rej["column"]) == (2, "iyear/imonth/iday")
+    assert rej["value"] == f"2017/{month}/{day}"
+    got = res.frame.sort_values("time")["time"].dt.strftime("%Y-%m-%d").tolist()
+    assert got == [f"2017-01-{i:02d}" for i in range(1, 12)]
+    assert "1 whose month or day" in res.assumptions["columns"]["time"]["evidence"]
+
+
+def test_gtd_unknown_month_and_day_stay_at_their_precision(tmp_path):
+    # GTD writes 0 for an unknown month or day: never read as January or the 1st silently.
+    text = GTD_HEADER + (
+        "201701050001,2017,1,5,4.3167,6.2333,Hijacking\n"
+        "201703000001,2017,3,0,4.45,7.1667,Armed Assault\n"
+        "201700000002,2017,0,0,5.35,5.35,Hijacking\n"
+    )
+    res = read_seizures(write_text(tmp_path, "gtd.csv", text))
+    assert_accounted(res)
+    assert res.by_rule == {}
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2017-01-05",
+        "2017-03-01",
+        "2017-01-01",
+    ]
+    assert any("give only a year and month" in n for n in res.notes)
+    assert any("give only a year;" in n for n in res.notes)
+
+
+def test_a_gtd_column_of_mostly_non_days_is_still_left_out(tmp_path):
+    # Beyond a tenth of values that are no day, the column is no day column (as before):
+    # left out and said so, the records kept at month precision.
+    rows = "".join(f"2017010{i}0002,2017,1,{31 + i},5.35,5.35,Hijacking\n" for i in range(1, 4))
+    rows += "".join(f"2017010{i}0002,2017,1,{i},5.35,5.35,Hijacking\n" for i in range(1, 8))
+    res = read_seizures(write_text(tmp_path, "gtd.csv", GTD_HEADER + rows))
+    assert_accounted(res)
+    assert res.by_rule == {}
+    assert "holds no days of the month" in res.assumptions["columns"]["time"]["evidence"]
