@@ -74,3 +74,32 @@ def test_a_gtd_column_of_mostly_non_days_is_still_left_out(tmp_path):
     assert_accounted(res)
     assert res.by_rule == {}
     assert "holds no days of the month" in res.assumptions["columns"]["time"]["evidence"]
+
+
+def test_a_units_column_of_numbers_is_a_count_not_the_unit_found(tmp_path):
+    # Seizure tables beside a mass write how many items were seized ('Units': 3 packages,
+    # 3000 tablets).  Taken for the unit column, the summary said the quantities were kept
+    # as reported in units '3' and '10'; the column is named as not used now.
+    text = (
+        "Date,Latitude,Longitude,Drug,Quantity (g),Units\n"
+        "2019-05-03,4.3167,6.2333,Cocaine,1200,3\n"
+        "2019-06-10,4.45,7.1667,Cannabis,3500,10\n"
+    )
+    res = read_seizures(write_text(tmp_path, "ids.csv", text))
+    assert_accounted(res)
+    assert "quantity_unit" not in res.assumptions["columns"]
+    assert res.frame["quantity"].tolist() == [1.2, 3.5]  # grams by the header, in kg
+    assert any("['Units']" in n and "numbers, not units" in n for n in res.notes)
+
+
+def test_a_units_column_of_words_is_still_the_unit(tmp_path):
+    text = (
+        "Date,Latitude,Longitude,Drug,Amount,Units\n"
+        "2019-05-03,4.3167,6.2333,Cocaine,250,Kilograms\n"
+        "2019-06-10,4.45,7.1667,Cannabis,1200,Grams\n"
+        "2019-07-11,5.35,5.35,Ecstasy,3000,Tablets\n"
+    )
+    res = read_seizures(write_text(tmp_path, "ids.csv", text))
+    assert_accounted(res)
+    assert res.assumptions["columns"]["quantity_unit"]["column"] == "Units"
+    assert res.frame["quantity"].tolist() == [250.0, 1.2, 3000.0]

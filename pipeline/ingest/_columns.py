@@ -3054,6 +3054,13 @@ def _content_ok(
         return share >= 0.5 or exact or not len(_sample(values)), (
             f"{share_to_percent(share)} of sampled values are quantities (a number, maybe with a unit)"
         )
+    if role == "quantity_unit":
+        # a 'Units' column of numbers counts the items seized (3 packages, 3000 tablets):
+        # taken for the unit, each quantity was reported 'kept as reported' in a unit '3'
+        share = number_fit(values)
+        if share >= 0.5:
+            return False, f"{share_to_percent(share)} of sampled values are numbers, not units"
+        return True, "text"
     if role in ("sog", "cog"):
         share = number_fit(values)
         return share >= 0.5 or exact or not len(_sample(values)), (
