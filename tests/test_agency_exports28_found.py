@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
+from _ingest_stage import track_outcome
 
-from pipeline.ingest import read_seizures
+from pipeline.ingest import read_seizures, read_tracks
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -103,3 +104,61 @@ def test_a_units_column_of_words_is_still_the_unit(tmp_path):
     assert_accounted(res)
     assert res.assumptions["columns"]["quantity_unit"]["column"] == "Units"
     assert res.frame["quantity"].tolist() == [250.0, 1.2, 3000.0]
+
+
+# ------------------------------------------------------------ HXL hashtags below the header
+
+HXL_ACLED = (
+    "event_id_cnty,event_date,event_type,latitude,longitude,fatalities\n"
+    "#event+code,#date+occurred,#event+type,#geo+lat,#geo+lon,#affected+killed\n"
+    "NGA12345,2021-01-01,Battles,4.3167,6.2333,2\n"
+    "NGA12346,2021-03-15,Battles,,7.1667,0\n"
+    "NGA12347,2021-03-16,Battles,4.5,7.2,0\n"
+)
+
+
+def test_an_hxl_hashtag_row_is_no_record_found(tmp_path):
+    # The Humanitarian Data Exchange's ACLED files carry HXL hashtags below the header:
+    # read as a record, the row was rejected as coord_unparseable ('#geo+lat').
+    res = read_seizures(write_text(tmp_path, "acled_hdx.csv", HXL_ACLED))
+    assert_accounted(res)
+    assert res.n_read == 3
+    assert res.by_rule == {"coord_missing": 1}
+    assert res.rejects["row"].tolist() == [4]  # physical lines: the tags row is line 2
+    assert res.frame["source_row"].tolist() == [3, 5]
+    assert res.frame["time"].dt.strftime("%Y-%m-%d").tolist() == ["2021-01-01", "2021-03-16"]
+    assert any("line 2 '#event+code" in n and "HXL" in n for n in res.notes)
+
+
+@pytest.mark.parametrize(
+    "row",
+    ["#date,,,", "#date,#geo+lat,,oops", "#date,#geo+lat,4.5,", "#1,#2,#3,#4"],
+    ids=["one-tag", "tag-and-text", "tag-and-number", "numbered"],
+)
+def test_a_row_that_is_not_all_hashtags_stays_a_record(tmp_path, row):
+    text = f"date,lat,lon,drug\n{row}\n2021-01-01,4.3,6.2,coke\n"
+    res = read_seizures(write_text(tmp_path, "s.csv", text))
+    assert_accounted(res)
+    assert res.n_read == 2 and len(res.rejects) == 1
+    assert res.rejects["row"].tolist() == [2]
+
+
+@pytest.mark.parametrize("how", ["chunks", "parts"])
+def test_an_hxl_row_in_a_track_file_reads_alike_whole_or_in_chunks(tmp_path, how):
+    lines = [
+        "time,latitude,longitude,sog,mmsi",
+        "#date,#geo+lat,#geo+lon,,#vessel+id",
+        "2023-01-01T00:00:00Z,50.10,-1.20,5.0,235000001",
+        "2023-01-01T00:10:00Z,50.11,-1.19,5.0,235000001",
+        "2023-01-01T00:20:00Z,50.12,-1.18,5.0,235000001",
+        "x,y",
+        "2023-01-01T00:00:00Z,50.30,-1.40,2.0,235000002",
+        "2023-01-01T00:10:00Z,50.31,-1.39,2.0,235000002",
+    ]
+    path = write_text(tmp_path, "t.csv", "\n".join(lines) + "\n")
+    whole = track_outcome(path, "whole", 0, tmp_path)
+    other = track_outcome(path, how, 2, tmp_path)
+    assert whole[0] == other[0] == {"ragged_row": 1}
+    assert whole[1] == other[1]  # the pings, bytes
+    assert whole[2] == other[2]  # the rejects (line 6), bytes
+    assert read_tracks(path).rejects["row"].tolist() == [6]

@@ -504,6 +504,19 @@ def read_text_table(
             "units row (ERDDAP): not a record; units "
             + ", ".join(f"{c!r}: {u!r}" for c, u in units.items())
         )
+    tags = False  # HXL's row of hashtags below the header (a no-record line, as units)
+    if not units and below > first_end and hxl_tags_row(data[first_end + 1 : below], header, delim):
+        # The Humanitarian Data Exchange's exports (ACLED's country files among them) write
+        # a row of HXL hashtags below the header ('#date,#geo+lat,#geo+lon'): read as a
+        # record it was rejected as coord_unparseable, a misleading rule for no record
+        row_text = data[first_end + 1 : below].decode("utf-8", errors="replace")
+        data = data[: first_end + 1] + data[below + 1 :]
+        head = data[: 1 << 16].decode("utf-8", errors="ignore")
+        tags = True
+        notes.append(
+            f"{name}: line {line_offset + pre + skipped + 2} {row_text[:120]!r} is the header's "
+            "row of HXL hashtags (Humanitarian Data Exchange): not a record"
+        )
     if len(header) > 1 and not header[-1].strip():
         # Exports that end every line with the delimiter (a trailing empty column) often
         # forget it on the last line: drop one trailing delimiter from every line instead
@@ -537,7 +550,9 @@ def read_text_table(
     # the line numbers written in notes and messages are physical lines of the file: the
     # names put in front of a headerless file's first record are no line of it, skipped
     # title lines are (the numbers below are shifted so after the parse)
-    worded = line_offset + pre + skipped - (1 if named is not None else 0) + (1 if units else 0)
+    worded = (
+        line_offset + pre + skipped - (1 if named is not None else 0) + (1 if units or tags else 0)
+    )
     again = (
         _headers_again(data, names, delim)
         if header_again and named is None and not names_ours
@@ -605,7 +620,7 @@ def read_text_table(
         table.lines = table.lines - 1
         table.bad_rows["row"] = table.bad_rows["row"] - 1
         table.header_line = 0
-    if units:  # the units row is a line of the file above every record
+    if units or tags:  # the units (or hashtags) row is a line of the file above every record
         table.lines = table.lines + 1
         table.bad_rows["row"] = table.bad_rows["row"] + 1
         table.units = units
@@ -667,6 +682,29 @@ def units_row_report(units: dict[str, str], header_line: int) -> dict[str, Any]:
         "ERDDAP's .csv writes it: not a record; the units are read as the header's",
         **({"utc_columns": utc} if utc else {}),
     }
+
+
+#: One HXL hashtag (the Humanitarian Exchange Language): ``#geo+lat``, ``#date +occurred``.
+_HXL_TAG = re.compile(r"(?a)#[a-z][a-z0-9_]*(?:\s*\+\s*[a-z][a-z0-9_]*)*", re.IGNORECASE)
+
+
+def hxl_tags_row(line: bytes, header: Sequence[str], delim: str) -> bool:
+    """Whether ``line`` (the one below the header) is a row of HXL hashtags.
+
+    The Humanitarian Data Exchange's tables carry one (``#event+code,#date,#geo+lat``):
+    a field per column, each empty or a hashtag, two of them given at least.  No record of
+    a seizures or track file is one (its position is no hashtag).
+    """
+    try:
+        fields = next(csv.reader([line.decode("utf-8", errors="replace")], delimiter=delim), [])
+    except csv.Error:
+        return False
+    if len(fields) == len(header) + 1 and not fields[-1].strip():
+        fields = fields[:-1]
+    given = [f.strip() for f in fields if f.strip()]
+    return (
+        len(fields) == len(header) and len(given) >= 2 and all(_HXL_TAG.fullmatch(f) for f in given)
+    )
 
 
 def units_row(line: bytes, header: Sequence[str], delim: str) -> dict[str, str]:
