@@ -44,7 +44,30 @@ def test_one_gtd_month_or_day_out_of_range_is_rejected_alone_found(tmp_path, mon
     assert rej["value"] == f"2017/{month}/{day}"
     got = res.frame.sort_values("time")["time"].dt.strftime("%Y-%m-%d").tolist()
     assert got == [f"2017-01-{i:02d}" for i in range(1, 12)]
-    assert "1 whose month or day" in res.assumptions["columns"]["time"]["evidence"]
+    assert "1 whose year, month or day is none" in res.assumptions["columns"]["time"]["evidence"]
+
+
+@pytest.mark.parametrize("year", ["17", "2O17", "20177", "unknown"])
+def test_one_gtd_year_that_is_no_year_is_rejected_alone_found(tmp_path, year):
+    # One year typed '17' among GTD's 'iyear' refused the whole file ('no date column
+    # found'); the record is rejected now and the others read to the day.
+    text = _gtd(("2", "3")).replace("201799990001,2017,", f"201799990001,{year},")
+    res = read_seizures(write_text(tmp_path, "gtd.csv", text))
+    assert_accounted(res)
+    assert res.by_rule == {"date_unparseable": 1}
+    assert res.rejects.iloc[0]["value"] == f"{year}/2/3"
+    got = res.frame.sort_values("time")["time"].dt.strftime("%Y-%m-%d").tolist()
+    assert got == [f"2017-01-{i:02d}" for i in range(1, 12)]
+
+
+def test_a_date_column_of_bare_years_and_dates_is_not_split(tmp_path):
+    # The tolerance is a year column's: a 'date' column of years with a full date among
+    # them is read as dates (the full date to its day), never joined with month columns.
+    rows = "".join(f"{2010 + i},1,{i},5.35,5.35,Hijacking\n" for i in range(1, 11))
+    text = "date,month,day,latitude,longitude,attack\n2017-02-03,2,3,4.3,6.2,Hijacking\n" + rows
+    res = read_seizures(write_text(tmp_path, "d.csv", text))
+    assert_accounted(res)
+    assert res.assumptions["columns"]["time"]["column"] == "date"
 
 
 def test_gtd_unknown_month_and_day_stay_at_their_precision(tmp_path):

@@ -1421,8 +1421,8 @@ def _normalise(
                 "date_unparseable",
                 split_bad,
                 tcol,
-                "date {value} (year/month/day) has no valid month or day: a month is "
-                "1-12, a day 1-31 (0 or empty: unknown)",
+                "date {value} (year/month/day) has no valid year, month or day: a year is "
+                "four digits, a month 1-12, a day 1-31 (0 or empty: unknown)",
                 split_written,
             )
         )
@@ -1895,11 +1895,12 @@ def _split_date(
     config, and columns named as a month (1-12) and a day (1-31) hold whole numbers; a month
     or day of 0 or missing (GTD's "unknown") leaves the date at year or month precision,
     which the date reader notes.  A month or day that is none of these (``13``, ``32``, a
-    typo among a column of months or days) leaves its record with no date to read: it is
-    flagged for rejection, while the rest of the column is read (a column of such values
-    beyond a tenth of it is no month or day column).  Without a date column, a column
+    typo among a column of months or days), or a year that is no four digits (``17``) in a
+    column named as a year, leaves its record with no date to read: it is flagged for
+    rejection, while the rest of the column is read (a column of such values beyond a
+    tenth of it is no year, month or day column).  Without a date column, a column
     named as a year is the year.  Returns the joined text, its column label, a note, the
-    records whose month or day is out of range and their parts as written
+    records whose year, month or day is none and their parts as written
     (``2017/13/1``).
     """
     if over.get(TIME) is not None:
@@ -1919,7 +1920,13 @@ def _split_date(
         tcol = named[0]
     years = raw[tcol].astype("string").str.strip()
     filled = years.notna() & (years != "")
-    if not filled.any() or not years[filled].str.fullmatch(r"\d{4}(?:\.0+)?").all():
+    bare = years.str.fullmatch(r"\d{4}(?:\.0+)?").fillna(False).astype(bool)
+    if not filled.any():
+        return None
+    share = float(bare[filled].mean())
+    if share < 1 and (tcol not in named or share < _SPLIT_PART_MIN_SHARE):
+        # a column named as a year with a typo ('17', '2O17') among its years was no year
+        # column: the whole file was refused as having no date column
         return None
     by_name = {normalise_name(c): c for c in raw.columns if c != tcol}
 
@@ -1950,7 +1957,7 @@ def _split_date(
         day = None
     elif day_part is not None:
         bad = bad | day_part[1]
-    bad = bad & filled
+    bad = (bad | ~bare) & filled
     m_ok = month.fillna(0) > 0
     d_ok = m_ok & (day.fillna(0) > 0) if day is not None else pd.Series(False, index=raw.index)
     text = year.where(~m_ok, year + "-" + month.astype("string").str.zfill(2))
@@ -1974,7 +1981,7 @@ def _split_date(
             if unknown
             else ""
         )
-        + (f"; {int(bad.sum())} whose month or day is out of range rejected" if bad.any() else "")
+        + (f"; {int(bad.sum())} whose year, month or day is none rejected" if bad.any() else "")
     )
     return (
         text.astype(object).where(text.notna(), None),
