@@ -185,3 +185,33 @@ def test_an_hxl_row_in_a_track_file_reads_alike_whole_or_in_chunks(tmp_path, how
     assert whole[1] == other[1]  # the pings, bytes
     assert whole[2] == other[2]  # the rejects (line 6), bytes
     assert read_tracks(path).rejects["row"].tolist() == [6]
+
+
+def test_an_hxl_hashtag_row_of_a_workbook_is_no_record_found(tmp_path):
+    import pandas as pd
+
+    rows = [
+        {
+            "event_id_cnty": "#event+code",
+            "event_date": "#date+occurred",
+            "latitude": "#geo+lat",
+            "longitude": "#geo+lon",
+        }
+    ]
+    rows += [
+        {
+            "event_id_cnty": f"NGA{i}",
+            "event_date": f"2021-01-0{i}",
+            "latitude": 4.3 + i / 10,
+            "longitude": 6.2,
+        }
+        for i in (1, 2, 3)
+    ]
+    path = tmp_path / "acled_hdx.xlsx"
+    pd.DataFrame(rows).to_excel(path, index=False)
+    res = read_seizures(path)
+    assert_accounted(res)
+    assert (res.n_read, res.by_rule) == (3, {})
+    assert res.frame["source_row"].tolist() == [3, 4, 5]
+    assert res.frame["lat"].round(6).tolist() == [4.4, 4.5, 4.6]
+    assert any("row 2 is the header's row of HXL hashtags" in n for n in res.notes)

@@ -699,9 +699,14 @@ def hxl_tags_row(line: bytes, header: Sequence[str], delim: str) -> bool:
         fields = next(csv.reader([line.decode("utf-8", errors="replace")], delimiter=delim), [])
     except csv.Error:
         return False
-    if len(fields) == len(header) + 1 and not fields[-1].strip():
+    return hxl_tags_of_fields(fields, header)
+
+
+def hxl_tags_of_fields(fields: Sequence[Any], header: Sequence[str]) -> bool:
+    """:func:`hxl_tags_row`'s rule, for a row already split into fields (a workbook's row)."""
+    if len(fields) == len(header) + 1 and not str(fields[-1]).strip():
         fields = fields[:-1]
-    given = [f.strip() for f in fields if f.strip()]
+    given = [str(f).strip() for f in fields if str(f).strip()]
     return (
         len(fields) == len(header) and len(given) >= 2 and all(_HXL_TAG.fullmatch(f) for f in given)
     )

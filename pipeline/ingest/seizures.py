@@ -120,6 +120,7 @@ from ._common import (
     decide_misplaced,
     finish_rejects,
     first_failing,
+    hxl_tags_of_fields,
     is_group_row,
     misplaced_counts,
     missing_mask,
@@ -459,6 +460,19 @@ def read_seizures(
             notes.append(
                 f"{name}: row {titles + 2} is the header's units row: not a record; units "
                 + ", ".join(f"{c!r}: {u!r}" for c, u in found.items())
+            )
+        elif (
+            len(raw)
+            and rows[0] == 2 + titles
+            and hxl_tags_of_fields(raw.iloc[0].tolist(), list(raw.columns))
+        ):
+            # HXL hashtags below the header (a Humanitarian Data Exchange workbook): no
+            # record, as in its CSV (rejected as coord_unparseable before)
+            raw, rows = raw.iloc[1:], rows[1:]
+            typed = {c: m[1:] for c, m in typed.items()}
+            notes.append(
+                f"{name}: row {titles + 2} is the header's row of HXL hashtags (Humanitarian "
+                "Data Exchange): not a record"
             )
         if titles:
             assumptions["header_line"] = titles + 1
