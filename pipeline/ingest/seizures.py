@@ -1892,9 +1892,10 @@ def _refuse_header_reordered(
             )
 
 
-#: Share of a month or day column's values that must be months (1-12) or days (1-31), or 0
-#: for unknown, for it to be read as one; each record whose part is none of them (a
-#: typed ``13`` or ``32``) is then rejected, never the whole column left out for it.
+#: Share of a year, month or day column's values that must be years (four digits), months
+#: (1-12) or days (1-31), or 0 for unknown, for it to be read as one; each record whose
+#: part is none of them (a typed ``17``, ``13`` or ``32``) is then rejected, never the
+#: whole column left out (or the file refused) for it.
 _SPLIT_PART_MIN_SHARE = 0.9
 
 
@@ -1980,8 +1981,9 @@ def _split_date(
     text = text.where(filled, years).where(~bad)
     parts = [tcol, str(month.name), *([str(day.name)] if day is not None else [])]
     label = "/".join(parts)
-    written = raw[parts].astype("string").fillna("").apply(lambda c: c.str.strip())
-    written = written.agg("/".join, axis=1) if bad.any() else pd.Series("", index=raw.index)
+    written = pd.Series("", index=raw.index, dtype="string")
+    for i, col in enumerate(parts if bad.any() else []):  # a few columns, whole at once
+        written = written + ("/" if i else "") + raw[col].astype("string").fillna("").str.strip()
     unknown = int((filled & ~d_ok & ~bad).sum())
     note = (
         f"dates joined from the columns {label!r} (year, month"
