@@ -215,3 +215,15 @@ def test_an_hxl_hashtag_row_of_a_workbook_is_no_record_found(tmp_path):
     assert res.frame["source_row"].tolist() == [3, 4, 5]
     assert res.frame["lat"].round(6).tolist() == [4.4, 4.5, 4.6]
     assert any("row 2 is the header's row of HXL hashtags" in n for n in res.notes)
+
+
+def test_a_weekday_column_with_a_typo_is_still_no_day_of_the_month(tmp_path):
+    # 'Day' of weekday numbers (1-7) over two months: not the day of the month, whatever
+    # one typed 32 among them says; no record is rejected for a column not used.
+    rows = "".join(f"2017,{1 + i % 2},{1 + i % 7},5.35,5.35,Hijacking\n" for i in range(11))
+    text = "year,month,day,latitude,longitude,attack\n2017,1,32,4.3,6.2,Hijacking\n" + rows
+    res = read_seizures(write_text(tmp_path, "w.csv", text))
+    assert_accounted(res)
+    assert res.by_rule == {}
+    assert "weekday numbers" in res.assumptions["columns"]["time"]["evidence"]
+    assert set(res.frame["time"].dt.day) == {1}
