@@ -793,6 +793,12 @@ _HEMISPHERE = re.compile(
 )
 
 
+def header_says_minutes(column: str) -> bool:
+    """Whether a position column's header gives its values' layout as degrees and minutes."""
+    found = _HEADER_UNIT.fullmatch(str(column))
+    return bool(found and _SEXAGESIMAL_PARTS.search(found.group(1)))
+
+
 def stated_unit(column: str, units: dict[str, str] | None) -> tuple[str, str] | None:
     """Return ``(unit, where)`` a column's unit is stated, or None where none is.
 

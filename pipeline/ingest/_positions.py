@@ -23,6 +23,7 @@ from ._common import (
     LowercaseS,
     as_text,
     dotted_meaning,
+    header_says_minutes,
     lowercase_s_meaning,
     missing_mask,
     parse_coordinate,
@@ -717,6 +718,17 @@ def read_positions(
     minutes, dotted_note, decided = dotted_meaning(lat, lon, cols=cols, name=name, file=dotted)
     lat_v, lat_miss, lat_wrong = parse_coordinate(lat, "lat", s_south=s_south, minutes=minutes)
     lon_v, lon_miss, lon_wrong = parse_coordinate(lon, "lon", minutes=minutes)
+    packed_note = None
+    if lat_col != lon_col:
+        lat_v, lat_packed = _header_packed_minutes(lat, lat_v, lat_col, "lat")
+        lon_v, lon_packed = _header_packed_minutes(lon, lon_v, lon_col, "lon")
+        if lat_packed or lon_packed:
+            packed_note = (
+                f"{name}: {cols} say degrees and minutes in their header; numbers written "
+                "with the degrees and minutes run together (NMEA's ddmm.mmmm, dddmm.mmmm: "
+                "'0030.40' is 0°30.40') are read so; a number of fewer whole digits is read "
+                "as decimal degrees"
+            )
     if crs is None:
         found = projected_evidence((lat, lon), (lat_v, lon_v), (lat_miss, lon_miss), cols)
         if projected is None:
@@ -729,6 +741,39 @@ def read_positions(
         lat_miss,
         lon_miss,
         lat_wrong | lon_wrong,
-        [n for n in (note, dotted_note) if n],
+        [n for n in (note, dotted_note, packed_note) if n],
         decided,
     )
+
+
+#: A number as NMEA writes a position's degrees and minutes run together (``0030.40``).
+_PACKED = r"^\s*([+-]?)(\d{%d,})(\.\d*)?\s*$"
+
+
+def _header_packed_minutes(
+    raw: pd.Series, values: pd.Series, column: str, axis: str
+) -> tuple[pd.Series, bool]:
+    """Read numbers of a column its header says is in degrees and minutes as NMEA writes them.
+
+    Under ``Latitude (deg min)`` a lone number of four whole digits (five for a longitude:
+    ``0030.40``, ``00112.10``, ``4530.40``), or more, is degrees and minutes run together;
+    read as decimal degrees, ``0030.40`` was 30.4°N and ``4530.40`` a rejected latitude.
+    Minutes of 60 or more leave the value unreadable (NaN: rejected as such).  Fewer
+    whole digits stay decimal degrees (``12.5``; the header's layout is ``12 30.5``).
+    Returns the values and whether any number was read so.
+    """
+    if not header_says_minutes(column):
+        return values, False
+    # a number column (a workbook's) has lost its leading zeros: 4530.4 still reads so
+    parts = raw.astype("str").str.extract(_PACKED % (4 if axis == "lat" else 5))
+    hit = parts[1].notna().to_numpy()
+    if not hit.any():
+        return values, False
+    digits = parts[1][hit]
+    deg = digits.str[:-2].astype("float64").to_numpy()
+    mins = (digits.str[-2:] + parts[2][hit].fillna("")).astype("float64").to_numpy()
+    read = np.where(mins < 60, deg + mins / 60.0, np.nan)
+    read = np.where(parts[0][hit].to_numpy() == "-", -read, read)
+    out = values.copy()
+    out.iloc[np.flatnonzero(hit)] = read
+    return out, True
