@@ -112,6 +112,7 @@ from ._columns import (
     WholeFile,
     check_attribute_positions,
     check_spellings_agree,
+    clock_fit,
     compose_coordinate,
     coordinate_parts,
     date_fit,
@@ -136,6 +137,7 @@ from ._common import (
     haversine_km,
     misplaced_counts,
     missing_mask,
+    missing_memo_off,
     no_rejects,
     normalise_name,
     outside_aoi_rules,
@@ -1266,8 +1268,11 @@ def _columns_from_table(
     evidence = dict(choice.evidence)
     _refuse_gridded(raw, pick, evidence, name)
     period_note = None
-    if "time" not in over:
-        period_note = _refuse_periods(raw, pick["time"], evidence.get("time") or {}, name, whole)
+    for role in ("time", "time_of_day"):
+        if role not in over and period_note is None:
+            period_note = _refuse_periods(
+                raw, pick[role], evidence.get(role) or {}, name, whole, role=role
+            )
     pick["pair"] = None
     if (pick["lat"] is None or pick["lon"] is None) and not {"lat", "lon"} & set(over):
         pair = _geojson_point_column(raw)
@@ -1419,6 +1424,8 @@ def _refuse_periods(
     time_evidence: dict,
     name: str,
     whole: WholeFile | None = None,
+    *,
+    role: str = "time",
 ) -> str | None:
     """Refuse a table of periods (a start and an end a row) that only looks like pings.
 
@@ -1431,12 +1438,27 @@ def _refuse_periods(
     them as told, without a word.  ``whole`` (``raw`` the first chunk of a file) looks for the
     end's dates over the whole file: an ``end`` blank in the first chunk and filled further
     on is a period's end too (read in chunks, such a file was read as pings, exit 0).
+
+    With ``role`` ``"time_of_day"`` the start and end are times of day beside a date
+    (``Date``, ``Start``, ``End``), judged alike.  An end that is its start on every record
+    of the whole file (a blank end only beside a blank start) makes no period: such records
+    are moments, read at them, and the returned note says so.
     """
     if time_col is None:
         return None
 
-    def dates(values: pd.Series) -> bool:
+    def fits(values: pd.Series) -> bool:
+        if role == "time_of_day":
+            return clock_fit(values, bare_numbers=False) >= 0.8
         return date_fit(values) >= 0.8
+
+    def lasts(frame: pd.DataFrame, end: str) -> bool:
+        """Whether some record's end is not its start (the text of each, stripped)."""
+        a, b = frame[time_col], frame[end]
+        blank_a, blank_b = missing_mask(a), missing_mask(b)
+        text_a = a.astype("str").str.strip().to_numpy()
+        text_b = b.astype("str").str.strip().to_numpy()
+        return bool(((blank_a != blank_b) | (~blank_a & ~blank_b & (text_a != text_b))).any())
 
     spread = whole if whole is not None and whole.any_of is not None and whole.more() else None
     toks = name_tokens(time_col)
@@ -1445,29 +1467,44 @@ def _refuse_periods(
             want = [*toks[:k], end_word, *toks[k + 1 :]]
             ends = [c for c in raw.columns if c != time_col and name_tokens(c) == want]
             if not ends or not (
-                dates(raw[ends[0]])
+                fits(raw[ends[0]])
                 or (
                     spread is not None
                     and spread.any_of is not None
-                    and spread.any_of(ends[0], dates)
+                    and spread.any_of(ends[0], fits)
                 )
             ):
                 continue
+            if spread is not None and spread.pieces is not None:
+                with missing_memo_off():
+                    periods = any(lasts(f, ends[0]) for f in spread.pieces([time_col, ends[0]]))
+            else:
+                periods = lasts(raw, ends[0])
+            if not periods:
+                return (
+                    f"{name}: {ends[0]!r} is {time_col!r} on every record: each is read as "
+                    f"the moment at {time_col!r}, not a period"
+                )
             if time_evidence.get("by") == "content":
+                kind = (
+                    "a day's stops: a date, and the times of day of each stop's start and end"
+                    if role == "time_of_day"
+                    else "an events table: Global Fishing Watch's loitering, encounters or "
+                    "port visits"
+                )
                 raise InputError(
                     f"{name}: {time_col!r} and {ends[0]!r} give each record a period at one "
-                    "place, not a moment, and no header names a time (an events table: Global "
-                    "Fishing Watch's loitering, encounters or port visits); read as pings each "
+                    f"place, not a moment, and no header names a time ({kind}); read as pings each "
                     "would sit at its start, and the hours it lasted would be lost or drawn "
                     "along a line to the next: give the positions themselves (AIS, GPS fixes), "
-                    f"or set columns: {{time: {time_col!r}}} to read each record as one "
+                    f"or set columns: {{{role}: {time_col!r}}} to read each record as one "
                     "position at its start"
                 )
             return (
                 f"{name}: {time_col!r} and {ends[0]!r} give each record a period: each is read "
                 "as one ping at its start, the hours it lasted not attributed to its place "
                 "(a stops or events table is no track: give the positions themselves, or set "
-                f"columns: {{time: {time_col!r}}} to read it so without this note)"
+                f"columns: {{{role}: {time_col!r}}} to read it so without this note)"
             )
     return None
 
