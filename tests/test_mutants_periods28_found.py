@@ -207,6 +207,14 @@ def test_named_times_of_day_of_a_start_and_end_are_read_at_the_start_and_said(tm
     assert _period_note("day.csv", "Start Time", "End Time", role="time_of_day") in got.notes
 
 
+def test_named_times_of_day_of_bare_digits_are_read_at_the_start_and_said(tmp_path):
+    path = tmp_path / "day.csv"
+    path.write_text(DAY_STOPS.format(start="Start Time", end="End Time").replace(":", ""))
+    got = read_tracks(path)
+    assert list(got.frame["time"]) == list(pd.to_datetime(STARTS, utc=True))
+    assert _period_note("day.csv", "Start Time", "End Time", role="time_of_day") in got.notes
+
+
 def test_times_of_day_whose_ends_are_their_starts_are_moments(tmp_path):
     path = tmp_path / "day.csv"
     lines = DAY_STOPS.format(start="Start", end="End").splitlines()

@@ -1449,7 +1449,7 @@ def _refuse_periods(
 
     def fits(values: pd.Series) -> bool:
         if role == "time_of_day":
-            return clock_fit(values, bare_numbers=False) >= 0.8
+            return clock_fit(values, years=True) >= 0.8  # 0840 too, as its start's
         return date_fit(values) >= 0.8
 
     def lasts(frame: pd.DataFrame, end: str) -> bool:
