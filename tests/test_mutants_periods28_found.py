@@ -11,7 +11,8 @@ Found on 2026-12-07 by mutating ``_refuse_periods`` (tracks), the whole-file sca
   file (read in chunks too) keeps the refusal;
 - ``Date, Start, End`` of times of day (a day's stops) were read at each ``Start``, with
   no word of the ``End`` beside it: now judged as ``start``/``end`` dates are, refused
-  where no header names the clock, said in a note where one does (``Start Time``);
+  where no header names the clock, said in a note where one does (``Start Time``), its
+  end's clock of bare digits (``0840``) counted as its start's is;
 - survivors: the end words (``stop``, ``finish``, ``begin``/``end``, ``from``/``to``/
   ``until``, ``first``/``last``), a start word after the header's first (``time_start``),
   the share of dates an end needs (0.8), the column named in the fix, and the E7 bounds:
