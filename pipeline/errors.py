@@ -14,6 +14,7 @@ __all__ = [
     "ENVIRONMENT_ERRNOS",
     "ConfigError",
     "DataQualityError",
+    "DatesDecideBothWays",
     "EngineError",
     "FactorError",
     "FutureDateWarning",
@@ -49,6 +50,15 @@ class NoTimeStepBefore(InputError):
 
 class AmbiguousDateOrder(InputError):
     """Dates could be day-first or month-first and none of the values read decides."""
+
+
+class DatesDecideBothWays(InputError):
+    """Some dates prove day-first, others month-first, and others could be either.
+
+    Its own type, so that a reader that can read such a column apart (two agencies' exports
+    joined, each in its own order) tells it from the other refusals of a date column by
+    what it is, never by its message's words.
+    """
 
 
 class SourceUnreadable(RouteRiskError, OSError):

@@ -1043,7 +1043,9 @@ def header_again_pattern(header: bytes, delim: str) -> re.Pattern[bytes]:
 
     It matches a line end followed by a line of the header's fields, in its order, each
     quoted or not, with blanks around it and in any ASCII case, the line maybe ending with
-    one delimiter more (the lookahead leaves the line's own end unmatched).  ``header`` is
+    one delimiter more (the lookahead leaves the line's own end unmatched).  A field may be
+    blank, as the seizures reader's check of a record lets it be (a second export's header
+    with a column it left unnamed): at least two fields name their columns.  ``header`` is
     the header line as UTF-8 without its line end.
     """
     text = header.decode("utf-8", errors="replace").rstrip("\r")
@@ -1059,10 +1061,12 @@ def header_again_pattern(header: bytes, delim: str) -> re.Pattern[bytes]:
     # a field quoted or not, never half quoted: a line matched is a whole record's line (a
     # quote it opened would make the lines below part of its last value)
     names = [re.escape(f.strip().encode()) for f in fields]
-    cells = [rb'[ \t]*(?:"' + n + rb'"|' + n + rb")[ \t]*" for n in names]
-    return re.compile(
-        rb"\n" + sep.join(cells) + rb"(?:" + sep + rb"[ \t]*)?\r?(?=\n)", re.IGNORECASE
-    )
+    cells = [rb'[ \t]*(?:"' + n + rb'"|' + n + rb'|"")?[ \t]*' for n in names]
+    line = sep.join(cells) + rb"(?:" + sep + rb"[ \t]*)?\r?(?=\n)"
+    # two fields not blank (a line of delimiters only is no header): looked for once the
+    # line is the header's fields, so a record fails at its first field as before
+    filled = rb'[^\n]*?[^\s"' + sep + rb"][^\n]*?" + sep + rb'[^\n]*?[^\s"' + sep + rb"]"
+    return re.compile(rb"\n(?=" + line + rb")(?=" + filled + rb")" + line, re.IGNORECASE)
 
 
 @dataclass

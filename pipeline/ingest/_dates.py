@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import AmbiguousDateOrder, InputError
+from ..errors import AmbiguousDateOrder, DatesDecideBothWays, InputError
 from ._common import decimal_texts_to_floats, missing_mask
 
 __all__ = [
@@ -95,8 +95,12 @@ def order_undecided(where: str, n_either: int, examples: list, n_day: int, n_mon
 
 
 def decided_both_ways(exc: Exception) -> bool:
-    """Tell whether ``exc`` is :func:`order_undecided`'s refusal of dates proving both orders."""
-    return "could be day-first or month-first and values decide both ways" in str(exc)
+    """Tell whether ``exc`` is the refusal of dates proving both orders, some either.
+
+    By its type (:class:`~pipeline.errors.DatesDecideBothWays`), never its message's words:
+    a reworded :func:`order_undecided` read every joined agencies' file as refused.
+    """
+    return isinstance(exc, DatesDecideBothWays)
 
 
 def mixed_note(where: str, n_day: int, n_month: int) -> str:
@@ -1642,7 +1646,7 @@ def parse_times(
             df = True
             assumptions["order_by"] = "convention (dotted dates are day.month.year)"
         else:
-            raise (InputError if n_day or n_month else AmbiguousDateOrder)(
+            raise (DatesDecideBothWays if n_day or n_month else AmbiguousDateOrder)(
                 order_undecided(where, n_amb, examples, n_day, n_month)
             )
         if n_amb or n_day or n_month:

@@ -62,7 +62,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import AmbiguousDateOrder, InputError, SourceUnreadable
+from ..errors import AmbiguousDateOrder, DatesDecideBothWays, InputError, SourceUnreadable
 from ..io import atomic_path, neutralise_formulas, round_floats
 from ..schema import COG, LAT, LON, PING_COLUMNS, REJECT_COLUMNS, SOG, SOURCE_ROW, TIME, VESSEL_ID
 from ._archive import TABLE_SUFFIXES, source_stem
@@ -1059,7 +1059,7 @@ class _State:
                         example = ast.literal_eval(m["example"])
                     except (ValueError, SyntaxError):  # the note's own repr: not expected
                         example = m["example"]
-                    raise InputError(
+                    raise DatesDecideBothWays(
                         order_undecided(
                             m["where"], int(m["n"]), [example], int(n["day"]), int(n["month"])
                         )
