@@ -14,14 +14,22 @@ whole and in chunks.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
+import pandas as pd
 import pytest
-from _corpus import assert_accounted, write_text
+import xarray as xr
+from _corpus import IGNORE_PENDING_DEPRECATION, assert_accounted, write_text
 from _ingest_stage import track_outcome
 
 from pipeline.errors import DatesDecideBothWays, InputError
 from pipeline.ingest import _dates as dates_module
-from pipeline.ingest import read_seizures, read_tracks
+from pipeline.ingest import open_raster, read_seizures, read_tracks
 from pipeline.ingest._dates import parse_times
+from pipeline.ingest.options import RasterSource
+
+pytestmark = IGNORE_PENDING_DEPRECATION
 
 # ------------------------------------------------------------------ dates proving both orders
 
@@ -135,3 +143,102 @@ def test_a_line_naming_fewer_than_two_columns_is_no_header_in_either_reader(tmp_
     res = read_seizures(write_text(tmp_path, "s.csv", "\n".join(lines) + "\n"))
     assert_accounted(res)
     assert res.n_read == 7 and len(res.frame) == 6 and "repeated_header" not in res.by_rule
+
+
+# ----------------------------------------------------------------- a raster's select: by value
+
+LAT = np.arange(30.0, 31.0, 0.25) + 0.125
+LON = np.arange(-20.0, -19.0, 0.25) + 0.125
+
+
+def _axis_nc(path, dim: str, values, attrs=None) -> None:
+    """Write v(dim, latitude, longitude) whose every pixel at a step is that step's index."""
+    n = len(values)
+    cube = np.broadcast_to(np.arange(float(n))[:, None, None], (n, LAT.size, LON.size))
+    ds = xr.Dataset(
+        {"v": ((dim, "latitude", "longitude"), cube)},
+        coords={
+            dim: (dim, values, attrs or {}),
+            "latitude": ("latitude", LAT, {"units": "degrees_north"}),
+            "longitude": ("longitude", LON, {"units": "degrees_east"}),
+        },
+    )
+    ds.to_netcdf(path, engine="h5netcdf")
+
+
+def _picked(path, select, **kw) -> tuple[int, str]:
+    da = open_raster(RasterSource(path=path, variable="v", select=select, **kw))
+    said = da.attrs["assumptions"].get("selection", {})
+    return int(da.max()), next(iter(said.values()), "")
+
+
+def _xarray_nearest(values, value, tol) -> int:
+    """The step xarray's own ``.sel(method='nearest', tolerance=tol)`` picks (KeyError: none)."""
+    steps = xr.DataArray(np.arange(len(values)), coords={"d": values}, dims="d")
+    return int(steps.sel(d=value, method="nearest", tolerance=tol))
+
+
+HOURS_1900 = np.arange(1091000, 1091024, dtype="float64")  # hourly, 2024-06 in hours since 1900
+
+# (axis values, its attributes, value selected, the step meant); xarray's nearest step
+# within 1e-6 of the value (a hundredth of the axis's step at most) gives the same
+NUMERIC = {
+    # before: isclose's 1e-5 relative took 21 steps and read the last, 10 hours later
+    "hours_since_1900": (HOURS_1900, {"units": "hours since 1900-01-01", "calendar": "360_day"},
+                         1091003, 3),
+    "close_levels_exact": (np.array([0.0, 1.0, 1.00001, 1.00002, 5.0]), {}, 1.00001, 2),
+    "close_levels_one": (np.array([0.0, 1.0, 1.00001, 1.00002, 5.0]), {}, 1, 1),
+    "noise_whole": (np.array([0.0, 5.0000001, 10.000001, 20.0]), {"units": "m"}, 10, 2),
+    "noise_descending": (np.array([1000.0, 925.0, 850.000001, 700.0]), {"units": "hPa"}, 850, 2),
+    "float32_as_listed": (np.array([0.494025, 9.572997, 11.405], dtype="float32"), {}, 9.572997, 1),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(NUMERIC))
+def test_a_number_selects_the_nearest_step_within_float_noise_as_xarray_does(tmp_path, case):
+    values, attrs, value, meant = NUMERIC[case]
+    path = tmp_path / f"{case}.nc"
+    _axis_nc(path, "level", values, attrs)
+    got, said = _picked(path, {"level": value})
+    steps = np.diff(np.unique(values.astype("float64")))
+    tol = min(1e-8 + 1e-6 * abs(value), 0.01 * steps.min())
+    assert got == meant == _xarray_nearest(values.astype("float64"), value, tol), said
+    assert said.startswith(f"value {value!r} -> index {meant} ")
+
+
+@pytest.mark.parametrize(
+    ("values", "value"),
+    [
+        (1704067200 + 3600 * np.arange(24, dtype="int64"), 1704067300),  # 100 s past a step
+        (HOURS_1900, 1091003.5),  # half an hour between two steps
+        (np.array([0.0, 1.0, 1.00002]), 1.00001),  # between two close levels
+    ],
+    ids=["int_seconds", "half_hour", "between_close"],
+)
+def test_a_number_between_steps_is_refused_not_read_as_a_near_one(tmp_path, values, value):
+    # before: 100 s past 1704067200 read the step 4 hours later; 1091003.5 the one at +10 h
+    path = tmp_path / "a.nc"
+    _axis_nc(path, "step", values)
+    with pytest.raises(InputError, match=rf"select step: {value!r} matches no step"):
+        _picked(path, {"step": value})
+
+
+DESCENDING = pd.date_range("2024-01-01", periods=16, freq="3h")[::-1]  # newest first
+
+
+@pytest.mark.parametrize("how", ["select", "time"])
+def test_a_day_on_a_time_axis_running_back_is_its_latest_step(tmp_path, how):
+    # before: the 00:00 step (written last), said as 'the last of the 8 steps that day'
+    path = tmp_path / "back.nc"
+    _axis_nc(path, "time", DESCENDING)
+    if how == "select":
+        got, said = _picked(path, {"time": "2024-01-01"})
+        assert said.endswith("(2024-01-01T21:00:00, the last of the 8 steps that day)")
+    else:
+        got, _ = _picked(path, {}, time=dt.date(2024, 1, 1))
+    meant = int(np.flatnonzero(DESCENDING == pd.Timestamp("2024-01-01T21:00"))[0])
+    assert got == meant == 8
+    # a time of day reads that step only, as xarray's exact .sel does
+    got, _ = _picked(path, {"time": "2024-01-01T06:00"})
+    ref = xr.DataArray(np.arange(16), coords={"time": DESCENDING}, dims="time")
+    assert got == int(ref.sel(time=np.datetime64("2024-01-01T06:00"))) == 13

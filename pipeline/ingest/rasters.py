@@ -2060,6 +2060,37 @@ def _refuse_value_or_index(coord: np.ndarray, dim: str, spec: int, name: str, li
     )
 
 
+#: How near a number in ``select:`` must be to a float coordinate's value to name it: the noise
+#: of a float32 axis read as float64 (a depth of 9.573 held as 9.572999954) or written by a
+#: model (10.000001 m), relative; never more than a hundredth of the axis's smallest step.
+_SELECT_RTOL = 1e-6
+_SELECT_ATOL = 1e-8
+_SELECT_STEP_SHARE = 0.01
+
+
+def _steps_holding(coord: np.ndarray, value: float) -> np.ndarray:
+    """Return the indices of the steps of a numeric axis that hold ``value``.
+
+    Whole-number axes (a member, an ``int64`` of seconds) hold it exactly.  A float axis holds
+    it at the step nearest to it within its noise, as xarray's ``.sel(method="nearest",
+    tolerance=...)`` picks one: ``numpy.isclose``'s tolerance, relative to the value, took
+    every step within 1e-5 of it and the last of them, 10 hours past ``time: 1091003`` on
+    an hourly axis of hours since 1900, 1.00002 for ``1.00001``.
+    """
+    values = coord.astype("float64")
+    if not np.issubdtype(coord.dtype, np.floating):
+        return np.flatnonzero(values == value)
+    diff = np.abs(values - value)
+    if not np.isfinite(diff).any():
+        return np.zeros(0, dtype="int64")
+    best = np.nanmin(diff)
+    tol = _SELECT_ATOL + _SELECT_RTOL * abs(value)
+    steps = np.diff(np.unique(values[np.isfinite(values)]))
+    if steps.size:
+        tol = min(tol, _SELECT_STEP_SHARE * float(steps.min()))
+    return np.flatnonzero(diff == best) if best <= tol else np.zeros(0, dtype="int64")
+
+
 def _names_a_day(value: Any, want: pd.Timestamp) -> bool:
     """Whether a time ``select`` value names a whole day (``2024-01-01``), not a moment."""
     if want != want.normalize() or isinstance(value, dt.datetime | pd.Timestamp | np.datetime64):
@@ -2100,12 +2131,15 @@ def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArr
             if _names_a_day(value, want):
                 # a day on a sub-daily axis: its last step, as time: a date reads it (said)
                 hit = np.flatnonzero(stamps.normalize() == want)
+                # the latest by its clock, not the last written: a time axis running back
+                # (newest first) read the day's 00:00, said as its last step
+                hit = hit[np.argsort(stamps[hit], kind="stable")]
                 that_day = hit.size
             else:
                 # a time of day is that step only: 06:00 was read as the day's last, 21:00
                 hit = np.flatnonzero(stamps == want)
         elif np.issubdtype(coord.dtype, np.number) and not isinstance(value, str):
-            hit = np.flatnonzero(np.isclose(coord.astype("float64"), float(value)))
+            hit = _steps_holding(coord, float(value))
         else:
             hit = np.flatnonzero(coord.astype("str") == str(value))
         return int(hit[-1]) if hit.size else None
@@ -2214,6 +2248,7 @@ def _select_time(
         return latest
     if isinstance(choice, dt.date) and not isinstance(choice, TimeWindow):
         hit = np.flatnonzero(times.normalize() == pd.Timestamp(choice))
+        hit = hit[np.argsort(times[hit], kind="stable")]  # the day's latest, newest first too
         if hit.size == 0:
             raise InputError(
                 f"{name}: no time step on {choice.isoformat()!r}; steps run from "
