@@ -242,3 +242,62 @@ def test_a_day_on_a_time_axis_running_back_is_its_latest_step(tmp_path, how):
     got, _ = _picked(path, {"time": "2024-01-01T06:00"})
     ref = xr.DataArray(np.arange(16), coords={"time": DESCENDING}, dims="time")
     assert got == int(ref.sel(time=np.datetime64("2024-01-01T06:00"))) == 13
+
+
+@pytest.mark.parametrize(
+    ("values", "value", "refused"),
+    [
+        # within the values' span but past the steps: no step, never an IndexError
+        (np.array([0.5, 5.5, 25.5]), 3, "matches no step"),
+        # heights (positive up): -3 among the values, -3 a place from the end too
+        (np.array([-10.5, -5.5, 0.5]), -3, "is no value of 'z'.* it is step 0 \\(-10.5\\)"),
+        (np.array([-10.5, -5.5, 0.5]), -4, "matches no step"),
+        # a step without a value (NaN) is no end of the span
+        (np.array([0.5, np.nan, 5.5, 25.5]), 3, "is no value of 'z'.*span 0.5..25.5"),
+    ],
+    ids=["past_the_steps", "minus_size", "beyond_minus_size", "nan_step"],
+)
+def test_a_whole_number_among_the_values_or_past_the_steps_is_refused(
+    tmp_path, values, value, refused
+):
+    path = tmp_path / "z.nc"
+    _axis_nc(path, "z", values, {"units": "m", "positive": "up"})
+    with pytest.raises(InputError, match=rf"select z: {value} {refused}"):
+        _picked(path, {"z": value})
+
+
+THREE_HOURLY = pd.date_range("2024-01-01", periods=16, freq="3h")
+
+
+@pytest.mark.parametrize(
+    ("value", "meant"),
+    [
+        ("2024-01-01T06", 2),  # an hour without minutes is a moment, not a day
+        ("2024-01-02T00", 8),  # before: read as the day, its last step (21:00, 15)
+        ("20240102T00Z", 8),
+        ("2024-01-02 00:00", 8),  # a clock after a space
+        (dt.datetime(2024, 1, 2), 8),  # a YAML time at midnight is that step, not 21:00
+        (dt.datetime(2024, 1, 1, 3, tzinfo=dt.timezone(dt.timedelta(hours=-3))), 2),
+        (dt.date(2024, 1, 2), 15),  # a YAML date is its day's last step
+    ],
+    ids=[
+        "hour_only",
+        "hour_only_midnight",
+        "basic_midnight_z",
+        "space_midnight",
+        "yaml_midnight",
+        "yaml_minus_three",
+        "yaml_date",
+    ],
+)
+def test_a_time_is_that_step_and_a_date_its_days_last(tmp_path, value, meant):
+    path = tmp_path / "t.nc"
+    _axis_nc(path, "time", THREE_HOURLY)
+    ref = xr.DataArray(np.arange(16), coords={"time": THREE_HOURLY}, dims="time")
+    want = pd.Timestamp(value)
+    if isinstance(value, dt.datetime) or isinstance(value, str):
+        want = want.tz_convert("UTC").tz_localize(None) if want.tz else want
+        assert int(ref.sel(time=want.to_datetime64())) == meant
+    else:  # xarray's day: every step of it, the last one meant
+        assert int(ref.sel(time=str(value))[-1]) == meant
+    assert _picked(path, {"time": value})[0] == meant

@@ -62,6 +62,7 @@ import datetime as dt
 import functools
 import importlib.util
 import logging
+import re
 import warnings
 from collections.abc import Hashable
 from pathlib import Path
@@ -2092,10 +2093,14 @@ def _steps_holding(coord: np.ndarray, value: float) -> np.ndarray:
 
 
 def _names_a_day(value: Any, want: pd.Timestamp) -> bool:
-    """Whether a time ``select`` value names a whole day (``2024-01-01``), not a moment."""
+    """Whether a time ``select`` value names a whole day (``2024-01-01``), not a moment.
+
+    A text with a clock is a moment, its minutes written or not: ISO 8601's ``2024-01-02T00``
+    (the hour alone) was read as that day's last step, 21:00 on a 3-hourly axis.
+    """
     if want != want.normalize() or isinstance(value, dt.datetime | pd.Timestamp | np.datetime64):
         return False
-    return not (isinstance(value, str) and ":" in value)
+    return not (isinstance(value, str) and (":" in value or re.search(r"\d[Tt]\d", value)))
 
 
 def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArray, str]:
