@@ -28,6 +28,7 @@ from pipeline.ingest import _dates as dates_module
 from pipeline.ingest import open_raster, read_seizures, read_tracks
 from pipeline.ingest._dates import parse_times
 from pipeline.ingest.options import RasterSource
+from pipeline.ingest.rasters import _select_dim
 
 pytestmark = IGNORE_PENDING_DEPRECATION
 
@@ -172,6 +173,14 @@ def _picked(path, select, **kw) -> tuple[int, str]:
     return int(da.max()), next(iter(said.values()), "")
 
 
+def _sel(dim: str, values, spec) -> tuple[int, str]:
+    """Select as ``open_raster`` does (its ``select:``, validated as a config's), in memory."""
+    src = RasterSource(path="mem.nc", select={dim: spec})
+    steps = xr.DataArray(np.arange(len(values)), coords={dim: values}, dims=dim)
+    got, said = _select_dim(steps, dim, src.select[dim], "mem.nc")
+    return int(got), said
+
+
 def _xarray_nearest(values, value, tol) -> int:
     """The step xarray's own ``.sel(method='nearest', tolerance=tol)`` picks (KeyError: none)."""
     steps = xr.DataArray(np.arange(len(values)), coords={"d": values}, dims="d")
@@ -197,9 +206,12 @@ NUMERIC = {
 @pytest.mark.parametrize("case", sorted(NUMERIC))
 def test_a_number_selects_the_nearest_step_within_float_noise_as_xarray_does(tmp_path, case):
     values, attrs, value, meant = NUMERIC[case]
-    path = tmp_path / f"{case}.nc"
-    _axis_nc(path, "level", values, attrs)
-    got, said = _picked(path, {"level": value})
+    if case == "hours_since_1900":  # end to end: an axis left undecoded (its calendar)
+        path = tmp_path / f"{case}.nc"
+        _axis_nc(path, "level", values, attrs)
+        got, said = _picked(path, {"level": value})
+    else:
+        got, said = _sel("level", values, value)
     steps = np.diff(np.unique(values.astype("float64")))
     tol = min(1e-8 + 1e-6 * abs(value), 0.01 * steps.min())
     assert got == meant == _xarray_nearest(values.astype("float64"), value, tol), said
@@ -212,15 +224,15 @@ def test_a_number_selects_the_nearest_step_within_float_noise_as_xarray_does(tmp
         (1704067200 + 3600 * np.arange(24, dtype="int64"), 1704067300),  # 100 s past a step
         (HOURS_1900, 1091003.5),  # half an hour between two steps
         (np.array([0.0, 1.0, 1.00002]), 1.00001),  # between two close levels
+        (np.array([0.0, 10.0, 20.0]), 10.00005),  # 5e-6 of it away: no float noise
+        (np.array([0, 1000, 2000]), 1000.0005),  # whole numbers: the equal one only
     ],
-    ids=["int_seconds", "half_hour", "between_close"],
+    ids=["int_seconds", "half_hour", "between_close", "past_the_noise", "whole_axis"],
 )
-def test_a_number_between_steps_is_refused_not_read_as_a_near_one(tmp_path, values, value):
+def test_a_number_between_steps_is_refused_not_read_as_a_near_one(values, value):
     # before: 100 s past 1704067200 read the step 4 hours later; 1091003.5 the one at +10 h
-    path = tmp_path / "a.nc"
-    _axis_nc(path, "step", values)
     with pytest.raises(InputError, match=rf"select step: {value!r} matches no step"):
-        _picked(path, {"step": value})
+        _sel("step", values, value)
 
 
 DESCENDING = pd.date_range("2024-01-01", periods=16, freq="3h")[::-1]  # newest first
@@ -239,7 +251,7 @@ def test_a_day_on_a_time_axis_running_back_is_its_latest_step(tmp_path, how):
     meant = int(np.flatnonzero(DESCENDING == pd.Timestamp("2024-01-01T21:00"))[0])
     assert got == meant == 8
     # a time of day reads that step only, as xarray's exact .sel does
-    got, _ = _picked(path, {"time": "2024-01-01T06:00"})
+    got, _ = _sel("time", DESCENDING, "2024-01-01T06:00")
     ref = xr.DataArray(np.arange(16), coords={"time": DESCENDING}, dims="time")
     assert got == int(ref.sel(time=np.datetime64("2024-01-01T06:00"))) == 13
 
@@ -257,13 +269,9 @@ def test_a_day_on_a_time_axis_running_back_is_its_latest_step(tmp_path, how):
     ],
     ids=["past_the_steps", "minus_size", "beyond_minus_size", "nan_step"],
 )
-def test_a_whole_number_among_the_values_or_past_the_steps_is_refused(
-    tmp_path, values, value, refused
-):
-    path = tmp_path / "z.nc"
-    _axis_nc(path, "z", values, {"units": "m", "positive": "up"})
+def test_a_whole_number_among_the_values_or_past_the_steps_is_refused(values, value, refused):
     with pytest.raises(InputError, match=rf"select z: {value} {refused}"):
-        _picked(path, {"z": value})
+        _sel("z", values, value)
 
 
 THREE_HOURLY = pd.date_range("2024-01-01", periods=16, freq="3h")
@@ -290,9 +298,7 @@ THREE_HOURLY = pd.date_range("2024-01-01", periods=16, freq="3h")
         "yaml_date",
     ],
 )
-def test_a_time_is_that_step_and_a_date_its_days_last(tmp_path, value, meant):
-    path = tmp_path / "t.nc"
-    _axis_nc(path, "time", THREE_HOURLY)
+def test_a_time_is_that_step_and_a_date_its_days_last(value, meant):
     ref = xr.DataArray(np.arange(16), coords={"time": THREE_HOURLY}, dims="time")
     want = pd.Timestamp(value)
     if isinstance(value, dt.datetime) or isinstance(value, str):
@@ -300,4 +306,27 @@ def test_a_time_is_that_step_and_a_date_its_days_last(tmp_path, value, meant):
         assert int(ref.sel(time=want.to_datetime64())) == meant
     else:  # xarray's day: every step of it, the last one meant
         assert int(ref.sel(time=str(value))[-1]) == meant
-    assert _picked(path, {"time": value})[0] == meant
+    assert _sel("time", THREE_HOURLY, value)[0] == meant
+
+
+def test_a_text_on_a_numeric_axis_is_matched_as_text_and_refused():
+    with pytest.raises(InputError, match=r"select level: 'surface' matches no step"):
+        _sel("level", np.array([1000.0, 925.0, 850.0]), "surface")
+
+
+@pytest.mark.parametrize(("index", "meant"), [(3, None), (-3, 0), (2, 2), (-4, None)])
+def test_an_index_is_a_place_among_the_steps_or_refused(index, meant):
+    values = np.array([0.5, 5.5, 25.5])
+    if meant is None:  # past either end: never the step it wraps to (3 % 3: the first)
+        with pytest.raises(InputError, match=r"matches no step; 'z' has 3 step\(s\)"):
+            _sel("z", values, {"index": index})
+    else:
+        assert _sel("z", values, {"index": index}) == (
+            meant,
+            f"index {index} -> index {meant} ({[0.5, 5.5, 25.5][meant]})",
+        )
+
+
+def test_a_day_on_a_daily_axis_is_said_as_its_day_alone():
+    days = pd.date_range("2024-01-01", periods=3, freq="D")
+    assert _sel("time", days, "2024-01-02") == (1, "value '2024-01-02' -> index 1 (2024-01-02)")
