@@ -330,3 +330,11 @@ def test_an_index_is_a_place_among_the_steps_or_refused(index, meant):
 def test_a_day_on_a_daily_axis_is_said_as_its_day_alone():
     days = pd.date_range("2024-01-01", periods=3, freq="D")
     assert _sel("time", days, "2024-01-02") == (1, "value '2024-01-02' -> index 1 (2024-01-02)")
+
+
+def test_a_value_given_explicitly_or_a_place_on_named_steps_is_said_as_given():
+    levels = np.array([0.0, 5.0000001, 10.000001, 20.0])
+    assert _sel("z", levels, {"value": 10}) == (2, "value 10.0 -> index 2 (10.000001)")
+    members = np.array(["ens01", "ens02", "ens03"])  # named steps: a whole number is a place
+    assert _sel("member", members, 1) == (1, "index 1 -> index 1 (ens02)")
+    assert _sel("member", members, "ens03") == (2, "value 'ens03' -> index 2 (ens03)")
