@@ -284,6 +284,8 @@ THREE_HOURLY = pd.date_range("2024-01-01", periods=16, freq="3h")
         ("2024-01-02T00", 8),  # before: read as the day, its last step (21:00, 15)
         ("20240102T00Z", 8),
         ("2024-01-02 00:00", 8),  # a clock after a space
+        ("2024-01-02 12am", 8),  # midnight without a colon or a T
+        ("2024-01-02 0000", 8),
         (dt.datetime(2024, 1, 2), 8),  # a YAML time at midnight is that step, not 21:00
         (dt.datetime(2024, 1, 1, 3, tzinfo=dt.timezone(dt.timedelta(hours=-3))), 2),
         (dt.date(2024, 1, 2), 15),  # a YAML date is its day's last step
@@ -293,6 +295,8 @@ THREE_HOURLY = pd.date_range("2024-01-01", periods=16, freq="3h")
         "hour_only_midnight",
         "basic_midnight_z",
         "space_midnight",
+        "twelve_am",
+        "four_zeros",
         "yaml_midnight",
         "yaml_minus_three",
         "yaml_date",

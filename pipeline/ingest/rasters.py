@@ -71,6 +71,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+from dateutil import parser as dateparser
 from xarray.backends import BackendArray
 from xarray.core.indexing import (
     IndexingSupport,
@@ -2095,12 +2096,20 @@ def _steps_holding(coord: np.ndarray, value: float) -> np.ndarray:
 def _names_a_day(value: Any, want: pd.Timestamp) -> bool:
     """Whether a time ``select`` value names a whole day (``2024-01-01``), not a moment.
 
-    A text with a clock is a moment, its minutes written or not: ISO 8601's ``2024-01-02T00``
-    (the hour alone) was read as that day's last step, 21:00 on a 3-hourly axis.
+    A text with a clock is a moment, midnight too however it is written: ISO 8601's
+    ``2024-01-02T00`` (the hour alone), ``2024-01-02 12am`` and ``2024-01-02 0000`` were read
+    as that day's last step, 21:00 on a 3-hourly axis.  A text writes a clock when its hour
+    is its own: parsed over two default hours, it keeps one.
     """
     if want != want.normalize() or isinstance(value, dt.datetime | pd.Timestamp | np.datetime64):
         return False
-    return not (isinstance(value, str) and (":" in value or re.search(r"\d[Tt]\d", value)))
+    if not isinstance(value, str):
+        return True
+    try:
+        hours = {dateparser.parse(value, default=dt.datetime(2000, 1, 1, h)).hour for h in (3, 4)}
+    except (ValueError, OverflowError):  # a spelling pandas reads and dateutil does not
+        return not (":" in value or re.search(r"\d[Tt]\d", value))
+    return len(hours) == 2
 
 
 def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArray, str]:
