@@ -198,6 +198,7 @@ NUMERIC = {
     "close_levels_exact": (np.array([0.0, 1.0, 1.00001, 1.00002, 5.0]), {}, 1.00001, 2),
     "close_levels_one": (np.array([0.0, 1.0, 1.00001, 1.00002, 5.0]), {}, 1, 1),
     "noise_whole": (np.array([0.0, 5.0000001, 10.000001, 20.0]), {"units": "m"}, 10, 2),
+    "pascal_noise": (np.array([100000.0, 92500.0, 85000.01, 70000.0]), {"units": "Pa"}, 85000, 2),
     "noise_descending": (np.array([1000.0, 925.0, 850.000001, 700.0]), {"units": "hPa"}, 850, 2),
     "float32_as_listed": (np.array([0.494025, 9.572997, 11.405], dtype="float32"), {}, 9.572997, 1),
 }  # fmt: skip
