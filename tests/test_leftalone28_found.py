@@ -343,3 +343,13 @@ def test_a_value_given_explicitly_or_a_place_on_named_steps_is_said_as_given():
     members = np.array(["ens01", "ens02", "ens03"])  # named steps: a whole number is a place
     assert _sel("member", members, 1) == (1, "index 1 -> index 1 (ens02)")
     assert _sel("member", members, "ens03") == (2, "value 'ens03' -> index 2 (ens03)")
+
+
+def test_a_time_step_held_twice_selected_by_its_value_is_refused_by_index_read():
+    # before: the second grid of 2024-01-02 read unsaid, as time: a date no longer does
+    days = pd.DatetimeIndex(["2024-01-01", "2024-01-02", "2024-01-02", "2024-01-03"])
+    for value in ("2024-01-02", dt.datetime(2024, 1, 2)):
+        with pytest.raises(InputError, match=r"appears 2 times .*\{time: \{index: 2\}\}"):
+            _sel("time", days, value)
+    assert _sel("time", days, {"index": 1}) == (1, "index 1 -> index 1 (2024-01-02)")
+    assert _sel("time", days, "2024-01-03")[0] == 3

@@ -2181,6 +2181,10 @@ def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArr
             "dimension has it, else a 0-based index; negative counts from the end)"
         )
     idx = idx % n
+    if is_time and how == "value":
+        # a step held twice (files joined with an overlap): which grid the value meant is
+        # unknown, as for time: a date (the last was read unsaid); an index picks one
+        _refuse_repeated_steps(pd.DatetimeIndex(coord), [idx], dim, name)
     label = listing[idx] if idx < len(listing) else coord[idx]
     if is_time and idx >= len(listing):
         label = (
