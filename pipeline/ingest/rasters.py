@@ -2112,6 +2112,20 @@ def _names_a_day(value: Any, want: pd.Timestamp) -> bool:
     return len(hours) == 2
 
 
+def _names_no_day(value: Any) -> bool:
+    """Whether a time ``select`` text writes no day (``2024-01``, ``2024``, ``Jan 2024``).
+
+    Parsed over two default days, its day is not its own.
+    """
+    if not isinstance(value, str):
+        return False
+    try:
+        days = {dateparser.parse(value, default=dt.datetime(2000, 1, d)).day for d in (3, 4)}
+    except (ValueError, OverflowError):  # a spelling pandas reads and dateutil does not
+        return False
+    return len(days) == 2
+
+
 def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArray, str]:
     """Pick one step of ``dim`` by value or index; return it and what was picked."""
     n = int(da.sizes[dim])
@@ -2138,6 +2152,14 @@ def _select_dim(da: xr.DataArray, dim: str, spec, name: str) -> tuple[xr.DataArr
                 want = pd.Timestamp(value)
             except (ValueError, TypeError):
                 return None
+            if _names_no_day(value):
+                # '2024-01' is a month (xarray's .sel takes all its steps): read as one step
+                # it was the 1st's, unsaid; one step is asked for, so which one is not known
+                raise InputError(
+                    f"{name}: select {dim}: {value!r} names no day (a month or a year, "
+                    f"every step of it), and select: picks one step; give a day or a time "
+                    f"(e.g. '{want.date().isoformat()}'), or {{index: N}}"
+                )
             if want.tz is not None:
                 # a file's zone-less times are UTC (CF): 06:00Z is its 06:00 step, matched none
                 want = want.tz_convert("UTC").tz_localize(None)
