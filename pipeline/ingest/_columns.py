@@ -3396,7 +3396,12 @@ def _refuse_unnamed_hemispheres(
     flip |= {w for w, letter in _HEMISPHERE_LETTERS.items() if letter in flip}
     if pieces is not None:
         blank = _HEMISPHERES[axis] | {"", "NAN", "NONE", "<NA>"}
-        others = [c for c in others if as_text(raw[c]).str.upper().isin(blank).all()]
+        # the whole read's spaced records always hold the first: any other of the first
+        # chunk's may lie between them (a stray '?' on its second record passed a whole read
+        # over, and dropped the column from a read in chunks, its S read north)
+        others = [
+            c for c in others if len(raw) and as_text(raw[c]).str.upper().iloc[:1].isin(blank).all()
+        ]
         if not others:
             return
         # one pass counts the records and each column's S (W): a file of none is never refused

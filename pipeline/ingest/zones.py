@@ -27,6 +27,10 @@ the row's column, the header's zone), and the rows where the one applied disagre
 another - a value's own offset with its row's column or its header's zone, a row's column
 with the header's zone (a zone name at the time's instant), ``Z`` under ``Time (LT)`` - are
 counted in notes naming both, of one wording each so that a file read in chunks adds them up.
+Epoch numbers under a header naming another zone or local time are counted apart (an instant
+has no zone to disagree with, but the header's was not applied), and so is a value's own
+summer offset under ``Time (CET)`` (``EET``, ``WET``, ``MET``), read as +01:00 all year where
+people also write CET for the summer's CEST.
 
 The count placed, and by what, goes to the read's notes and ``time_zone`` assumption.
 """
@@ -795,6 +799,8 @@ _OWN_OFFSET = re.compile(
 )
 #: The words a value names UTC by, as its own zone (``10:00Z``, ``10:00 UTC``).
 _UTC_SUFFIXES = frozenset({"Z", "UTC", "GMT", "UT"})
+#: A number a time column holds: epoch time (an instant, UTC by definition) once parsed.
+_EPOCH_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
 
 
 def _offsets_at(
@@ -823,12 +829,47 @@ def _offsets_at(
     return off
 
 
+def _summer_offsets(zone: str, times: pd.Series) -> np.ndarray:
+    """Return the seconds east of UTC kept at ``times`` where abbreviation ``zone`` is standard.
+
+    ``CET``, ``EET``, ``WET`` and ``MET`` read as their standard offset all year (``CET``:
+    +01:00), yet are the tz database's names of zones keeping summer time (``CET`` is +02:00
+    in July), as people write them for the time kept there (CLDR gives ``CET`` to the
+    generic form too; tz list, 2015-10).  NaN for any other zone or offset.
+    """
+    if not (zone.isalpha() and zone.isupper() and zone.lower() in _iana_zones()):
+        return np.full(len(times), np.nan)
+    there = times.dt.tz_convert(_iana_zones()[zone.lower()])
+    shift = there.dt.tz_localize(None) - times.dt.tz_localize(None)
+    return shift.dt.total_seconds().to_numpy(dtype="float64")
+
+
 def _own_offsets(parsed, values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Return (rows whose value ends in an offset or zone, that suffix upper case)."""
     zoned = parsed.times.notna().to_numpy() & np.asarray(parsed.zoned, bool)
     rows = np.flatnonzero(zoned)
     suffix = as_text(values.iloc[rows]).str.extract(_OWN_OFFSET)["z"].str.upper().fillna("")
     return rows, suffix
+
+
+def _own_seconds(parsed, rows: np.ndarray, suffix: pd.Series) -> np.ndarray:
+    """Return the seconds east of UTC that the values of ``rows`` name as their own zone.
+
+    The parser's (``parsed.offsets``: a zone word inside the value, ``Fri Mar 05 10:00:00
+    CET 2021``, or bracketed after its offset, was passed over by the suffix, its
+    disagreement silent), else the offset or zone word the value ends with at its instant.
+    """
+    own = _offsets_at(suffix, parsed.times.iloc[rows])
+    said = np.asarray(getattr(parsed, "offsets", ()), dtype="float64")
+    if len(said) == len(parsed.times):
+        own = np.where(np.isfinite(said[rows]), said[rows], own)
+    return own
+
+
+def _epoch_rows(values: pd.Series, rows: np.ndarray, suffix: pd.Series) -> np.ndarray:
+    """Mask (over ``rows``, the zoned ones) of the values that are epoch numbers."""
+    text = as_text(values.iloc[rows])
+    return ((suffix == "") & text.str.fullmatch(_EPOCH_NUMBER)).to_numpy(dtype=bool)
 
 
 def _own_offsets_against_column(
@@ -844,7 +885,7 @@ def _own_offsets_against_column(
     rows, suffix = _own_offsets(parsed, values)
     if not len(rows):
         return []
-    own = _offsets_at(suffix, parsed.times.iloc[rows])
+    own = _own_seconds(parsed, rows, suffix)
     col_off = _offsets_at(
         layout["offset"].iloc[rows],
         parsed.times.iloc[rows],
@@ -883,21 +924,21 @@ def _own_offsets_against_header(
     """
     said = _header_statement(layout)
     # beside an offset column, a Z is compared with the row's offset instead
-    local = (
-        layout.get("time_is_local")
-        and not layout.get("header_zone_several")
-        and layout.get("offset") is None
-    )
+    # 'Time (EST)' says local time as 'Time (LT)' does: a Z under it was silent
+    local = layout.get("time_is_local") and layout.get("offset") is None
     if said is None and not local:
         return []
     rows, suffix = _own_offsets(parsed, values)
     if not len(rows):
         return []
+    # epoch numbers are instants (UTC by definition): a header's other zone was not applied
+    # to them, and nothing said so ('1614938400' under 'Time (UTC+5)' is 10:00 UTC)
+    epoch = _epoch_rows(values, rows, suffix)
     if said is None:
         assert local
-        n = int(suffix.isin(list(_UTC_SUFFIXES)).sum())
         header = layout.get("local_col")
-        return (
+        n = int(suffix.isin(list(_UTC_SUFFIXES)).sum())
+        notes = (
             [
                 f"{name}: {n} time(s) name UTC (Z, UTC, GMT) under header {header!r}, which "
                 "says local time; each is read as UTC - check which is right"
@@ -905,16 +946,44 @@ def _own_offsets_against_header(
             if n
             else []
         )
+        if epoch.any():
+            notes.append(
+                f"{name}: {int(epoch.sum())} time(s) are epoch numbers (instants, UTC by "
+                f"definition) under header {header!r}, which says local time; each is read as "
+                "the instant it counts - check that they were not counted from a local clock"
+            )
+        return notes
     header, zone = said
-    own = _offsets_at(suffix, parsed.times.iloc[rows])
+    own = _own_seconds(parsed, rows, suffix)
+    own[epoch] = 0.0
     there = _offsets_at(pd.Series(zone, index=suffix.index), parsed.times.iloc[rows])
     differ = np.isfinite(own) & np.isfinite(there) & (own != there)
-    if not differ.any():
-        return []
-    return [
-        f"{name}: {int(differ.sum())} time(s) carry an offset of their own other than the zone "
-        f"{zone!r} header {header!r} names; each is read by its own offset - check which is right"
-    ]
+    summer = differ & ~epoch & (own == _summer_offsets(zone, parsed.times.iloc[rows]))
+    notes = []
+    if (differ & ~epoch & ~summer).any():
+        notes.append(
+            f"{name}: {int((differ & ~epoch & ~summer).sum())} time(s) carry an offset of their "
+            f"own other than the zone {zone!r} header {header!r} names; each is read by its own "
+            "offset - check which is right"
+        )
+    if summer.any():
+        std = int(there[summer][0])
+        notes.append(
+            f"{name}: {int(summer.sum())} time(s) carry the summer time of the zone whose "
+            f"standard time {zone!r} (UTC{'-' if std < 0 else '+'}{abs(std) // 3600:02d}:"
+            f"{abs(std) % 3600 // 60:02d}) header {header!r} names, as {zone} is also written "
+            "for the time kept there all year; each is read by its own offset, and a time "
+            f"without one under the header by {zone}'s standard offset, summer or winter - "
+            "check those dated in summer"
+        )
+    if (differ & epoch).any():
+        notes.append(
+            f"{name}: {int((differ & epoch).sum())} time(s) are epoch numbers (instants, UTC "
+            f"by definition) under header {header!r}, whose zone {zone!r} is not applied to "
+            "them; each is read as the instant it counts - check that they were not counted "
+            "from that zone's clock"
+        )
+    return notes
 
 
 def _column_against_header(

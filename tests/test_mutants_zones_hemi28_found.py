@@ -1,0 +1,242 @@
+"""Time-zone conflict counts, chunked note order and unnamed hemisphere letters (hJF).
+
+A mutation pass over ``pipeline/ingest/zones.py``'s disagreement notes (hIU), ``_State.note``'s
+order of a later chunk's new note (hJC) and ``_refuse_unnamed_hemispheres``' letter counts
+(hIX) left the gaps killed below; every UTC time is pandas' ``tz_localize``/``tz_convert``
+(or ``zoneinfo``) of the statement the rule applies, worked out here.  Found with it:
+
+- epoch numbers under ``Time (UTC+5)`` (or ``Time (LT)``) were read as the instants they
+  count with nothing said, the header's zone ignored: now a counted note;
+- ``+02:00`` in July under ``Time (CET)`` was counted as a disagreement with the header,
+  where CET is also written for the time kept in Central Europe, summer time included (tz
+  list, 2015-10: "Central European Time ... to denote either UTC+1 or UTC+2"; CLDR gives
+  ``CET`` to the generic form): a note of its own now says so, and that the header's times
+  without an offset are read at +01:00 all year; ``+02:00`` in January stays a disagreement;
+- read in chunks, a column of hemisphere letters with a stray value on a record of the first
+  chunk that the whole read's spaced records pass over was dropped before its S were
+  counted: its southern records read north, exit 0, where the whole read refuses.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+from test_parity_ingest27_found import _pieces_of
+from test_zone_conflicts27_found import (
+    OWN_COLUMN,
+    OWN_HEADER,
+    Z_LOCAL,
+    _said,
+    _seizures,
+    _times,
+    _utc_local,
+    _utc_own,
+)
+
+from pipeline.errors import InputError
+
+EPOCH = "are epoch numbers (instants, UTC by definition) under header"
+SUMMER = "carry the summer time of the zone whose standard time"
+
+
+def _utc_epoch(seconds: int) -> str:
+    return pd.to_datetime(seconds, unit="s", utc=True).strftime("%Y-%m-%d %H:%M")
+
+
+# ------------------------------------------------------------------ epoch under a header zone
+
+
+def test_epoch_numbers_under_a_headers_zone_are_instants_and_said(tmp_path):
+    # 1614938400 is 2021-03-05 10:00 UTC; the header's UTC+5 is not applied to an instant
+    values = ["1614938400", "1614942000", "1614945600000", "2021-03-05 12:00"]
+    res = _seizures(tmp_path, '"Time (UTC+5)"', values)
+    assert _times(res) == [
+        _utc_epoch(1614938400),
+        _utc_epoch(1614942000),
+        _utc_epoch(1614945600),
+        _utc_local("2021-03-05 12:00", 5),
+    ]
+    assert _said(res, EPOCH) == [
+        "s.csv: 3 time(s) are epoch numbers (instants, UTC by definition) under header "
+        "'Time (UTC+5)', whose zone 'UTC+5' is not applied to them; each is read as the "
+        "instant it counts - check that they were not counted from that zone's clock"
+    ]
+    assert not _said(res, OWN_HEADER)  # not counted twice
+
+
+@pytest.mark.parametrize(
+    "header", ['"Time (UTC)"', "time_utc", '"Time [Europe/London]"'], ids=["utc", "name", "gmt"]
+)
+def test_epoch_numbers_under_a_header_of_utc_are_not_said(tmp_path, header):
+    # London keeps UTC in March: the instant agrees with the header's zone there
+    res = _seizures(tmp_path, header, ["1614938400", "1614942000"])
+    assert _times(res) == [_utc_epoch(1614938400), _utc_epoch(1614942000)]
+    assert not _said(res, EPOCH) and not _said(res, OWN_HEADER)
+
+
+def test_epoch_numbers_under_local_time_are_said(tmp_path):
+    res = _seizures(tmp_path, '"Time (LT)"', ["1614938400", "2021-03-05T10:00Z"])
+    assert _times(res) == [_utc_epoch(1614938400), _utc_own("2021-03-05T10:00Z")]
+    assert [n.split(" time(s)")[0] for n in _said(res, EPOCH)] == ["s.csv: 1"]
+    assert [n.split(" time(s)")[0] for n in _said(res, Z_LOCAL)] == ["s.csv: 1"]
+
+
+# ------------------------------------------------------- CET written for the summer's CEST
+
+
+def _utc_zone(wall: str, zone: str) -> str:
+    """UTC of a wall-clock time in tz database zone ``zone``, by zoneinfo."""
+    t = datetime.fromisoformat(wall).replace(tzinfo=zoneinfo.ZoneInfo(zone))
+    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "summer", "other"),
+    [
+        (  # July's +02:00 is CEST, the CET zone's summer; January's +02:00 is no CET's
+            '"Time (CET)"',
+            ["2021-07-05T10:00+02:00", "2021-01-05T10:00+02:00", "2021-07-05T10:00+01:00"],
+            1,
+            1,
+        ),
+        ('"Time (CET)"', ["2021-07-05 10:00 CEST", "2021-07-05T10:00+03:00"], 1, 1),
+        ('"Time (EET)"', ["2021-07-05T10:00+03:00", "2021-01-05T10:00+03:00"], 1, 1),
+        # an offset keeps no summer time: +02:00 under UTC+1 disagrees all year
+        ('"Time (UTC+1)"', ["2021-07-05T10:00+02:00"], 0, 1),
+    ],
+    ids=["cet", "cest-word", "eet", "offset"],
+)
+def test_the_summer_time_of_a_headers_zone_is_said_apart(tmp_path, header, values, summer, other):
+    res = _seizures(tmp_path, header, values)
+    iso = [v.replace(" CEST", "+02:00") for v in values]
+    assert _times(res) == [_utc_own(v) for v in iso]  # each by its own offset
+    zone = header.strip('"')[6:-1]
+    # the summer rows are those whose own offset is the tz zone's at the instant
+    by_zoneinfo = [
+        pd.Timestamp(v).utcoffset()
+        == pd.Timestamp(v).tz_convert(zoneinfo.ZoneInfo(zone)).utcoffset()
+        if zone.isalpha()
+        else False
+        for v in iso
+    ]
+    assert sum(by_zoneinfo) == summer
+    said = _said(res, SUMMER)
+    if summer:
+        assert said == [
+            f"s.csv: {summer} time(s) {SUMMER} {zone!r} (UTC+0{1 + (zone == 'EET')}:00) header "
+            f"{header.strip(chr(34))!r} names, as {zone} is also written for the time kept "
+            f"there all year; each is read by its own offset, and a time without one under the "
+            f"header by {zone}'s standard offset, summer or winter - check those dated in summer"
+        ]
+    else:
+        assert said == []
+    assert [n.split(" time(s)")[0] for n in _said(res, OWN_HEADER)] == [f"s.csv: {other}"]
+
+
+def test_a_naive_summer_time_under_cet_is_read_at_its_standard_offset(tmp_path):
+    # the note's claim, by hand: CET is +01:00 all year where the value says nothing
+    res = _seizures(tmp_path, '"Time (CET)"', ["2021-07-05 10:00", "2021-07-05T10:00+02:00"])
+    assert _times(res) == [
+        _utc_local("2021-07-05 10:00", 1),
+        _utc_zone("2021-07-05 10:00", "Europe/Berlin"),
+    ]
+
+
+# ------------------------------------------------- unnamed hemisphere letters, a stray value
+
+
+def _letters_with_stray(n: int, south: list[int], stray: int) -> pd.DataFrame:
+    h = pd.Series("N", index=pd.RangeIndex(n))
+    h.iloc[south] = "S"
+    h.iloc[stray] = "X"
+    return pd.DataFrame({"Lat": [f"{10 + k * 1e-5:.5f}" for k in range(n)], "H": h, "Lon": "75.0"})
+
+
+@pytest.mark.parametrize(("stray", "refused"), [(1, True), (4, False)], ids=["between", "spaced"])
+def test_a_stray_first_chunk_value_is_judged_as_the_whole_read_judges_it(stray, refused):
+    # 20,000 records: the whole read looks at every 4th; a stray 'X' on record 1 lies
+    # between them (refused: two S), one on record 4 among them (the column is no letters')
+    from pipeline.ingest._columns import coordinate_parts
+
+    frame = _letters_with_stray(20_000, [9_001, 12_002], stray)
+
+    def parts(raw, whole=None):
+        try:
+            return coordinate_parts(raw, "Lat", "lat", {"Lat", "Lon"}, "f.csv", whole)
+        except InputError as exc:
+            return str(exc)
+
+    whole = parts(frame)
+    assert ("'H' holds hemisphere letters (N/S; 2 like 'S')" in str(whole)) is refused, whole
+    assert parts(frame.iloc[:1000], _pieces_of(frame, 1000)) == whole
+
+
+def test_a_stray_first_chunk_value_in_a_track_file_read_in_chunks(tmp_path):
+    # the reader's own path, > 64 KiB: 10,000 pings (spaced every 2nd), 'X' on record 1
+    lines = ["mmsi,time,lat,H,lon,sog"]
+    for i in range(10_000):
+        h = "S" if i in (4_001, 9_003) else ("X" if i == 1 else "N")
+        t = f"2021-03-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z"
+        lines.append(f"2446600{i % 10:02d},{t},{10 + i % 100 / 1000:.3f},{h},20.5,5")
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 65536
+    from _ingest_stage import track_outcome
+
+    whole = track_outcome(path, "whole", 0, tmp_path)
+    assert whole[0] == "refused" and "(N/S; 2 like 'S')" in whole[1], whole
+    assert track_outcome(path, "chunks", 1, tmp_path) == whole
+
+
+# ---------------------------------------------- a zone the value names inside it, not last
+
+
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [
+        ("Fri Mar 05 10:00:00 CET 2021", "2021-03-05T10:00+01:00"),  # date's Unix layout
+        ("2021-03-05T10:00+01:00 (CET)", "2021-03-05T10:00+01:00"),
+    ],
+    ids=["unix-date", "bracketed-word"],
+)
+def test_a_zone_named_inside_the_value_is_compared_with_the_header(tmp_path, value, iso):
+    # the suffix read only what a value ends with: these disagreed with UTC+5 silently
+    res = _seizures(tmp_path, '"Time (UTC+5)"', [value, "2021-03-05T10:00+05:00"])
+    assert _times(res) == [_utc_own(iso), _utc_own("2021-03-05T10:00+05:00")]
+    assert [n.split(" time(s)")[0] for n in _said(res, OWN_HEADER)] == ["s.csv: 1"]
+
+
+def test_a_zone_named_inside_the_value_is_compared_with_the_column(tmp_path):
+    rows = ["Fri Mar 05 10:00:00 CET 2021,+05:00", "Fri Mar 05 11:00:00 CET 2021,+01:00"]
+    res = _seizures(tmp_path, "time,utc_offset", rows)
+    assert _times(res) == [_utc_local("2021-03-05 10:00", 1), _utc_local("2021-03-05 11:00", 1)]
+    assert [n.split(" time(s)")[0] for n in _said(res, OWN_COLUMN)] == ["s.csv: 1"]
+
+
+# --------------------------------------------------------- UTC under a header of local time
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "n"),
+    [
+        (
+            '"Time (LT)"',
+            ["2021-03-05 10:00 GMT", "2021-03-05 11:00 UT", "2021-03-05T12:00+00:00"],
+            2,
+        ),
+        # EST says local time of some zone as LT does (never UTC): a Z under it was silent
+        ('"Time (EST)"', ["2021-03-05T10:00Z", "2021-03-05T11:00-05:00"], 1),
+    ],
+    ids=["gmt-ut", "several"],
+)
+def test_utc_named_under_local_time_is_counted(tmp_path, header, values, n):
+    res = _seizures(tmp_path, header, values)
+    iso = [v.replace(" GMT", "Z").replace(" UT", "Z") for v in values]
+    assert _times(res) == [_utc_own(v) for v in iso]
+    assert _said(res, Z_LOCAL) == [
+        f"s.csv: {n} time(s) name UTC (Z, UTC, GMT) under header {header.strip(chr(34))!r}, "
+        "which says local time; each is read as UTC - check which is right"
+    ]
