@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+from test_ingest_stream import _assert_same, _both
 from test_parity_ingest27_found import _pieces_of
 from test_zone_conflicts27_found import (
     OWN_COLUMN,
@@ -32,6 +33,7 @@ from test_zone_conflicts27_found import (
     _said,
     _seizures,
     _times,
+    _track_file,
     _utc_local,
     _utc_own,
 )
@@ -240,3 +242,44 @@ def test_utc_named_under_local_time_is_counted(tmp_path, header, values, n):
         f"s.csv: {n} time(s) name UTC (Z, UTC, GMT) under header {header.strip(chr(34))!r}, "
         "which says local time; each is read as UTC - check which is right"
     ]
+
+
+def test_an_own_offset_beside_a_blank_column_is_not_counted(tmp_path):
+    # the column says nothing on that row: no disagreement (and no reject, the value is placed)
+    rows = ["2021-03-05T10:00+02:00,", "2021-03-05T11:00+02:00,+05:00", "2021-03-05 12:00,+05:00"]
+    res = _seizures(tmp_path, "time,utc_offset", rows)
+    assert _times(res) == [
+        _utc_own("2021-03-05T10:00+02:00"),
+        _utc_own("2021-03-05T11:00+02:00"),
+        _utc_local("2021-03-05 12:00", 5),
+    ]
+    assert res.n_rejected == 0
+    assert [n.split(" time(s)")[0] for n in _said(res, OWN_COLUMN)] == ["s.csv: 1"]
+
+
+# ------------------------------------------------------------- the new notes, read in chunks
+
+
+def test_epoch_and_summer_notes_add_up_in_chunks_in_the_whole_reads_order(tmp_path):
+    # under 'Time (CET)', in July: epoch numbers, CEST offsets and naive times spread over
+    # chunks of 9; the first chunk holds naive times only, so each counted note is first
+    # said by a later chunk and goes where the whole read says it (before the count placed)
+    t0 = pd.Timestamp("2021-07-05 08:00")
+    rows = []
+    for k in range(40):
+        wall = t0 + pd.Timedelta(minutes=7 * k)
+        if k >= 9 and k % 5 == 0:
+            rows.append(str(int((wall - pd.Timestamp("1970-01-01")).total_seconds())))
+        elif k >= 9 and k % 5 == 1:
+            rows.append(f"{wall:%Y-%m-%dT%H:%M}+02:00")
+        else:
+            rows.append(f"{wall:%Y-%m-%d %H:%M}")
+    src = _track_file(tmp_path, '"Time (CET)"', rows)
+    whole, spill, store = _both(src, tmp_path, chunk_rows=9)
+    n_epoch = sum(1 for k in range(9, 40) if k % 5 == 0)
+    n_summer = sum(1 for k in range(9, 40) if k % 5 == 1)
+    counted = [n.split(" time(s)")[0] for n in whole.notes if EPOCH in n or SUMMER in n]
+    assert counted == [f"t.csv: {n_summer}", f"t.csv: {n_epoch}"]
+    placed = next(i for i, n in enumerate(whole.notes) if "local time(s) placed" in n)
+    assert all(i < placed for i, n in enumerate(whole.notes) if EPOCH in n or SUMMER in n)
+    _assert_same(whole, spill, store, tmp_path)
