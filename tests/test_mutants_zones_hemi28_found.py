@@ -283,3 +283,57 @@ def test_epoch_and_summer_notes_add_up_in_chunks_in_the_whole_reads_order(tmp_pa
     placed = next(i for i, n in enumerate(whole.notes) if "local time(s) placed" in n)
     assert all(i < placed for i, n in enumerate(whole.notes) if EPOCH in n or SUMMER in n)
     _assert_same(whole, spill, store, tmp_path)
+
+
+# ----------------------------------------------------- a header's ZD, its bounds and halves
+
+
+@pytest.mark.parametrize(
+    ("zd", "east"),
+    [("ZD+12", "-12:00"), ("ZD-12", "+12:00"), ("ZD+11.5", "-11:30"), ("ZD-0", "+00:00")],
+    ids=["m", "y", "half", "zero"],
+)
+def test_a_header_zd_at_its_bounds_is_read(zd, east):
+    # by hand: zones M and Y are the last, 12 h from UTC; ZD +h is h hours west of UTC
+    from pipeline.ingest.zones import header_zone
+
+    assert header_zone(f"Time ({zd})", "f.csv") == (f"UTC{east}", None)
+
+
+@pytest.mark.parametrize("zd", ["ZD+13", "ZD+5.25", "ZD+5:15", "ZD-12:30"])
+def test_a_header_zd_past_12_or_of_quarter_hours_is_refused(zd):
+    from pipeline.ingest.zones import header_zone
+
+    with pytest.raises(InputError, match="which is none"):
+        header_zone(f"Time ({zd})", "f.csv")
+
+
+def test_epoch_numbers_are_counted_where_the_headers_zone_is_not_utc_at_their_instant():
+    # London keeps UTC in January, +01:00 in July (zoneinfo): one of the two disagrees
+    import tempfile
+    from pathlib import Path
+
+    jan, jul = 1609502400, 1625486400  # 2021-01-01 12:00Z, 2021-07-05 12:00Z
+    london = zoneinfo.ZoneInfo("Europe/London")
+    offsets = [datetime.fromtimestamp(t, tz=london).utcoffset().total_seconds() for t in (jan, jul)]
+    assert offsets == [0.0, 3600.0]
+    with tempfile.TemporaryDirectory() as d:
+        res = _seizures(Path(d), '"Time [Europe/London]"', [str(jan), str(jul)])
+    assert _times(res) == [_utc_epoch(jan), _utc_epoch(jul)]
+    assert [n.split(" time(s)")[0] for n in _said(res, EPOCH)] == ["s.csv: 1"]
+
+
+@pytest.mark.parametrize("header", ['"Time (MSK)"', "time,utc_offset"], ids=["header", "column"])
+def test_msk_is_compared_at_the_instant_across_moscows_2014_change(tmp_path, header):
+    # Moscow went from +04:00 to +03:00 at 2014-10-25 22:00Z (zoneinfo): 01:30 local on the
+    # 26th was at +04:00 (21:30Z) and again at +03:00 (22:30Z); each value names the one
+    # Moscow kept at its instant, so neither disagrees with MSK taken at that instant
+    values = ["2014-10-26T01:30+04:00", "2014-10-26T01:30+03:00"]
+    moscow = zoneinfo.ZoneInfo("Europe/Moscow")
+    for v in values:
+        t = pd.Timestamp(v)
+        assert t.utcoffset() == t.tz_convert(moscow).utcoffset()
+    rows = values if header.startswith('"') else [f"{v},MSK" for v in values]
+    res = _seizures(tmp_path, header, rows)
+    assert _times(res) == ["2014-10-25 21:30", "2014-10-25 22:30"]
+    assert not _said(res, OWN_HEADER) and not _said(res, OWN_COLUMN)
