@@ -27,6 +27,7 @@ import pytest
 from test_ingest_stream import _assert_same, _both
 from test_parity_ingest27_found import _pieces_of
 from test_zone_conflicts27_found import (
+    COLUMN_HEADER,
     OWN_COLUMN,
     OWN_HEADER,
     Z_LOCAL,
@@ -337,3 +338,15 @@ def test_msk_is_compared_at_the_instant_across_moscows_2014_change(tmp_path, hea
     res = _seizures(tmp_path, header, rows)
     assert _times(res) == ["2014-10-25 21:30", "2014-10-25 22:30"]
     assert not _said(res, OWN_HEADER) and not _said(res, OWN_COLUMN)
+
+
+def test_a_column_is_compared_with_the_headers_zone_at_the_instant_it_places(tmp_path):
+    # Berlin went from +01:00 to +02:00 at 2021-03-28 01:00Z (zoneinfo): 01:30 at +01:00 is
+    # 00:30Z, still +01:00 there (agrees); read at its wall clock taken as UTC it was not
+    rows = ["2021-03-28 01:30,+01:00", "2021-03-28 04:30,+01:00"]
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    at = [pd.Timestamp(_utc_local(r.split(",")[0], 1), tz="UTC") for r in rows]
+    assert [t.tz_convert(berlin).utcoffset().total_seconds() for t in at] == [3600.0, 7200.0]
+    res = _seizures(tmp_path, '"Time [Europe/Berlin]",utc_offset', rows)
+    assert _times(res) == [_utc_local("2021-03-28 01:30", 1), _utc_local("2021-03-28 04:30", 1)]
+    assert [n.split(" local")[0] for n in _said(res, COLUMN_HEADER)] == ["s.csv: 1"]
