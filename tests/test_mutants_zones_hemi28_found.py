@@ -350,3 +350,41 @@ def test_a_column_is_compared_with_the_headers_zone_at_the_instant_it_places(tmp
     res = _seizures(tmp_path, '"Time [Europe/Berlin]",utc_offset', rows)
     assert _times(res) == [_utc_local("2021-03-28 01:30", 1), _utc_local("2021-03-28 04:30", 1)]
     assert [n.split(" local")[0] for n in _said(res, COLUMN_HEADER)] == ["s.csv: 1"]
+
+
+def _parts(frame: pd.DataFrame, rows: int | None = None) -> str:
+    """The unnamed-letters refusal of ``frame``, read whole or in pieces of ``rows``."""
+    from pipeline.ingest._columns import coordinate_parts
+
+    raw, whole = (frame, None) if rows is None else (frame.iloc[:rows], _pieces_of(frame, rows))
+    try:
+        return str(coordinate_parts(raw, "Lat", "lat", {"Lat", "Lon"}, "f.csv", whole))
+    except InputError as exc:
+        return str(exc)
+
+
+def test_the_refusals_example_is_the_first_southern_record_whole_or_in_pieces():
+    # 'Sur' (Spanish) first, in the first piece; 'S' after it in later ones
+    frame = _letters_with_stray(3_000, [100, 1_500, 2_500], 0)
+    frame.loc[0, "H"] = "N"
+    frame.loc[100, "H"] = "Sur"
+    whole = _parts(frame)
+    assert "(N/S; 3 like 'SUR')" in whole, whole
+    assert _parts(frame, 1_000) == whole
+
+
+def test_one_letter_column_with_s_beside_one_without_is_refused_in_pieces():
+    frame = _letters_with_stray(3_000, [1_500, 2_500], 0)
+    frame.loc[0, "H"] = "N"
+    frame.insert(1, "K", "N")  # another column of letters, north only
+    whole = _parts(frame)
+    assert "column 'H' holds hemisphere letters (N/S; 2 like 'S')" in whole, whole
+    assert _parts(frame, 1_000) == whole
+
+
+def test_zero_degrees_carry_no_sign_and_do_not_spare_the_letters():
+    # 0.0 on the equator is neither north nor south by its sign: the letters still decide
+    frame = _letters_with_stray(3_000, [1_500, 2_500], 0)
+    frame.loc[0, "H"] = "N"
+    frame.loc[[0, 1_500], "Lat"] = "0.00000"
+    assert "(N/S; 2 like 'S')" in _parts(frame)
