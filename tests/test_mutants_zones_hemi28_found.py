@@ -388,3 +388,18 @@ def test_zero_degrees_carry_no_sign_and_do_not_spare_the_letters():
     frame.loc[0, "H"] = "N"
     frame.loc[[0, 1_500], "Lat"] = "0.00000"
     assert "(N/S; 2 like 'S')" in _parts(frame)
+
+
+def test_epoch_numbers_beside_an_offset_column_are_said_as_epoch(tmp_path):
+    # the column is not applied to an instant; an epoch number carries no offset of its own
+    rows = ["1614938400,+05:00", "1614942000,+00:00", "2021-03-05T12:00+02:00,+05:00"]
+    res = _seizures(tmp_path, "time,utc_offset", rows)
+    assert _times(res) == [
+        _utc_epoch(1614938400),
+        _utc_epoch(1614942000),
+        _utc_own("2021-03-05T12:00+02:00"),
+    ]
+    assert [n.split(" time(s)")[0] for n in res.notes if "beside column 'utc_offset'" in n] == [
+        "s.csv: 1"
+    ]
+    assert [n.split(" time(s)")[0] for n in _said(res, OWN_COLUMN)] == ["s.csv: 1"]

@@ -27,8 +27,8 @@ the row's column, the header's zone), and the rows where the one applied disagre
 another - a value's own offset with its row's column or its header's zone, a row's column
 with the header's zone (a zone name at the time's instant), ``Z`` under ``Time (LT)`` - are
 counted in notes naming both, of one wording each so that a file read in chunks adds them up.
-Epoch numbers under a header naming another zone or local time are counted apart (an instant
-has no zone to disagree with, but the header's was not applied), and so is a value's own
+Epoch numbers under a header or beside a column naming another zone are counted apart (an
+instant has no zone to disagree with, but that zone was not applied), and so is a value's own
 summer offset under ``Time (CET)`` (``EET``, ``WET``, ``MET``), read as +01:00 all year where
 people also write CET for the summer's CEST.
 
@@ -893,14 +893,23 @@ def _own_offsets_against_column(
         layout.get("offset_nautical", False),
     )
     differ = np.isfinite(own) & np.isfinite(col_off) & (own != col_off)
-    if not differ.any():
-        return []
+    epoch = _epoch_rows(values, rows, suffix)
+    notes = []
     # no example: a file read in chunks adds up the counts of notes of one wording
-    return [
-        f"{name}: {int(differ.sum())} time(s) carry an offset of their own other than the one "
-        f"column {layout['offset_col']!r} gives their row; each is read by its own offset - "
-        "check which is right"
-    ]
+    if (differ & ~epoch).any():
+        notes.append(
+            f"{name}: {int((differ & ~epoch).sum())} time(s) carry an offset of their own other "
+            f"than the one column {layout['offset_col']!r} gives their row; each is read by its "
+            "own offset - check which is right"
+        )
+    if (differ & epoch).any():
+        notes.append(
+            f"{name}: {int((differ & epoch).sum())} time(s) are epoch numbers (instants, UTC by "
+            f"definition) beside column {layout['offset_col']!r}, whose offset for their row is "
+            "not applied to them; each is read as the instant it counts - check that they were "
+            "not counted from that zone's clock"
+        )
+    return notes
 
 
 def _header_statement(layout: dict[str, Any]) -> tuple[str, str] | None:
