@@ -403,3 +403,35 @@ def test_epoch_numbers_beside_an_offset_column_are_said_as_epoch(tmp_path):
         "s.csv: 1"
     ]
     assert [n.split(" time(s)")[0] for n in _said(res, OWN_COLUMN)] == ["s.csv: 1"]
+
+
+@pytest.mark.parametrize("first", [None, "None", "NaN"], ids=["missing", "none", "nan"])
+def test_a_blank_first_record_does_not_spare_the_letters_in_pieces(first):
+    frame = _letters_with_stray(3_000, [1_500, 2_500], 0)
+    frame["H"] = frame["H"].astype(object)
+    frame.loc[0, "H"] = first
+    whole = _parts(frame)
+    assert "(N/S; 2 like 'S')" in whole, whole
+    assert _parts(frame, 1_000) == whole
+
+
+def test_a_null_first_letter_in_a_parquet_file_does_not_spare_the_column(tmp_path):
+    # a Parquet (or GeoJSON) null on the first record: astype(str) kept it NaN, the glance
+    # at the first values failed and the two southern records were read north, exit 0
+    from pipeline.ingest import read_seizures
+
+    n = 200
+    h = ["N"] * n
+    h[0], h[50], h[120] = None, "S", "S"
+    frame = pd.DataFrame(
+        {
+            "Lat": [f"{10 + k * 1e-3:.4f}" for k in range(n)],
+            "H": h,
+            "Lon": "75.0",
+            "drug": "cocaine",
+            "date": "2021-03-05",
+        }
+    )
+    frame.to_parquet(tmp_path / "s.parquet")
+    with pytest.raises(InputError, match=r"'H' holds hemisphere letters \(N/S; 2 like 'S'\)"):
+        read_seizures(tmp_path / "s.parquet")
