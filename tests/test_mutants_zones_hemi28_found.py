@@ -435,3 +435,15 @@ def test_a_null_first_letter_in_a_parquet_file_does_not_spare_the_column(tmp_pat
     frame.to_parquet(tmp_path / "s.parquet")
     with pytest.raises(InputError, match=r"'H' holds hemisphere letters \(N/S; 2 like 'S'\)"):
         read_seizures(tmp_path / "s.parquet")
+
+
+def test_minutes_after_a_courses_degrees_are_no_layout_it_reads(tmp_path):
+    # '(deg min)' is a position's layout (12 30.5); a course's '45' under it is not read as
+    # 45 degrees (its minutes would be lost): refused in one line naming the unit
+    from pipeline.ingest import read_tracks
+
+    path = tmp_path / "t.csv"
+    rows = [f"244660000,2021-03-01T00:{i:02d}:00Z,10.{i:02d},20.5,45" for i in range(5)]
+    path.write_text("\n".join(["mmsi,time,lat,lon,COG (deg min)", *rows]) + "\n")
+    with pytest.raises(InputError, match=r"'COG \(deg min\)', read as the course, is in 'deg min'"):
+        read_tracks(path)
