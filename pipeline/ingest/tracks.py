@@ -3523,6 +3523,8 @@ class ScaleEvidence:
     course_above: tuple[np.ndarray, np.ndarray] | None = None
     speed_kept_above: np.ndarray | None = None
     course_kept_above: np.ndarray | None = None
+    #: what :meth:`decide` says of a speed the positions cannot judge (None: nothing)
+    ratio_note: str | None = None
 
     @property
     def sampled(self) -> int:
@@ -3598,7 +3600,7 @@ class ScaleEvidence:
 
         Negative, above 102.2 kn / 360 degrees, and AIS's own 'not available' 102.3 and 360,
         each counted (:meth:`count_kept`): the pings are kept, their speed or course is
-        missing, and the summary says how many.
+        missing, and the summary says how many; then :attr:`ratio_note`, if any.
         """
         return [
             note
@@ -3607,7 +3609,7 @@ class ScaleEvidence:
                 ("course", parts.get("cog_col") or "course", self._kept_counts("course")),
             )
             for note in _unread_notes(counts, what, col, name)
-        ]
+        ] + ([self.ratio_note] if self.ratio_note else [])
 
     def decide(self, parts: dict, name: str) -> None:
         """Refuse the file when its speeds or courses are in AIS raw tenths (see tracks).
@@ -3639,7 +3641,7 @@ class ScaleEvidence:
             )
         if self.speed is not None:
             sog = np.where(reported > 102.2 / factor, np.nan, reported) * factor
-            _check_speed_scale(*cols, sog, parts, name)
+            self.ratio_note = _check_speed_scale(*cols, sog, parts, name)
         if self.course is not None:
             _refuse_raw_tenths(self.course, parts.get("cog_col") or "course", "course", name)
 
@@ -3692,12 +3694,17 @@ def _speed_ratios(
     *,
     max_kn: float = 60.0,
     straight: bool = False,
+    max_reported_nm: float = np.inf,
+    min_chord_nm: float = np.inf,
 ) -> np.ndarray:
     """Return reported / positional speed over the moving stretches between pings.
 
     A stretch is a ping and its vessel's first ping 1 min or more later (at most 3 h) whose
     positions give 1 to ``max_kn`` kn and whose reported speeds are both above zero.
     ``straight``: only the stretches the next one goes on from within 30 degrees.
+    ``max_reported_nm``, ``min_chord_nm``: only the stretches whose reported speed (the
+    mean of its ends') carries the vessel that far at most over the stretch's time, or whose
+    positions are that far apart at least.
     """
     m = min(len(vid), SCALE_SAMPLE)
     tn = np.asarray(t[:m], dtype="datetime64[ns]")
@@ -3732,7 +3739,26 @@ def _speed_ratios(
         ) % 360.0 - 180.0
         use &= (c[k] == c) & (dt2_h >= 1 / 60) & (dt2_h <= 3) & (np.abs(turn) <= 30.0)
     rep = (s[a] + s[b]) / 2
+    use &= (rep * dt_h <= max_reported_nm) | (pos_kn * dt_h >= min_chord_nm)
     return rep[use] / pos_kn[use]
+
+
+def _tenfold(ratio: np.ndarray) -> bool:
+    """Whether 3 or more ratios have a median of 7 to 14 and 60 % of them lie there."""
+    if ratio.size < 3:
+        return False
+    med = float(np.median(ratio))
+    return bool(7.0 <= med <= 14.0 and np.mean((ratio >= 7.0) & (ratio <= 14.0)) >= 0.6)
+
+
+#: The tenfold check judges a stretch whose reported speed carries a vessel this far at most
+#: (AIS's largest speed, 102.2 kn, over the shortest stretch, 1 min: 1.7 nm), or whose
+#: chord is this long at least (3 nm).  A ferry shuttling a 1.5 nm crossing at 12 kn, seen
+#: hourly, sails 12 nm between pings for 1.2 nm of chord (ratio 10 in knots): a path ten
+#: times its chord needs a turn inside half the path, and a shuttle's chord is no longer
+#: than its crossing.
+_TENFOLD_MAX_NM = 102.2 / 60
+_TENFOLD_MIN_CHORD_NM = 3.0
 
 
 def _check_speed_scale(
@@ -3743,23 +3769,34 @@ def _check_speed_scale(
     sog_kn: np.ndarray,
     parts: dict,
     name: str,
-) -> None:
+) -> str | None:
     """Refuse a speed column that reads ten times, or in another unit, what the positions give.
 
     A speed in tenths of a knot (AIS raw units) under a plain ``sog`` header would be taken
     as knots: every ship ten times as fast.  Decided by the median over the moving stretches
     of the records checked together (a chunk of a streamed file, or the whole file), when
-    most of them agree.  So is a fleet tracker's plain ``speed`` in km/h (a truck at 4 km/h
+    most of them agree, on the stretches a vessel kept its course over and whose reported
+    speed carries it :data:`_TENFOLD_MAX_NM` at most, or whose chord is
+    :data:`_TENFOLD_MIN_CHORD_NM` at least: over the others a vessel that turned
+    (a ferry seen hourly) reads ten times its chord in knots too, and the file is read with
+    the note returned.  So is a fleet tracker's plain ``speed`` in km/h (a truck at 4 km/h
     read as 4 kn is no longer loitering) or a phone logger's in m/s, when no header, schema
     or config states the unit, judged on the stretches the vessel kept its course over.
     """
-    ratio = _speed_ratios(vid, t, lon, lat, sog_kn)
-    if ratio.size < 3:
-        return
-    med = float(np.median(ratio))
-    if 7.0 <= med <= 14.0 and np.mean((ratio >= 7.0) & (ratio <= 14.0)) >= 0.6:
-        col = parts.get("sog_col") or "speed"
-        unit = (parts.get("speed_unit") or {}).get("unit", "kn")
+    ratio = _speed_ratios(
+        vid,
+        t,
+        lon,
+        lat,
+        sog_kn,
+        straight=True,
+        max_reported_nm=_TENFOLD_MAX_NM,
+        min_chord_nm=_TENFOLD_MIN_CHORD_NM,
+    )
+    col = parts.get("sog_col") or "speed"
+    unit = (parts.get("speed_unit") or {}).get("unit", "kn")
+    if _tenfold(ratio):
+        med = float(np.median(ratio))
         raise InputError(
             f"{name}: speed column {col!r} read as {unit!r} gives ten times the speed the "
             f"positions give (median ratio {med:.1f} over {ratio.size} moving stretches); "
@@ -3767,17 +3804,28 @@ def _check_speed_scale(
             f"({col + ' [0.1 kn]'!r}) or convert the column to knots; set speed_unit in the "
             "config to read the column as it is anyway"
         )
+    far = _speed_ratios(vid, t, lon, lat, sog_kn)
+    note = (
+        f"{name}: speed column {col!r} read as {unit!r} gives ten times the speed the "
+        f"positions give (median ratio {float(np.median(far)):.1f} over {far.size} moving "
+        "stretches), not on straight ones that tell (its speed carrying a vessel "
+        f"{_TENFOLD_MAX_NM:.1f} nm at most, or {_TENFOLD_MIN_CHORD_NM:g} nm apart at least): a "
+        "vessel that turned between pings (a ferry seen hourly) reads so too, and the "
+        f"positions cannot tell it from tenths of a knot; read as {unit!r} (set speed_unit: "
+        "'0.1 kn' if it is tenths)"
+        if _tenfold(far)
+        else None
+    )
     speed_unit = parts.get("speed_unit") or {}
     if speed_unit.get("by", "default") != "default":
-        return  # a unit the header, the schema or the config states is read as stated
+        return note  # a unit the header, the schema or the config states is read as stated
     # 1.85 times is what a turn gives too (a ferry seen hourly out and back): straight only
     ratio = _speed_ratios(vid, t, lon, lat, sog_kn, straight=True)
     if ratio.size < 3:
-        return
+        return note
     med = float(np.median(ratio))
     for unit, (lo, hi) in _UNSTATED_UNITS.items():
         if lo <= med <= hi and np.mean((ratio >= lo) & (ratio <= hi)) >= 0.6:
-            col = parts.get("sog_col") or "speed"
             raise InputError(
                 f"{name}: speed column {col!r}, whose header names no unit, read as knots "
                 f"gives {med:.2f} times the speed the positions give (median over "
@@ -3785,6 +3833,7 @@ def _check_speed_scale(
                 f"config, or write the unit in the header ({col + ' [' + unit + ']'!r}); "
                 "speed_unit: 'kn' reads it as knots anyway"
             )
+    return note
 
 
 #: Units a plain speed header of a vehicle tracker or phone logger holds (reported over
