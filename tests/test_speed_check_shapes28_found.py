@@ -236,10 +236,10 @@ def test_solent_ais_reads_without_refusal_or_ratio_note():
 PARTS = {"sog_col": "sog", "speed_unit": {"unit": "kn", "by": "default"}}
 
 
-def _line(step_min, n, kn, turn_deg=0.0, vessels=1, reported=None):
-    """Arrays of vessels heading east at ``kn``, turning ``turn_deg`` at each ping."""
+def _line(step_min, n, kn, turn_deg=0.0, vessels=1, reported=None, hdg0=90.0):
+    """Arrays of vessels heading ``hdg0`` (east) at ``kn``, turning ``turn_deg`` at each ping."""
     m = np.arange(n) * float(step_min)
-    hdg = 90.0 + turn_deg * np.arange(n)
+    hdg = hdg0 + turn_deg * np.arange(n)
     lat, lon = _walk(50.0, 0.0, m, kn, hdg)
     rep = np.full(n, kn if reported is None else reported, dtype="float64")
     vid = np.repeat(np.array([f"V{i}" for i in range(vessels)], dtype=object), n)
@@ -304,9 +304,12 @@ def test_the_tenfold_check_judges_short_or_long_stretches_only():
     # 60 pings of 6 (tenths: 0.6 kn)... a tenths vessel at 3 kn: reading 30, a ping each step
     one_min = _line(1.0, 8, 3.0, reported=30.0)  # 0.5 nm of reported path: judged
     ten_min = _line(10.0, 8, 3.0, reported=30.0)  # 5 nm of path, 0.5 nm apart: not judged
-    hourly = _line(60.0, 8, 3.0, reported=30.0)  # 30 nm of path, 3 nm apart: judged
+    half_hourly = _line(30.0, 8, 3.0, reported=30.0)  # 15 nm of path, 1.5 nm apart: not
+    hourly = _line(60.0, 8, 3.5, reported=35.0)  # 35 nm of path, 3.5 nm apart: judged
     kw = {"max_reported_nm": tr._TENFOLD_MAX_NM, "min_chord_nm": tr._TENFOLD_MIN_CHORD_NM}
-    assert [_ratios(*a, **kw).size for a in (one_min, ten_min, hourly)] == [7, 0, 7]
+    sizes = [_ratios(*a, **kw).size for a in (one_min, ten_min, half_hourly, hourly)]
+    assert sizes == [7, 0, 0, 7]
+    assert tr._check_speed_scale(*half_hourly, PARTS, "a.csv") is not None  # a note
     assert tr._TENFOLD_MAX_NM == pytest.approx(102.2 / 60)
     with pytest.raises(InputError, match="ten times"):
         tr._check_speed_scale(*one_min, PARTS, "a.csv")
@@ -389,3 +392,36 @@ def test_a_told_unit_reads_the_refused_shapes(tmp_path):
     df.to_csv(path, index=False)
     got = read_tracks(TrackSource(path=path, speed_unit="km/h"))
     assert got.frame["sog_kn"].to_numpy() == pytest.approx(df["SOG"].to_numpy() / 1.852)
+
+
+def test_a_stretch_never_pairs_two_vessels():
+    # V1 starts 10 min after V0's last ping, 1 nm further east: no stretch between them
+    vid, t, lon, lat, s = _line(10.0, 6, 6.0, vessels=2)
+    t, lat = t.copy(), lat.copy()
+    t[6:] += np.timedelta64(60, "m")
+    lat[6:] = lat[0]
+    lon = np.r_[lon[:6], lon[:6] + (lon[5] - lon[0]) + (lon[1] - lon[0])]
+    assert _ratios(vid, t, lon, lat, s).size == 10
+    # nor judges a vessel's last stretch straight on the next vessel's first one
+    assert _ratios(vid, t, lon, lat, s, straight=True).size == 8
+
+
+def test_the_last_stretch_of_the_sample_has_no_next_one():
+    # heading north (bearing 0): a stretch paired with itself would read as no turn
+    assert _ratios(*_line(10.0, 6, 6.0, hdg0=0.0), straight=True).size == 4
+
+
+def test_a_vessel_turning_every_minute_is_not_judged_tenths():
+    # a pivot at 40 degrees a minute, its SOG ten times its chord: no straight stretch
+    a = _line(1.0, 10, 1.2, turn_deg=40.0, reported=12.0)
+    note = tr._check_speed_scale(*a, PARTS, "a.csv")
+    assert note is not None and "cannot tell" in note
+
+
+def test_sog_not_available_is_no_speed_to_compare(tmp_path):
+    # most pings SOG 102.3 (not available) beside a vessel at 10 kn: not 10.2 times it
+    vid, t, lon, lat, s = _line(20.0, 20, 10.0)  # 3.3 nm apart: judged
+    sog = np.where(np.isin(np.arange(20), [0, 19]), 10.0, 102.3)
+    df = _frame(235000900, 20.0 * np.arange(20), lat, lon, sog, 90.0)
+    got = _read(tmp_path, df)
+    assert got.frame["sog_kn"].isna().sum() == 18
