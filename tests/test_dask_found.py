@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import config_from
+from conftest import SHARED_DATA, config_from
 
 import pipeline
 
@@ -179,13 +179,7 @@ def test_a_gdal_warning_on_a_worker_is_a_json_line_of_a_refused_dask_run(cluster
     )
 
 
-SOLENT = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "tracks"
-    / "SolentAIS_20160112_130211.csv"
-)
+SOLENT = SHARED_DATA / "tracks" / "SolentAIS_20160112_130211.csv"
 #: What each engine must publish alike (the rejects files are compared one by one).
 _TABLES = (
     "scores.csv",

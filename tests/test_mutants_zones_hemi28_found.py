@@ -162,19 +162,10 @@ def _letters_with_stray(n: int, south: list[int], stray: int) -> pd.DataFrame:
 def test_a_stray_first_chunk_value_is_judged_as_the_whole_read_judges_it(stray, refused):
     # 20,000 records: the whole read looks at every 4th; a stray 'X' on record 1 lies
     # between them (refused: two S), one on record 4 among them (the column is no letters')
-    from pipeline.ingest._columns import coordinate_parts
-
     frame = _letters_with_stray(20_000, [9_001, 12_002], stray)
-
-    def parts(raw, whole=None):
-        try:
-            return coordinate_parts(raw, "Lat", "lat", {"Lat", "Lon"}, "f.csv", whole)
-        except InputError as exc:
-            return str(exc)
-
-    whole = parts(frame)
-    assert ("'H' holds hemisphere letters (N/S; 2 like 'S')" in str(whole)) is refused, whole
-    assert parts(frame.iloc[:1000], _pieces_of(frame, 1000)) == whole
+    whole = _parts(frame)
+    assert ("'H' holds hemisphere letters (N/S; 2 like 'S')" in whole) is refused, whole
+    assert _parts(frame, 1000) == whole
 
 
 def test_a_stray_first_chunk_value_in_a_track_file_read_in_chunks(tmp_path):

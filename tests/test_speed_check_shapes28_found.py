@@ -14,11 +14,11 @@ mutation pass over its thresholds, evidence counts, bands and the straightness f
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SHARED_DATA
 
 from pipeline.errors import InputError
 from pipeline.ingest import TrackSource, read_tracks
@@ -27,13 +27,7 @@ from pipeline.ingest.stream import spill_tracks
 
 KNOT_KM = 1.852
 T0 = pd.Timestamp("2024-05-01")
-SOLENT = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "tracks"
-    / "SolentAIS_20160112_130211.csv"
-)
+SOLENT = SHARED_DATA / "tracks" / "SolentAIS_20160112_130211.csv"
 
 
 def _walk(lat0, lon0, minutes, kn, hdg_deg):
