@@ -3426,9 +3426,10 @@ def _refuse_unnamed_hemispheres(
     for c in others:
         # a glance at the first values passes most columns over without finding their
         # missing values (a wide export's hundreds of attributes)
-        # as_text: a null (a GeoJSON or Parquet None) is blank; astype(str) kept it NaN, which
-        # passed the column over, its S read north
-        glance = as_text(head[c].iloc[:20]).str.upper().str.strip()
+        # a null (a GeoJSON or Parquet None) is blank: astype(str) keeps it NaN, which passed
+        # the column over, its S read north (filled here, not by as_text: a glance is no
+        # column's missing mask, which a wide export's columns find once each)
+        glance = head[c].iloc[:20].astype("str").fillna("").str.upper().str.strip()
         if not glance.isin(_HEMISPHERES[axis] | {"", "NAN", "NONE", "<NA>"}).all():
             continue
         text = as_text(head[c]).str.upper().str.strip()
