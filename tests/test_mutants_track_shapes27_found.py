@@ -22,6 +22,7 @@ import pytest
 from _corpus import IGNORE_PENDING_DEPRECATION, write_text
 from _ingest_stage import track_outcome
 from test_erddap_units_row_found import MPS_TO_KN
+from test_track_csv_shapes27_found import write_cut_at
 
 from pipeline.errors import InputError
 from pipeline.ingest import read_seizures, read_tracks
@@ -90,24 +91,11 @@ def test_header_again_pattern_takes_one_trailing_delimiter_either_way(header, li
 
 # ------------------------------------------------------------ read in chunks: a BOM at the cut
 
-PIECE = 1 << 16  # a chunk's piece is at least 64 KiB, cut at the last line end in it
-
 
 def _at_the_cut(tmp_path, last: bytes, tail: list[str], name: str = "cut.csv"):
     """An ERDDAP export whose first piece ends with the line ``last``, ``tail`` below it."""
     head = f"{HEAD}\n{UNITS.format('m s-1')}\n".encode()
-    rec = "2023-01-01T{h:02d}:{m:02d}:{s:02d}Z,50.1{pad},-1.2,5.0,235000001\n"
-    size = len(rec.format(h=0, m=0, s=0, pad=""))
-    n, rest = divmod(PIECE - len(head) - len(last) - 1, size)
-    body = [
-        rec.format(h=i // 3600, m=i // 60 % 60, s=i % 60, pad="0" * rest if i == n - 1 else "")
-        for i in range(n)
-    ]
-    data = head + "".join(body).encode() + last + b"\n"
-    assert len(data) == PIECE  # the cut is below ``last``
-    path = tmp_path / name
-    path.write_bytes(data + ("\n".join(tail) + "\n").encode())
-    return path, n
+    return write_cut_at(tmp_path / name, head, last, tail)
 
 
 def _bom_at_the_cut(tmp_path, unit: str):

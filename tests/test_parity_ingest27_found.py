@@ -149,15 +149,19 @@ WHOLE = {
 }
 
 
+def read_wholes(tmp, paths: dict, assumption: str | None = None) -> dict:
+    """Write each path's file in ``tmp``; return it and what reading it whole gives, by key."""
+    got = {}
+    for key, make in paths.items():
+        path = _write(tmp / f"{key}.csv", *make())
+        got[key] = (path, track_outcome(path, "whole", 0, tmp / key, assumption))
+    return got
+
+
 @pytest.fixture(scope="module")
 def wholes(tmp_path_factory):
     """Each path's file and what reading it whole gives (read once for the module)."""
-    tmp = tmp_path_factory.mktemp("whole")
-    got = {}
-    for key, make in PATHS.items():
-        path = _write(tmp / f"{key}.csv", *make())
-        got[key] = (path, track_outcome(path, "whole", 0, tmp / key, "columns"))
-    return got
+    return read_wholes(tmp_path_factory.mktemp("whole"), PATHS, "columns")
 
 
 @pytest.mark.parametrize("key", list(PATHS))

@@ -26,7 +26,7 @@ import io
 import pandas as pd
 import pytest
 from _ingest_stage import track_outcome
-from test_parity_ingest27_found import LATE, N, _deg, _when, _write
+from test_parity_ingest27_found import LATE, N, _deg, _when, read_wholes
 
 
 def _periods(header: str) -> tuple[str, list[str]]:
@@ -150,12 +150,9 @@ WHOLE = {
 @pytest.fixture(scope="module")
 def wholes(tmp_path_factory):
     """Each path's file and what reading it whole gives (read once for the module)."""
-    tmp = tmp_path_factory.mktemp("whole")
-    got = {}
-    for key, make in PATHS.items():
-        path = _write(tmp / f"{key}.csv", *make())
+    got = read_wholes(tmp_path_factory.mktemp("whole"), PATHS)
+    for path, _ in got.values():
         assert path.stat().st_size > 80_000  # more than a chunk of 64 KiB
-        got[key] = (path, track_outcome(path, "whole", 0, tmp / key))
     return got
 
 

@@ -157,10 +157,11 @@ PIECE = 1 << 16  # a chunk's piece is at least 64 KiB, cut at the last line end 
 SECOND = [f"2023-01-02T00:{i}0:00Z,50.3{i},-1.4{i},5.0,235000002" for i in range(3)] + ["x,y"]
 
 
-def _at_the_cut(tmp_path, last: str, tail: list[str]):
-    """A titled ERDDAP export whose first piece ends with the line ``last``, ``tail`` below."""
-    top = ["Vessel track export 2026-06-01", ERDDAP_HEAD, "UTC,degrees_north,degrees_east,m s-1,"]
-    head = ("\n".join(top) + "\n").encode()
+def write_cut_at(path, head: bytes, last: bytes, tail: list[str]):
+    """Write ``head``, ERDDAP records and the line ``last`` ending the first 64 KiB piece.
+
+    ``tail`` follows below the cut; returns the path and the number of records above ``last``.
+    """
     rec = "2023-01-01T{h:02d}:{m:02d}:{s:02d}Z,50.1{pad},-1.2,5.0,235000001\n"
     size = len(rec.format(h=0, m=0, s=0, pad=""))
     n, rest = divmod(PIECE - len(head) - len(last) - 1, size)
@@ -168,11 +169,17 @@ def _at_the_cut(tmp_path, last: str, tail: list[str]):
         rec.format(h=i // 3600, m=i // 60 % 60, s=i % 60, pad="0" * rest if i == n - 1 else "")
         for i in range(n)
     ]
-    data = head + "".join(body).encode() + (last + "\n").encode()
+    data = head + "".join(body).encode() + last + b"\n"
     assert data.rfind(b"\n", 0, PIECE) == len(data) - 1 == PIECE - 1  # the cut is there
-    path = tmp_path / "cut.csv"
     path.write_bytes(data + ("\n".join(tail) + "\n").encode())
     return path, n
+
+
+def _at_the_cut(tmp_path, last: str, tail: list[str]):
+    """A titled ERDDAP export whose first piece ends with the line ``last``, ``tail`` below."""
+    top = ["Vessel track export 2026-06-01", ERDDAP_HEAD, "UTC,degrees_north,degrees_east,m s-1,"]
+    head = ("\n".join(top) + "\n").encode()
+    return write_cut_at(tmp_path / "cut.csv", head, last.encode(), tail)
 
 
 @pytest.mark.parametrize("how", ["chunks", "parts"])
