@@ -90,6 +90,19 @@ OLD = _lane("old", ORIGIN - pd.Timedelta(days=40), 39.5)
 NEW = _lane("new", ORIGIN + pd.Timedelta(days=5), 41.0)
 
 
+def lane_sections(tmp_path) -> dict:
+    """The lanes' run: as_of, the area around them, one origin, the seizures and AIS files."""
+    return {
+        "run": {"as_of": "2025-01-01", "out_dir": str(tmp_path / "out")},
+        "area": {"bbox": [9, 39, 13, 43], "resolution": RES},
+        "evaluate": {"horizon_days": 60, "train_days": 365, "origins": 1},
+        "inputs": {
+            "seizures": [{"path": str(tmp_path / "s.csv")}],
+            "tracks": [{"path": str(tmp_path / "a.csv")}],
+        },
+    }
+
+
 def _present_table(cells: np.ndarray, pings: pd.DataFrame) -> pd.DataFrame:
     """The run's features table: transit of every ping up to as_of (the run's day)."""
     tr = transit_features(pings, RES, until=END).features.set_index(S.CELL)
@@ -107,13 +120,7 @@ def _state(tmp_path, pings: pd.DataFrame, model: str = "weighted"):
     ev = _seizures()
     cfg = config_from(
         {
-            "run": {"as_of": "2025-01-01", "out_dir": str(tmp_path / "out")},
-            "area": {"bbox": [9, 39, 13, 43], "resolution": RES},
-            "evaluate": {"horizon_days": 60, "train_days": 365, "origins": 1},
-            "inputs": {
-                "seizures": [{"path": str(tmp_path / "s.csv")}],
-                "tracks": [{"path": str(tmp_path / "a.csv")}],
-            },
+            **lane_sections(tmp_path),
             "density": {"bandwidth_km": 25, "half_life_days": 365},
             "score": {
                 "model": model,

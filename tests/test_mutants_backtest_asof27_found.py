@@ -34,6 +34,7 @@ from test_backtest_transit_as_of_found import (
     _raster_state,
     _sar_mean,
     _seizures,
+    lane_sections,
 )
 
 import pipeline
@@ -70,13 +71,7 @@ def _state(tmp_path, pings, *, model="weighted", plugin=False, transit=None, eve
         S.DISTINCT_VESSELS: {"weight": 1},
     }
     raw = {
-        "run": {"as_of": "2025-01-01", "out_dir": str(tmp_path / "out")},
-        "area": {"bbox": [9, 39, 13, 43], "resolution": RES},
-        "evaluate": {"horizon_days": 60, "train_days": 365, "origins": 1},
-        "inputs": {
-            "seizures": [{"path": str(tmp_path / "s.csv")}],
-            "tracks": [{"path": str(tmp_path / "a.csv")}],
-        },
+        **lane_sections(tmp_path),
         "density": {"bandwidth_km": 25, "half_life_days": 365},
         "transit": transit or {},
         "score": {"model": model, "fitted": FITTED.model_dump(mode="json"), "factors": factors},

@@ -217,6 +217,7 @@ def test_the_fitted_training_rows_beside_a_plugin_take_the_origins_transit(tmp_p
         RES,
         _present_table,
         _seizures,
+        lane_sections,
     )
 
     import pipeline.model
@@ -228,13 +229,7 @@ def test_the_fitted_training_rows_beside_a_plugin_take_the_origins_transit(tmp_p
     pings = pd.concat([OLD, NEW], ignore_index=True)
     cfg = config_from(
         {
-            "run": {"as_of": "2025-01-01", "out_dir": str(tmp_path / "out")},
-            "area": {"bbox": [9, 39, 13, 43], "resolution": RES},
-            "evaluate": {"horizon_days": 60, "train_days": 365, "origins": 1},
-            "inputs": {
-                "seizures": [{"path": str(tmp_path / "s.csv")}],
-                "tracks": [{"path": str(tmp_path / "a.csv")}],
-            },
+            **lane_sections(tmp_path),
             "factors": {"plugins": ["test_factor_backtest:seizures_last_year"]},
             "score": {
                 "model": "fitted",
